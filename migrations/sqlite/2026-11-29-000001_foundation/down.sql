@@ -1,0 +1,11 @@
+DROP TABLE blackouts;
+DROP TABLE opening_exceptions;
+DROP TABLE opening_rules;
+DROP TABLE resource_operators;
+DROP TABLE resource_specs;
+DROP TABLE resource_rates;
+DROP TABLE resources;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE organizations;
+DROP TABLE jurisdictions;

@@ -1,0 +1,230 @@
+//! Account rules that need the database: organisations, users and their consistency
+//! (a user's role fits their organisation's kind; codes and names are unique).
+
+use crate::auth;
+use crate::db::organizations::{self, OrganizationRow, OrganizationValues};
+use crate::db::users::{self, NewUser, UserChanges, UserRow};
+use crate::db::{DbConnection, jurisdictions};
+use crate::domain::ids::{OrganizationId, UserId};
+use crate::domain::types::{Locale, OrgKind, Role};
+use crate::domain::{Issue, uscc};
+use crate::http::error::ApiError;
+
+/// Validated values of an organisation, checked against the jurisdictions and other organisations.
+pub fn check_organization(
+    conn: &mut DbConnection,
+    values: &OrganizationValues,
+    except: Option<OrganizationId>,
+) -> Result<(), ApiError> {
+    let mut issues = Vec::new();
+    for (field, text) in [("name_en", &values.name_en), ("name_zh", &values.name_zh)] {
+        let len = text.trim().chars().count();
+        if len == 0 || len > 200 {
+            issues.push(Issue::field(field, "must be 1 to 200 characters"));
+        }
+    }
+    if jurisdictions::find(conn, &values.jurisdiction_code)?.is_none() {
+        issues.push(Issue::field(
+            "jurisdiction_code",
+            format!(
+                "{:?} is not a known jurisdiction; see GET /api/v1/jurisdictions",
+                values.jurisdiction_code
+            ),
+        ));
+    }
+    if let Some(code) = &values.uscc {
+        if let Err(reason) = uscc::validate(code) {
+            issues.push(Issue::field(
+                "uscc",
+                format!("not a valid unified social credit code: {reason}"),
+            ));
+        }
+    }
+    if !issues.is_empty() {
+        return Err(ApiError::validation(issues));
+    }
+    if organizations::name_taken(conn, &values.name_en, except)? {
+        return Err(ApiError::conflict(format!(
+            "an organisation named {:?} already exists",
+            values.name_en
+        )));
+    }
+    if let Some(code) = &values.uscc {
+        if organizations::uscc_taken(conn, code, except)? {
+            return Err(ApiError::conflict(format!(
+                "an organisation with USCC {code} already exists"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn create_organization(
+    conn: &mut DbConnection,
+    values: OrganizationValues,
+) -> Result<OrganizationRow, ApiError> {
+    check_organization(conn, &values, None)?;
+    Ok(organizations::insert(conn, &values)?)
+}
+
+/// What a new user needs besides the password hash.
+pub struct UserDraft {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub organization_id: Option<OrganizationId>,
+    pub locale: Locale,
+}
+
+/// Checks that an email looks like one: something@domain.tld, no spaces.
+fn email_ok(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(char::is_whitespace)
+        && email.len() <= 254
+}
+
+pub fn check_password(password: &str) -> Result<(), ApiError> {
+    let len = password.chars().count();
+    if !(10..=200).contains(&len) {
+        return Err(ApiError::invalid_field(
+            "password",
+            "must be 10 to 200 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that `role` may belong to `org` (admins belong to none).
+pub fn check_membership(
+    conn: &mut DbConnection,
+    role: Role,
+    org: Option<OrganizationId>,
+) -> Result<(), ApiError> {
+    let kinds = role.allowed_org_kinds();
+    match org {
+        None if kinds.is_empty() => Ok(()),
+        None => Err(ApiError::invalid_field(
+            "organization_id",
+            format!("a {role} belongs to an organisation"),
+        )),
+        Some(_) if kinds.is_empty() => Err(ApiError::invalid_field(
+            "organization_id",
+            "admins belong to the platform, not to an organisation",
+        )),
+        Some(id) => {
+            let org = organizations::find(conn, id)?.ok_or_else(|| {
+                ApiError::invalid_field(
+                    "organization_id",
+                    format!("organisation {id} does not exist"),
+                )
+            })?;
+            let kind = OrgKind::parse(&org.kind)
+                .ok_or_else(|| ApiError::internal("stored org kind unknown"))?;
+            if kinds.contains(&kind) {
+                Ok(())
+            } else {
+                let allowed: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+                Err(ApiError::invalid_field(
+                    "organization_id",
+                    format!(
+                        "a {role} belongs to an organisation of kind {}, not {kind}",
+                        allowed.join(" or ")
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+pub fn create_user(
+    conn: &mut DbConnection,
+    draft: UserDraft,
+    password_hash: String,
+) -> Result<UserRow, ApiError> {
+    let email = draft.email.trim().to_lowercase();
+    if !email_ok(&email) {
+        return Err(ApiError::invalid_field(
+            "email",
+            "must be an email address such as name@example.org",
+        ));
+    }
+    check_membership(conn, draft.role, draft.organization_id)?;
+    if users::find_by_email(conn, &email)?.is_some() {
+        return Err(ApiError::conflict(format!(
+            "a user with email {email} already exists"
+        )));
+    }
+    let now = crate::db::now();
+    let display_name = draft
+        .display_name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+    if display_name.chars().count() > 100 {
+        return Err(ApiError::invalid_field(
+            "display_name",
+            "must be at most 100 characters",
+        ));
+    }
+    let new = NewUser {
+        organization_id: draft.organization_id.map(|o| o.0),
+        email,
+        display_name,
+        password_hash,
+        role: draft.role.as_str().into(),
+        locale: draft.locale.as_str().into(),
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(users::insert(conn, &new)?)
+}
+
+/// Applies an admin's change to a user, keeping role and organisation consistent.
+pub fn update_user(
+    conn: &mut DbConnection,
+    id: UserId,
+    changes: UserChanges,
+) -> Result<UserRow, ApiError> {
+    let current = users::find(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
+    if let Some(role) = changes.role.as_deref().and_then(Role::parse) {
+        check_membership(conn, role, current.organization_id.map(OrganizationId))?;
+    }
+    if let Some(name) = &changes.display_name {
+        let len = name.trim().chars().count();
+        if len == 0 || len > 100 {
+            return Err(ApiError::invalid_field(
+                "display_name",
+                "must be 1 to 100 characters",
+            ));
+        }
+    }
+    Ok(users::update(conn, id, &changes)?)
+}
+
+/// Checks an email and password; the same answer, and about the same time, whether the email
+/// is unknown or the password wrong.
+pub fn login(
+    conn: &mut DbConnection,
+    email: &str,
+    password: &str,
+) -> Result<Option<UserRow>, ApiError> {
+    let user = users::find_by_email(conn, email.trim())?;
+    match user {
+        Some(u) if u.active && auth::verify_password(password, &u.password_hash) => Ok(Some(u)),
+        Some(_) => Ok(None),
+        None => {
+            auth::verify_password(password, DUMMY_HASH);
+            Ok(None)
+        }
+    }
+}
+
+/// An argon2 hash of a random string, verified against when the email is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0K2vBKTr6Hw5iyZ1VxHd2sKpM3S2W3gq7QmYj1r9x3Y";

@@ -1,0 +1,184 @@
+//! The application: shared state, the one route table, extractor error handlers, and
+//! `Application::build`, which binds a listener (port 0 in tests) so tests run production code.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
+
+use crate::auth::TokenKeys;
+use crate::db::Db;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::handlers::{
+    accounts, api_tokens, blackouts, opening_hours, ops, organizations, resources, users,
+};
+use crate::http::middleware::{Metrics, observe};
+
+/// What every handler may reach.
+pub struct AppState {
+    pub db: Db,
+    pub keys: TokenKeys,
+    pub metrics: Metrics,
+}
+
+/// Largest JSON body accepted; larger ones get 413.
+pub const JSON_LIMIT: usize = 256 * 1024;
+/// Largest catalogue CSV accepted.
+pub const CSV_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Declares the routes once: registers them and lists them, so a test can compare the list
+/// with `openapi.yaml`.
+macro_rules! route_table {
+    ($($path:literal => { $($method:ident : $handler:path),+ $(,)? }),+ $(,)?) => {
+        fn register(cfg: &mut web::ServiceConfig) {
+            $( cfg.service(
+                web::resource($path)
+                    $(.route(web::$method().to($handler)))+
+                    .default_service(web::to(method_not_allowed)),
+            ); )+
+        }
+
+        /// Every (method, path) the server answers.
+        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),+];
+    };
+}
+
+route_table! {
+    "/healthz" => { get: ops::healthz },
+    "/readyz" => { get: ops::readyz },
+    "/metrics" => { get: ops::metrics },
+    "/openapi.yaml" => { get: ops::openapi },
+    "/api/v1/auth/token" => { post: accounts::create_token },
+    "/api/v1/me" => { get: accounts::get_me },
+    "/api/v1/jurisdictions" => { get: accounts::list_jurisdictions },
+    "/api/v1/api-tokens" => { get: api_tokens::list_api_tokens, post: api_tokens::create_api_token },
+    "/api/v1/api-tokens/{id}" => { delete: api_tokens::revoke_api_token },
+    "/api/v1/organizations" => { get: organizations::list_organizations, post: organizations::create_organization },
+    "/api/v1/organizations/{id}" => { get: organizations::get_organization, patch: organizations::update_organization },
+    "/api/v1/users" => { get: users::list_users, post: users::create_user },
+    "/api/v1/users/{id}" => { get: users::get_user, patch: users::update_user },
+    "/api/v1/resources" => { get: resources::list_resources, post: resources::create_resource },
+    "/api/v1/resources/import" => { post: resources::import_resources },
+    "/api/v1/resources/{id}" => { get: resources::get_resource, patch: resources::update_resource },
+    "/api/v1/resources/{id}/retire" => { post: resources::retire_resource },
+    "/api/v1/resources/{id}/opening-hours" => { get: opening_hours::get_opening_hours, put: opening_hours::replace_opening_hours },
+    "/api/v1/resources/{id}/blackouts" => { get: blackouts::list_blackouts, post: blackouts::create_blackout },
+    "/api/v1/resources/{id}/blackouts/{blackout_id}" => { delete: blackouts::delete_blackout },
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body is larger than {limit} bytes"),
+        ),
+        JsonPayloadError::ContentType => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as Content-Type: application/json",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(
+            ErrorCode::InvalidBody,
+            format!("the body does not have the expected fields: {e}"),
+        ),
+        JsonPayloadError::Deserialize(e) => ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        ),
+        other => ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("cannot read the body: {other}"),
+        ),
+    };
+    api.into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::new(ErrorCode::InvalidQuery, format!("bad query string: {err}")).into()
+}
+
+fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::new(
+        ErrorCode::InvalidPath,
+        format!("bad path parameter: {err}; ids are positive integers"),
+    )
+    .into()
+}
+
+async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!(
+            "{} is not supported on {}; see /openapi.yaml",
+            req.method(),
+            req.path()
+        ),
+    ))
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::NotFound,
+        format!("no route for {} {}", req.method(), req.path()),
+    ))
+}
+
+/// Everything an App needs besides the state: routes, limits and error mapping.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(json_error),
+    )
+    .app_data(web::QueryConfig::default().error_handler(query_error))
+    .app_data(web::PathConfig::default().error_handler(path_error));
+    register(cfg);
+    cfg.default_service(web::to(not_found));
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `bind` and prepares the server; the caller runs it.
+    pub fn build(
+        state: AppState,
+        listener: TcpListener,
+        workers: Option<usize>,
+    ) -> std::io::Result<Application> {
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(state);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(configure)
+                .wrap(middleware::from_fn(observe))
+        })
+        .shutdown_timeout(30)
+        .listen(listener)?;
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped; on SIGINT or SIGTERM, in-flight requests finish first.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,309 @@
+//! Catalogue rules that need the database: who may edit which resource, references to
+//! jurisdictions and operators, merge-patch updates, CSV import (all rows or none).
+
+use serde_json::Value;
+
+use crate::db::organizations::{self, OrganizationRow, OrganizationValues};
+use crate::db::resources::{self, ResourceValues, ResourceView};
+use crate::db::{DbConnection, jurisdictions, users};
+use crate::domain::Issue;
+use crate::domain::catalogue_csv::{self, CatalogueRow};
+use crate::domain::ids::{OrganizationId, ResourceId};
+use crate::domain::resource::ResourceFields;
+use crate::domain::types::{OrgKind, ResourceStatus, Role};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::AuthUser;
+
+/// 403 unless the caller manages the resource's institution (or is an admin).
+pub fn ensure_can_edit(actor: &AuthUser, owner: OrganizationId) -> Result<(), ApiError> {
+    actor.require(&[Role::Manager])?;
+    if actor.acts_for(owner) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "you manage the resources of your own institution only",
+        ))
+    }
+}
+
+/// The institution a new resource belongs to: the manager's own, or the one an admin names.
+fn owner_for_new(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    fields: &ResourceFields,
+) -> Result<OrganizationRow, ApiError> {
+    let id = match (actor.is_admin(), fields.organization_id, actor.org) {
+        (true, Some(id), _) => id,
+        (true, None, _) => {
+            return Err(ApiError::invalid_field(
+                "organization_id",
+                "an admin must name the owning institution",
+            ));
+        }
+        (false, Some(id), Some(own)) if id != own => {
+            return Err(ApiError::forbidden(
+                "you manage the resources of your own institution only",
+            ));
+        }
+        (false, _, Some(own)) => own,
+        (false, _, None) => return Err(ApiError::forbidden("you do not belong to an institution")),
+    };
+    let org = organizations::find(conn, id)?.ok_or_else(|| {
+        ApiError::invalid_field(
+            "organization_id",
+            format!("organisation {id} does not exist"),
+        )
+    })?;
+    if org.kind != OrgKind::Institution.as_str() {
+        return Err(ApiError::invalid_field(
+            "organization_id",
+            "resources belong to institutions",
+        ));
+    }
+    Ok(org)
+}
+
+/// Validates the fields themselves and what they refer to.
+fn check_fields(
+    conn: &mut DbConnection,
+    fields: &ResourceFields,
+    owner: OrganizationId,
+) -> Result<(), ApiError> {
+    let mut issues = fields.validate();
+    match jurisdictions::find(conn, &fields.jurisdiction_code)? {
+        Some(j) if j.level != "province" => {}
+        _ => issues.push(Issue::field(
+            "jurisdiction_code",
+            format!(
+                "{:?} is not a known city; see GET /api/v1/jurisdictions",
+                fields.jurisdiction_code
+            ),
+        )),
+    }
+    let wanted: Vec<i64> = fields.operator_ids.iter().map(|u| u.0).collect();
+    let found = users::operators_of(conn, owner, &wanted)?;
+    for id in wanted.iter().filter(|id| !found.contains(id)) {
+        issues.push(Issue::field(
+            "operator_ids",
+            format!("user {id} is not an active operator of this institution"),
+        ));
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(issues))
+    }
+}
+
+pub fn create_resource(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    fields: ResourceFields,
+) -> Result<ResourceView, ApiError> {
+    actor.require(&[Role::Manager])?;
+    let org = owner_for_new(conn, actor, &fields)?;
+    check_fields(conn, &fields, OrganizationId(org.id))?;
+    let values = ResourceValues::new(&fields, &org, crate::db::now());
+    let id = resources::insert(conn, &values, &fields)?;
+    resources::find(conn, id)?.ok_or_else(|| ApiError::internal("inserted resource vanished"))
+}
+
+/// Applies a JSON merge patch (RFC 7396) if the resource is still at `expected_version`.
+pub fn update_resource(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    id: ResourceId,
+    expected_version: Option<i64>,
+    patch: Value,
+) -> Result<ResourceView, ApiError> {
+    let current = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+    let owner = OrganizationId(current.row.organization_id);
+    ensure_can_edit(actor, owner)?;
+    if current.row.status == ResourceStatus::Retired.as_str() {
+        return Err(ApiError::new(
+            ErrorCode::ResourceRetired,
+            "a retired resource cannot be changed",
+        ));
+    }
+    if expected_version.is_some_and(|v| v != current.row.version) {
+        return Err(stale(current.row.version));
+    }
+    let mut merged = serde_json::to_value(current.fields()).map_err(ApiError::internal)?;
+    merge_patch(&mut merged, &patch);
+    let fields: ResourceFields = serde_json::from_value(merged).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidBody,
+            format!("the patched resource is not valid: {e}"),
+        )
+    })?;
+    if fields.organization_id != Some(owner) {
+        return Err(ApiError::invalid_field(
+            "organization_id",
+            "a resource cannot move to another institution",
+        ));
+    }
+    if fields.kind.as_str() != current.row.kind {
+        return Err(ApiError::invalid_field(
+            "kind",
+            "the kind of a resource cannot change; create a new one",
+        ));
+    }
+    check_fields(conn, &fields, owner)?;
+    let org =
+        organizations::find(conn, owner)?.ok_or_else(|| ApiError::internal("owner vanished"))?;
+    let values = ResourceValues::new(&fields, &org, crate::db::now());
+    if !resources::update(conn, id, current.row.version, &values, &fields)? {
+        return Err(stale(current.row.version));
+    }
+    resources::find(conn, id)?.ok_or_else(|| ApiError::internal("updated resource vanished"))
+}
+
+fn stale(version: i64) -> ApiError {
+    ApiError::new(
+        ErrorCode::PreconditionFailed,
+        format!(
+            "the resource changed since you read it (now at ETag \"{version}\"); fetch it again and reapply your change"
+        ),
+    )
+}
+
+/// RFC 7396: objects merge key by key, `null` removes, anything else replaces.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(changes) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(map) = target {
+        for (key, value) in changes {
+            if value.is_null() {
+                map.remove(key);
+            } else {
+                merge_patch(map.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
+pub fn retire_resource(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    id: ResourceId,
+    reason: &str,
+) -> Result<ResourceView, ApiError> {
+    let current = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+    ensure_can_edit(actor, OrganizationId(current.row.organization_id))?;
+    let len = reason.trim().chars().count();
+    if len == 0 || len > 500 {
+        return Err(ApiError::invalid_field(
+            "reason",
+            "say why the resource is retired (1 to 500 characters)",
+        ));
+    }
+    if current.row.status == ResourceStatus::Retired.as_str() {
+        return Err(ApiError::new(
+            ErrorCode::ResourceRetired,
+            "the resource is already retired",
+        ));
+    }
+    resources::retire(conn, id, reason.trim(), crate::db::now())?;
+    resources::find(conn, id)?.ok_or_else(|| ApiError::internal("retired resource vanished"))
+}
+
+/// Imports a catalogue CSV. Managers import into their own institution; admins (and the CLI)
+/// into the institutions named, which `create_institutions` may create. Any bad line fails the
+/// whole import with every problem listed, and the caller's transaction writes nothing.
+pub fn import(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    text: &str,
+    create_institutions: bool,
+) -> Result<Vec<ResourceId>, ApiError> {
+    actor.require(&[Role::Manager])?;
+    let rows = catalogue_csv::parse(text).map_err(import_failed)?;
+    let mut issues = Vec::new();
+    let mut ready = Vec::new();
+    for row in rows {
+        match prepare_row(conn, actor, row, create_institutions) {
+            Ok(Ok(item)) => ready.push(item),
+            Ok(Err(issue)) => issues.push(issue),
+            Err(e) => return Err(e),
+        }
+    }
+    if !issues.is_empty() {
+        return Err(import_failed(issues));
+    }
+    let now = crate::db::now();
+    let mut ids = Vec::new();
+    for (org, fields) in ready {
+        let values = ResourceValues::new(&fields, &org, now);
+        ids.push(resources::insert(conn, &values, &fields)?);
+    }
+    Ok(ids)
+}
+
+fn import_failed(issues: Vec<Issue>) -> ApiError {
+    let detail = format!(
+        "{} line(s) of the file are invalid; nothing was imported",
+        issues.len()
+    );
+    ApiError::new(ErrorCode::ImportFailed, detail).with_issues(issues)
+}
+
+/// Resolves a row's institution and city; the inner error is a problem with the line.
+fn prepare_row(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    row: CatalogueRow,
+    create_institutions: bool,
+) -> Result<Result<(OrganizationRow, ResourceFields), Issue>, ApiError> {
+    let line = row.line;
+    let Some(city) = jurisdictions::city_in_province(conn, row.province.as_str(), &row.city)?
+    else {
+        return Ok(Err(Issue::line(
+            line,
+            format!("{:?} is not a city of {}", row.city, row.province),
+        )));
+    };
+    let org = match organizations::find_by_name(conn, &row.institution_en)? {
+        Some(org) => org,
+        None if create_institutions && actor.is_admin() => organizations::insert(
+            conn,
+            &OrganizationValues {
+                kind: OrgKind::Institution.as_str().into(),
+                name_en: row.institution_en.clone(),
+                name_zh: row.institution_zh.clone(),
+                jurisdiction_code: city.code.clone(),
+                uscc: None,
+                updated_at: crate::db::now(),
+            },
+        )?,
+        None => {
+            return Ok(Err(Issue::line(
+                line,
+                format!("institution {:?} does not exist", row.institution_en),
+            )));
+        }
+    };
+    if org.kind != OrgKind::Institution.as_str() {
+        return Ok(Err(Issue::line(
+            line,
+            format!("{:?} is not an institution", org.name_en),
+        )));
+    }
+    if !actor.acts_for(OrganizationId(org.id)) {
+        return Ok(Err(Issue::line(
+            line,
+            format!(
+                "{:?} is not your institution; you import your own resources only",
+                org.name_en
+            ),
+        )));
+    }
+    let mut fields = row.fields;
+    fields.jurisdiction_code = city.code;
+    fields.organization_id = Some(OrganizationId(org.id));
+    Ok(Ok((org, fields)))
+}

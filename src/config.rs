@@ -1,0 +1,213 @@
+//! Command line and environment configuration, parsed and validated before anything binds a port
+//! or opens a database.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::db::Backend;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "instrument-booking",
+    version,
+    about = "Shared scientific-instrument booking for the Yangtze River Delta: REST API server and tools"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Directory for the embedded database, the generated JWT secret and other local state.
+    #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB [default: sqlite://DATA_DIR/instrument-booking.sqlite3]
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Maximum connections in the database pool.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 16, global = true)]
+    pub db_pool_size: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API server (migrations are applied first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo region: institutions, enterprises, demo accounts and the demo catalogue.
+    SeedDemo,
+    /// Create a user account.
+    CreateUser(CreateUserArgs),
+    /// Import a catalogue CSV (the shape of data/demo/demo-catalogue.csv); all rows or none.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// HMAC secret for access tokens, at least 32 characters. Generated and kept in the data
+    /// directory on SQLite when absent; required with PostgreSQL.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Lifetime of access tokens in seconds.
+    #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(i64).range(60..=86_400))]
+    pub token_ttl_seconds: i64,
+    /// HTTP worker threads [default: number of cores].
+    #[arg(long, env = "WORKERS")]
+    pub workers: Option<usize>,
+    /// Load the demo region (if not yet loaded) before serving. For trying the service only.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateUserArgs {
+    #[arg(long)]
+    pub email: String,
+    /// The password; prefer the environment variable so it stays out of shell history.
+    #[arg(long, env = "NEW_USER_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// admin, manager, operator, booker or issuer.
+    #[arg(long)]
+    pub role: String,
+    /// English name or id of the user's organisation (none for admins).
+    #[arg(long)]
+    pub organization: Option<String>,
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// zh-CN or en.
+    #[arg(long, default_value = "zh-CN")]
+    pub locale: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// Create institutions named in the file that do not exist yet.
+    #[arg(long)]
+    pub create_institutions: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cannot use {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl StorageArgs {
+    /// The database URL, defaulting to a SQLite file in the data directory; its scheme is
+    /// checked here so that a typo never silently creates a new empty database.
+    pub fn database_url(&self) -> Result<String, ConfigError> {
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.join("instrument-booking.sqlite3").display()
+            ),
+        };
+        Backend::parse(&url).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if self.db_pool_size == 0 {
+            return Err(ConfigError::Invalid(
+                "DB_POOL_SIZE must be at least 1".into(),
+            ));
+        }
+        Ok(url)
+    }
+}
+
+/// The JWT secret: the configured one, or on SQLite one generated once and kept in the data
+/// directory. PostgreSQL deployments run several servers, which must share a configured secret.
+pub fn jwt_secret(
+    configured: Option<&str>,
+    backend: Backend,
+    data_dir: &Path,
+) -> Result<String, ConfigError> {
+    if let Some(secret) = configured {
+        if secret.len() < 32 {
+            return Err(ConfigError::Invalid(
+                "JWT_SECRET must be at least 32 characters".into(),
+            ));
+        }
+        return Ok(secret.to_owned());
+    }
+    if backend == Backend::Postgres {
+        return Err(ConfigError::Invalid(
+            "JWT_SECRET (or --jwt-secret) is required with PostgreSQL: every server must share it"
+                .into(),
+        ));
+    }
+    let path = data_dir.join("jwt-secret");
+    let io = |source| ConfigError::Io {
+        path: path.clone(),
+        source,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(secret) if secret.trim().len() >= 32 => Ok(secret.trim().to_owned()),
+        Ok(_) => Err(ConfigError::Invalid(format!(
+            "{} is shorter than 32 characters",
+            path.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir).map_err(io)?;
+            let secret = crate::auth::new_secret();
+            write_private(&path, &secret).map_err(io)?;
+            Ok(secret)
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_scheme_is_refused() {
+        let args = StorageArgs {
+            data_dir: "./data".into(),
+            database_url: Some("mysql://x".into()),
+            db_pool_size: 4,
+        };
+        assert!(
+            args.database_url()
+                .unwrap_err()
+                .to_string()
+                .contains("unsupported")
+        );
+    }
+
+    #[test]
+    fn secret_is_generated_once_for_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = jwt_secret(None, Backend::Sqlite, dir.path()).unwrap();
+        let b = jwt_secret(None, Backend::Sqlite, dir.path()).unwrap();
+        assert_eq!(a, b);
+        assert!(jwt_secret(None, Backend::Postgres, dir.path()).is_err());
+        assert!(jwt_secret(Some("short"), Backend::Sqlite, dir.path()).is_err());
+    }
+}

@@ -1,0 +1,169 @@
+//! The one schema for both backends; migrations under `migrations/{sqlite,postgres}` must match it.
+
+diesel::table! {
+    jurisdictions (code) {
+        code -> Text,
+        province -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+        name_en -> Text,
+        name_zh -> Text,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        kind -> Text,
+        name_en -> Text,
+        name_zh -> Text,
+        jurisdiction_code -> Text,
+        uscc -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        organization_id -> Nullable<BigInt>,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        locale -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    resources (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        kind -> Text,
+        name_en -> Text,
+        name_zh -> Text,
+        category -> Text,
+        specs -> Text,
+        search_text -> Text,
+        original_value_cny -> BigInt,
+        jurisdiction_code -> Text,
+        location -> Text,
+        timezone -> Text,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        capacity -> BigInt,
+        unit -> Text,
+        granularity_min -> Integer,
+        min_duration_min -> Integer,
+        max_duration_min -> Integer,
+        lead_time_min -> Integer,
+        cancel_lead_time_min -> Integer,
+        advance_window_days -> Integer,
+        setup_min -> Integer,
+        teardown_min -> Integer,
+        approval_policy -> Text,
+        conflict_policy -> Text,
+        requires_qualification -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    resource_specs (resource_id, key) {
+        resource_id -> BigInt,
+        key -> Text,
+        num_value -> Double,
+    }
+}
+
+diesel::table! {
+    resource_rates (resource_id, category) {
+        resource_id -> BigInt,
+        category -> Text,
+        fen_per_unit_hour -> BigInt,
+    }
+}
+
+diesel::table! {
+    resource_operators (resource_id, user_id) {
+        resource_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    opening_rules (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        weekday -> Integer,
+        start_min -> Integer,
+        end_min -> Integer,
+    }
+}
+
+diesel::table! {
+    opening_exceptions (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        day -> Date,
+        start_min -> Nullable<Integer>,
+        end_min -> Nullable<Integer>,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    blackouts (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        start_at -> Timestamp,
+        end_at -> Timestamp,
+        reason -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(organizations -> jurisdictions (jurisdiction_code));
+diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(resources -> organizations (organization_id));
+diesel::joinable!(resources -> jurisdictions (jurisdiction_code));
+diesel::joinable!(resource_specs -> resources (resource_id));
+diesel::joinable!(resource_rates -> resources (resource_id));
+diesel::joinable!(resource_operators -> resources (resource_id));
+diesel::joinable!(opening_rules -> resources (resource_id));
+diesel::joinable!(opening_exceptions -> resources (resource_id));
+diesel::joinable!(blackouts -> resources (resource_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    jurisdictions,
+    organizations,
+    users,
+    api_tokens,
+    resources,
+    resource_specs,
+    resource_rates,
+    resource_operators,
+    opening_rules,
+    opening_exceptions,
+    blackouts,
+);

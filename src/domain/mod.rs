@@ -1,0 +1,38 @@
+//! Pure rules of the product: no actix, no diesel, testable with plain values.
+
+pub mod catalogue_csv;
+pub mod ids;
+pub mod opening;
+pub mod resource;
+pub mod types;
+pub mod uscc;
+
+use serde::Serialize;
+
+/// One problem in a request: a field, or a line of an uploaded file, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl Issue {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Issue {
+        Issue {
+            field: Some(field.into()),
+            line: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn line(line: u64, message: impl Into<String>) -> Issue {
+        Issue {
+            field: None,
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Closed vocabularies of the product, each stored and sent as the same text.
+
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name { $( #[serde(rename = $text)] $variant ),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The accepted values, for error messages.
+            pub fn choices() -> String {
+                [$($text),+].join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What a user may do; see DESIGN.md §2.
+    Role { Admin => "admin", Manager => "manager", Operator => "operator", Booker => "booker", Issuer => "issuer" }
+);
+text_enum!(OrgKind { Institution => "institution", Enterprise => "enterprise", Agency => "agency" });
+text_enum!(Locale { ZhCn => "zh-CN", En => "en" });
+text_enum!(Province { SH => "SH", JS => "JS", ZJ => "ZJ", AH => "AH" });
+text_enum!(ResourceKind { Instrument => "instrument", Facility => "facility", Computing => "computing" });
+text_enum!(ResourceStatus { Active => "active", Suspended => "suspended", Retired => "retired" });
+text_enum!(ApprovalPolicy { Auto => "auto", Manual => "manual" });
+text_enum!(ConflictPolicy { FirstCome => "first_come", OperatorChoice => "operator_choice" });
+
+impl Role {
+    /// The organisation kinds a user of this role may belong to; admins belong to none.
+    pub fn allowed_org_kinds(self) -> &'static [OrgKind] {
+        match self {
+            Role::Admin => &[],
+            Role::Manager | Role::Operator => &[OrgKind::Institution],
+            Role::Booker => &[OrgKind::Enterprise, OrgKind::Institution],
+            Role::Issuer => &[OrgKind::Agency],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trips() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(*role));
+        }
+        assert_eq!(Locale::parse("zh-CN"), Some(Locale::ZhCn));
+        assert_eq!(ConflictPolicy::parse("nope"), None);
+    }
+}

@@ -1,0 +1,203 @@
+//! Wire types for the catalogue: resources, opening hours and blackouts.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::utc;
+use crate::db::resources::{BlackoutRow, ResourceView};
+use crate::domain::opening::{OpeningHours as Hours, format_hhmm, weekday_name};
+use crate::domain::resource::{BookingRules, Rates};
+
+#[derive(Debug, Serialize)]
+pub struct InstitutionRef {
+    pub id: i64,
+    pub name_en: String,
+    pub name_zh: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JurisdictionRef {
+    pub code: String,
+    pub province: String,
+    pub name_en: String,
+    pub name_zh: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Resource {
+    pub id: i64,
+    pub institution: InstitutionRef,
+    pub kind: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub category: String,
+    pub specs: serde_json::Map<String, serde_json::Value>,
+    pub original_value_cny: i64,
+    pub jurisdiction: JurisdictionRef,
+    pub location: String,
+    pub timezone: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub capacity: i64,
+    pub unit: String,
+    pub booking_rules: BookingRules,
+    pub approval_policy: String,
+    pub conflict_policy: String,
+    pub rates: Rates,
+    pub requires_qualification: bool,
+    pub operator_ids: Vec<i64>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ResourceView> for Resource {
+    fn from(v: ResourceView) -> Resource {
+        let specs = v.specs();
+        let booking_rules = v.rules();
+        let r = v.row;
+        Resource {
+            id: r.id,
+            institution: InstitutionRef {
+                id: r.organization_id,
+                name_en: v.institution_en,
+                name_zh: v.institution_zh,
+            },
+            kind: r.kind,
+            name_en: r.name_en,
+            name_zh: r.name_zh,
+            category: r.category,
+            specs,
+            original_value_cny: r.original_value_cny,
+            jurisdiction: JurisdictionRef {
+                code: v.jurisdiction.code,
+                province: v.jurisdiction.province,
+                name_en: v.jurisdiction.name_en,
+                name_zh: v.jurisdiction.name_zh,
+            },
+            location: r.location,
+            timezone: r.timezone,
+            status: r.status,
+            status_reason: r.status_reason,
+            capacity: r.capacity,
+            unit: r.unit,
+            booking_rules,
+            approval_policy: r.approval_policy,
+            conflict_policy: r.conflict_policy,
+            rates: v.rates,
+            requires_qualification: r.requires_qualification,
+            operator_ids: v.operator_ids,
+            version: r.version,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetireResource {
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImportResult {
+    pub imported: usize,
+    pub resource_ids: Vec<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklyInterval {
+    pub weekday: String,
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionDay {
+    pub date: chrono::NaiveDate,
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OpeningHours {
+    pub timezone: String,
+    pub weekly: Vec<WeeklyInterval>,
+    pub exceptions: Vec<ExceptionDay>,
+}
+
+impl OpeningHours {
+    pub fn new(timezone: String, hours: Hours) -> OpeningHours {
+        OpeningHours {
+            timezone,
+            weekly: hours
+                .weekly
+                .into_iter()
+                .map(|r| WeeklyInterval {
+                    weekday: weekday_name(r.weekday).into(),
+                    start: format_hhmm(r.start_min),
+                    end: format_hhmm(r.end_min),
+                })
+                .collect(),
+            exceptions: hours
+                .exceptions
+                .into_iter()
+                .map(|e| ExceptionDay {
+                    date: e.day,
+                    start: e.interval.map(|(s, _)| format_hhmm(s)),
+                    end: e.interval.map(|(_, e)| format_hhmm(e)),
+                    reason: e.reason,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceOpeningHours {
+    #[serde(default)]
+    pub timezone: Option<String>,
+    pub weekly: Vec<WeeklyInterval>,
+    #[serde(default)]
+    pub exceptions: Vec<ExceptionDay>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Blackout {
+    pub id: i64,
+    pub resource_id: i64,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub reason: String,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<BlackoutRow> for Blackout {
+    fn from(b: BlackoutRow) -> Blackout {
+        Blackout {
+            id: b.id,
+            resource_id: b.resource_id,
+            start: utc(b.start_at),
+            end: utc(b.end_at),
+            reason: b.reason,
+            created_by: b.created_by,
+            created_at: utc(b.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBlackout {
+    pub start: String,
+    pub end: String,
+    pub reason: String,
+}

@@ -1,0 +1,117 @@
+//! Authentication as an extractor: a handler that asks for [`AuthUser`] gets a caller with a
+//! verified JWT or a live API token, or the request ends in 401. Roles are checked by
+//! [`AuthUser::require`]; tenancy by explicit calls in the handlers and queries.
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use super::error::{ApiError, ErrorCode};
+use crate::app::AppState;
+use crate::auth::{API_TOKEN_PREFIX, digest_api_token};
+use crate::domain::ids::{OrganizationId, UserId};
+use crate::domain::types::Role;
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: UserId,
+    pub role: Role,
+    pub org: Option<OrganizationId>,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// 403 unless the caller has one of `roles` (admins always pass).
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if self.is_admin() || roles.contains(&self.role) {
+            return Ok(());
+        }
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        Err(ApiError::forbidden(format!(
+            "this action needs the role {} (you are {})",
+            names.join(" or "),
+            self.role
+        )))
+    }
+
+    /// True when the caller acts for `org`: its member, or an admin.
+    pub fn acts_for(&self, org: OrganizationId) -> bool {
+        self.is_admin() || self.org == Some(org)
+    }
+}
+
+fn unauthorized(code: ErrorCode, detail: &str) -> ApiError {
+    ApiError::new(code, detail)
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<AuthUser, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = req
+            .headers()
+            .get(AUTHORIZATION)
+            .map(|h| h.to_str().unwrap_or("").to_owned());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let header = header.ok_or_else(|| {
+                unauthorized(
+                    ErrorCode::MissingCredentials,
+                    "send Authorization: Bearer TOKEN; get a token from POST /api/v1/auth/token",
+                )
+            })?;
+            let token = header
+                .strip_prefix("Bearer ")
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    unauthorized(
+                        ErrorCode::InvalidToken,
+                        "the Authorization header must be: Bearer TOKEN",
+                    )
+                })?;
+            if token.starts_with(API_TOKEN_PREFIX) {
+                return api_token_user(&state, token).await;
+            }
+            let (id, claims) = state.keys.verify(token).map_err(|reason| {
+                unauthorized(
+                    ErrorCode::InvalidToken,
+                    &format!("the access token is not valid: {reason}"),
+                )
+            })?;
+            Ok(AuthUser {
+                id,
+                role: claims.role,
+                org: claims.org,
+            })
+        })
+    }
+}
+
+async fn api_token_user(state: &web::Data<AppState>, token: &str) -> Result<AuthUser, ApiError> {
+    let digest = digest_api_token(token);
+    let now = crate::db::now();
+    let user = super::read(state, move |conn| {
+        Ok(crate::db::tokens::authenticate(conn, &digest, now)?)
+    })
+    .await?;
+    let user = user.ok_or_else(|| {
+        unauthorized(
+            ErrorCode::InvalidToken,
+            "the API token is unknown, revoked or expired",
+        )
+    })?;
+    Ok(AuthUser {
+        id: UserId(user.id),
+        role: Role::parse(&user.role)
+            .ok_or_else(|| ApiError::internal("stored role is unknown"))?,
+        org: user.organization_id.map(OrganizationId),
+    })
+}

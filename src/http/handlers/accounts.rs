@@ -1,0 +1,94 @@
+//! Sign-in, the caller's own account, and the jurisdiction list.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::ok;
+use crate::app::AppState;
+use crate::db::{jurisdictions, organizations, users};
+use crate::domain::ids::{OrganizationId, UserId};
+use crate::domain::types::Role;
+use crate::http::dto::accounts::{Jurisdiction, Me, TokenRequest, TokenResponse};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::AuthUser;
+use crate::http::page::Page;
+use crate::http::read;
+
+pub async fn create_token(
+    state: web::Data<AppState>,
+    body: web::Json<TokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let TokenRequest { email, password } = body.into_inner();
+    let user = read(&state, move |conn| {
+        crate::accounts::login(conn, &email, &password)
+    })
+    .await?;
+    let user = user.ok_or_else(|| {
+        ApiError::new(ErrorCode::InvalidCredentials, "email or password is wrong")
+    })?;
+    let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal("stored role unknown"))?;
+    let now = chrono::Utc::now().timestamp();
+    let token = state
+        .keys
+        .issue(
+            UserId(user.id),
+            role,
+            user.organization_id.map(OrganizationId),
+            now,
+        )
+        .map_err(ApiError::internal)?;
+    Ok(ok(TokenResponse {
+        access_token: token,
+        token_type: "Bearer",
+        expires_in: state.keys.ttl_seconds,
+    }))
+}
+
+pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let (me, org) = read(&state, move |conn| {
+        let me = users::find(conn, user.id)?.ok_or_else(|| ApiError::not_found("user"))?;
+        let org = match me.organization_id {
+            Some(id) => organizations::find(conn, OrganizationId(id))?,
+            None => None,
+        };
+        Ok((me, org))
+    })
+    .await?;
+    Ok(ok(Me {
+        user: me.into(),
+        organization: org.map(Into::into),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JurisdictionQuery {
+    province: Option<crate::domain::types::Province>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list_jurisdictions(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    query: web::Query<JurisdictionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let page = Page::parse(q.limit, q.cursor.as_deref())?;
+    let p = page.clone();
+    let rows = read(&state, move |conn| {
+        let province = q.province.map(|p| p.as_str());
+        Ok(jurisdictions::list(
+            conn,
+            province,
+            p.after.as_deref(),
+            p.fetch(),
+        )?)
+    })
+    .await?;
+    Ok(ok(page.finish(
+        rows,
+        |j| j.code.clone(),
+        Jurisdiction::from,
+    )))
+}

@@ -1,0 +1,93 @@
+//! Machine clients' API tokens: each user creates, lists and revokes their own.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::{created, ok};
+use crate::app::AppState;
+use crate::db::tokens::{self, NewApiToken};
+use crate::domain::ids::ApiTokenId;
+use crate::http::dto::accounts::{ApiToken, CreateApiToken, CreatedApiToken};
+use crate::http::error::ApiError;
+use crate::http::extract::AuthUser;
+use crate::http::page::Page;
+use crate::http::{read, write};
+
+pub async fn create_api_token(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateApiToken>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid_field(
+            "name",
+            "must be 1 to 100 characters",
+        ));
+    }
+    if body
+        .expires_in_days
+        .is_some_and(|d| !(1..=3650).contains(&d))
+    {
+        return Err(ApiError::invalid_field(
+            "expires_in_days",
+            "must be between 1 and 3650",
+        ));
+    }
+    let now = crate::db::now();
+    let (token, digest) = crate::auth::new_api_token();
+    let new = NewApiToken {
+        user_id: user.id.0,
+        name,
+        token_hash: digest,
+        created_at: now,
+        expires_at: body
+            .expires_in_days
+            .map(|d| now + chrono::Duration::days(d)),
+    };
+    let row = write(&state, move |conn| Ok(tokens::insert(conn, &new)?)).await?;
+    Ok(created(CreatedApiToken {
+        meta: row.into(),
+        token,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list_api_tokens(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = Page::parse(query.limit, query.cursor.as_deref())?;
+    let (after, fetch) = (page.after_id()?, page.fetch());
+    let rows = read(&state, move |conn| {
+        Ok(tokens::list_for_user(conn, user.id, after, fetch)?)
+    })
+    .await?;
+    Ok(ok(page.finish(rows, |t| t.id.to_string(), ApiToken::from)))
+}
+
+pub async fn revoke_api_token(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ApiTokenId(path.into_inner());
+    let now = crate::db::now();
+    let found = write(&state, move |conn| {
+        Ok(tokens::revoke(conn, id, user.id, now)?)
+    })
+    .await?;
+    if found {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::not_found("API token"))
+    }
+}

@@ -1,0 +1,105 @@
+//! Blackouts (maintenance, shutdowns): read by anyone, managed by the resource's managers.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::{created, ok};
+use crate::app::AppState;
+use crate::db::resources::{self, NewBlackout};
+use crate::domain::ids::{BlackoutId, OrganizationId, ResourceId};
+use crate::http::dto::parse_instant;
+use crate::http::dto::resources::{Blackout, CreateBlackout};
+use crate::http::error::ApiError;
+use crate::http::extract::AuthUser;
+use crate::http::page::Page;
+use crate::http::{read, write};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlackoutQuery {
+    from: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list_blackouts(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    path: web::Path<i64>,
+    query: web::Query<BlackoutQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ResourceId(path.into_inner());
+    let q = query.into_inner();
+    let from = q
+        .from
+        .as_deref()
+        .map(|f| parse_instant("from", f))
+        .transpose()?;
+    let page = Page::parse(q.limit, q.cursor.as_deref())?;
+    let (after, fetch) = (page.after_id()?, page.fetch());
+    let rows = read(&state, move |conn| {
+        resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        Ok(resources::list_blackouts(conn, id, from, after, fetch)?)
+    })
+    .await?;
+    Ok(ok(page.finish(rows, |b| b.id.to_string(), Blackout::from)))
+}
+
+pub async fn create_blackout(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+    body: web::Json<CreateBlackout>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ResourceId(path.into_inner());
+    let b = body.into_inner();
+    let (start, end) = (
+        parse_instant("start", &b.start)?,
+        parse_instant("end", &b.end)?,
+    );
+    if start >= end {
+        return Err(ApiError::invalid_field("end", "must be after start"));
+    }
+    let reason = b.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::invalid_field(
+            "reason",
+            "say why (1 to 500 characters)",
+        ));
+    }
+    let row = write(&state, move |conn| {
+        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        crate::catalogue::ensure_can_edit(&user, OrganizationId(view.row.organization_id))?;
+        let new = NewBlackout {
+            resource_id: id.0,
+            start_at: start,
+            end_at: end,
+            reason,
+            created_by: user.id.0,
+            created_at: crate::db::now(),
+        };
+        Ok(resources::insert_blackout(conn, &new)?)
+    })
+    .await?;
+    Ok(created(Blackout::from(row)))
+}
+
+pub async fn delete_blackout(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, blackout) = path.into_inner();
+    let (id, blackout) = (ResourceId(id), BlackoutId(blackout));
+    write(&state, move |conn| {
+        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        crate::catalogue::ensure_can_edit(&user, OrganizationId(view.row.organization_id))?;
+        if resources::delete_blackout(conn, id, blackout)? {
+            Ok(())
+        } else {
+            Err(ApiError::not_found("blackout"))
+        }
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

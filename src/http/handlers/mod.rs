@@ -1,0 +1,21 @@
+//! Request handlers, one module per resource, each named after its OpenAPI operationId.
+
+pub mod accounts;
+pub mod api_tokens;
+pub mod blackouts;
+pub mod opening_hours;
+pub mod ops;
+pub mod organizations;
+pub mod resources;
+pub mod users;
+
+use actix_web::HttpResponse;
+use serde::Serialize;
+
+pub fn ok<T: Serialize>(body: T) -> HttpResponse {
+    HttpResponse::Ok().json(body)
+}
+
+pub fn created<T: Serialize>(body: T) -> HttpResponse {
+    HttpResponse::Created().json(body)
+}

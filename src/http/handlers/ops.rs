@@ -1,0 +1,42 @@
+//! Liveness, readiness, metrics and the API description.
+
+use actix_web::{HttpResponse, web};
+use diesel::connection::SimpleConnection;
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::http::error::{ApiError, ErrorCode};
+
+pub const OPENAPI: &str = include_str!("../../../openapi.yaml");
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// Ready when a pooled connection answers a query.
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let db = state.db.clone();
+    let outcome = web::block(move || db.get().map(|mut c| c.batch_execute("SELECT 1"))).await?;
+    match outcome {
+        Ok(Ok(())) => Ok(HttpResponse::Ok().json(json!({"status": "ready"}))),
+        _ => Err(ApiError::new(
+            ErrorCode::DatabaseUnavailable,
+            "the database is not reachable",
+        )),
+    }
+}
+
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let text = prometheus::TextEncoder::new()
+        .encode_to_string(&state.metrics.registry.gather())
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(text))
+}
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/yaml")
+        .body(OPENAPI)
+}

@@ -1,0 +1,125 @@
+//! Organisations: admins manage them; everyone reads institutions, agencies and their own.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::{created, ok};
+use crate::app::AppState;
+use crate::db::jurisdictions;
+use crate::db::organizations::{self, OrgFilter, OrganizationValues};
+use crate::domain::ids::OrganizationId;
+use crate::domain::types::{OrgKind, Province, Role};
+use crate::http::dto::accounts::{CreateOrganization, Organization, UpdateOrganization};
+use crate::http::error::ApiError;
+use crate::http::extract::AuthUser;
+use crate::http::page::Page;
+use crate::http::{read, write};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgQuery {
+    kind: Option<OrgKind>,
+    province: Option<Province>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list_organizations(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<OrgQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let page = Page::parse(q.limit, q.cursor.as_deref())?;
+    let (after, fetch) = (page.after_id()?, page.fetch());
+    let rows = read(&state, move |conn| {
+        let codes = match q.province {
+            Some(p) => Some(
+                jurisdictions::list(conn, Some(p.as_str()), None, 1000)?
+                    .into_iter()
+                    .map(|j| j.code)
+                    .collect(),
+            ),
+            None => None,
+        };
+        let filter = OrgFilter {
+            kind: q.kind.map(|k| k.as_str().to_owned()),
+            jurisdiction_codes: codes,
+            visible_to: (!user.is_admin()).then_some(user.org),
+        };
+        Ok(organizations::list(conn, &filter, after, fetch)?)
+    })
+    .await?;
+    Ok(ok(page.finish(
+        rows,
+        |o| o.id.to_string(),
+        Organization::from,
+    )))
+}
+
+/// Enterprises are private to themselves and admins: others get 404, as if absent.
+fn visible(user: &AuthUser, org: &organizations::OrganizationRow) -> bool {
+    user.acts_for(OrganizationId(org.id)) || org.kind != OrgKind::Enterprise.as_str()
+}
+
+pub async fn get_organization(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = OrganizationId(path.into_inner());
+    let org = read(&state, move |conn| Ok(organizations::find(conn, id)?)).await?;
+    match org.filter(|o| visible(&user, o)) {
+        Some(o) => Ok(ok(Organization::from(o))),
+        None => Err(ApiError::not_found("organisation")),
+    }
+}
+
+pub async fn create_organization(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Admin])?;
+    let b = body.into_inner();
+    let values = OrganizationValues {
+        kind: b.kind.as_str().into(),
+        name_en: b.name_en.trim().into(),
+        name_zh: b.name_zh.trim().into(),
+        jurisdiction_code: b.jurisdiction_code,
+        uscc: b.uscc.map(|u| u.trim().to_uppercase()),
+        updated_at: crate::db::now(),
+    };
+    let row = write(&state, move |conn| {
+        crate::accounts::create_organization(conn, values)
+    })
+    .await?;
+    Ok(created(Organization::from(row)))
+}
+
+pub async fn update_organization(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+    body: web::Json<UpdateOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Admin])?;
+    let id = OrganizationId(path.into_inner());
+    let b = body.into_inner();
+    let row = write(&state, move |conn| {
+        let cur =
+            organizations::find(conn, id)?.ok_or_else(|| ApiError::not_found("organisation"))?;
+        let values = OrganizationValues {
+            kind: cur.kind,
+            name_en: b.name_en.map_or(cur.name_en, |n| n.trim().into()),
+            name_zh: b.name_zh.map_or(cur.name_zh, |n| n.trim().into()),
+            jurisdiction_code: b.jurisdiction_code.unwrap_or(cur.jurisdiction_code),
+            uscc: b.uscc.map(|u| u.trim().to_uppercase()).or(cur.uscc),
+            updated_at: crate::db::now(),
+        };
+        crate::accounts::check_organization(conn, &values, Some(id))?;
+        Ok(organizations::update(conn, id, &values)?)
+    })
+    .await?;
+    Ok(ok(Organization::from(row)))
+}

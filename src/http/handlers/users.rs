@@ -1,0 +1,125 @@
+//! Users: admins manage everyone; managers read their own institution's staff.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::{created, ok};
+use crate::accounts::UserDraft;
+use crate::app::AppState;
+use crate::db::users::{self, UserChanges, UserFilter};
+use crate::domain::ids::{OrganizationId, UserId};
+use crate::domain::types::{Locale, Role};
+use crate::http::dto::accounts::{CreateUser, UpdateUser, User};
+use crate::http::error::ApiError;
+use crate::http::extract::AuthUser;
+use crate::http::page::Page;
+use crate::http::{read, write};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserQuery {
+    organization_id: Option<i64>,
+    role: Option<Role>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list_users(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<UserQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Manager])?;
+    let q = query.into_inner();
+    let page = Page::parse(q.limit, q.cursor.as_deref())?;
+    let (after, fetch) = (page.after_id()?, page.fetch());
+    // Managers see their own institution whatever they ask for.
+    let org = if user.is_admin() {
+        q.organization_id.map(OrganizationId)
+    } else {
+        user.org
+    };
+    let filter = UserFilter {
+        organization_id: org,
+        role: q.role.map(|r| r.as_str().to_owned()),
+    };
+    let rows = read(&state, move |conn| {
+        Ok(users::list(conn, &filter, after, fetch)?)
+    })
+    .await?;
+    Ok(ok(page.finish(rows, |u| u.id.to_string(), User::from)))
+}
+
+pub async fn get_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = UserId(path.into_inner());
+    let found = read(&state, move |conn| Ok(users::find(conn, id)?)).await?;
+    let may_see = |u: &users::UserRow| {
+        u.id == user.id.0
+            || user.is_admin()
+            || (user.role == Role::Manager
+                && u.organization_id.is_some()
+                && u.organization_id == user.org.map(|o| o.0))
+    };
+    match found.filter(may_see) {
+        Some(u) => Ok(ok(User::from(u))),
+        None => Err(ApiError::not_found("user")),
+    }
+}
+
+pub async fn create_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Admin])?;
+    let b = body.into_inner();
+    crate::accounts::check_password(&b.password)?;
+    let hash = crate::auth::hash_password(&b.password).map_err(ApiError::internal)?;
+    let draft = UserDraft {
+        email: b.email,
+        display_name: b.display_name,
+        role: b.role,
+        organization_id: b.organization_id.map(OrganizationId),
+        locale: b.locale.unwrap_or(Locale::ZhCn),
+    };
+    let row = write(&state, move |conn| {
+        crate::accounts::create_user(conn, draft, hash)
+    })
+    .await?;
+    Ok(created(User::from(row)))
+}
+
+pub async fn update_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+    body: web::Json<UpdateUser>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Admin])?;
+    let id = UserId(path.into_inner());
+    let b = body.into_inner();
+    let password_hash = match &b.password {
+        Some(p) => {
+            crate::accounts::check_password(p)?;
+            Some(crate::auth::hash_password(p).map_err(ApiError::internal)?)
+        }
+        None => None,
+    };
+    let changes = UserChanges {
+        display_name: b.display_name.map(|n| n.trim().to_owned()),
+        password_hash,
+        role: b.role.map(|r| r.as_str().to_owned()),
+        locale: b.locale.map(|l| l.as_str().to_owned()),
+        active: b.active,
+        updated_at: Some(crate::db::now()),
+    };
+    let row = write(&state, move |conn| {
+        crate::accounts::update_user(conn, id, changes)
+    })
+    .await?;
+    Ok(ok(User::from(row)))
+}

@@ -1,0 +1,34 @@
+//! The HTTP edge: extractors, DTOs, handlers and the error mapping. No SQL lives here.
+
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod handlers;
+pub mod middleware;
+pub mod page;
+
+use actix_web::web;
+
+use crate::app::AppState;
+use crate::db::DbConnection;
+use error::ApiError;
+
+/// Runs read-only database work on the blocking pool, never on an async worker.
+pub async fn read<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let db = state.db.clone();
+    web::block(move || db.read_blocking(f)).await?
+}
+
+/// Runs `f` in one write transaction on the blocking pool; an error rolls everything back.
+pub async fn write<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let db = state.db.clone();
+    web::block(move || db.write_blocking(f)).await?
+}

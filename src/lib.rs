@@ -1,0 +1,12 @@
+//! instrument-booking: the REST backend of the Yangtze River Delta shared instrument platform.
+
+pub mod accounts;
+pub mod app;
+pub mod auth;
+pub mod catalogue;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod http;
+pub mod telemetry;

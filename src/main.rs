@@ -1,0 +1,150 @@
+//! Thin entry point: parse the command line, start logging, run the subcommand.
+
+use std::error::Error;
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::Parser;
+use instrument_booking::app::{AppState, Application};
+use instrument_booking::auth::TokenKeys;
+use instrument_booking::config::{
+    self, Cli, Command, CreateUserArgs, ImportArgs, ServeArgs, StorageArgs,
+};
+use instrument_booking::db::{Backend, Db, redact};
+use instrument_booking::domain::ids::OrganizationId;
+use instrument_booking::domain::types::{Locale, Role};
+use instrument_booking::http::error::ApiError;
+use instrument_booking::http::extract::AuthUser;
+use instrument_booking::http::middleware::Metrics;
+use instrument_booking::{accounts, catalogue, db, demo, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn Error>> {
+    let url = cli.storage.database_url()?;
+    match cli.command {
+        Command::Serve(args) => serve(&cli.storage, &url, args),
+        Command::Migrate => {
+            let db = Db::open(&url, 1)?;
+            println!(
+                "database at {} is up to date ({:?})",
+                redact(&url),
+                db.backend()
+            );
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let loaded = demo::seed(&Db::open(&url, 2)?)?;
+            println!(
+                "{}",
+                if loaded {
+                    "demo region loaded"
+                } else {
+                    "demo region was already loaded"
+                }
+            );
+            Ok(())
+        }
+        Command::CreateUser(args) => create_user(&url, args),
+        Command::Import(args) => import(&url, args),
+    }
+}
+
+fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dyn Error>> {
+    let (backend, _) = Backend::parse(url)?;
+    // Everything is checked before the port is bound.
+    let secret = config::jwt_secret(args.jwt_secret.as_deref(), backend, &storage.data_dir)?;
+    let db = Db::open(url, storage.db_pool_size)?;
+    if args.demo {
+        demo::seed(&db)?;
+        tracing::warn!(
+            "DEMO MODE: demo accounts with the password 'demo-password' are active; never expose this server"
+        );
+        eprintln!(
+            "\n*** DEMO MODE ***  demo data and demo accounts (password: demo-password) are loaded.\n*** Not for real use. Listening on http://{} ***\n",
+            args.bind
+        );
+    }
+    let listener = TcpListener::bind(args.bind)?;
+    let state = AppState {
+        db,
+        keys: TokenKeys::new(secret.as_bytes(), args.token_ttl_seconds)?,
+        metrics: Metrics::new()?,
+    };
+    tracing::info!(bind = %args.bind, database = %redact(url), "serving");
+    actix_web::rt::System::new().block_on(async move {
+        Application::build(state, listener, args.workers)?
+            .run()
+            .await
+    })?;
+    Ok(())
+}
+
+fn admin_actor() -> AuthUser {
+    // The CLI runs with the operator's shell access: it acts as the platform.
+    AuthUser {
+        id: instrument_booking::domain::ids::UserId(0),
+        role: Role::Admin,
+        org: None,
+    }
+}
+
+fn create_user(url: &str, args: CreateUserArgs) -> Result<(), Box<dyn Error>> {
+    let role = Role::parse(&args.role)
+        .ok_or_else(|| format!("--role must be one of {}", Role::choices()))?;
+    let locale = Locale::parse(&args.locale)
+        .ok_or_else(|| format!("--locale must be one of {}", Locale::choices()))?;
+    accounts::check_password(&args.password)?;
+    let hash = instrument_booking::auth::hash_password(&args.password)?;
+    let db = Db::open(url, 2)?;
+    let user = db.write_blocking(|conn| {
+        let org = match &args.organization {
+            None => None,
+            Some(name) => Some(find_org(conn, name)?),
+        };
+        let draft = accounts::UserDraft {
+            email: args.email.clone(),
+            display_name: args.display_name.clone(),
+            role,
+            organization_id: org,
+            locale,
+        };
+        accounts::create_user(conn, draft, hash)
+    })?;
+    println!(
+        "created user {} ({}) with id {}",
+        user.email, user.role, user.id
+    );
+    Ok(())
+}
+
+fn find_org(conn: &mut db::DbConnection, name: &str) -> Result<OrganizationId, ApiError> {
+    let found = match name.parse::<i64>() {
+        Ok(id) => db::organizations::find(conn, OrganizationId(id))?,
+        Err(_) => db::organizations::find_by_name(conn, name)?,
+    };
+    found
+        .map(|o| OrganizationId(o.id))
+        .ok_or_else(|| ApiError::not_found("organisation"))
+}
+
+fn import(url: &str, args: ImportArgs) -> Result<(), Box<dyn Error>> {
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let db = Db::open(url, 2)?;
+    let ids = db.write_blocking(|conn| {
+        catalogue::import(conn, &admin_actor(), &text, args.create_institutions)
+    })?;
+    println!("imported {} resources", ids.len());
+    Ok(())
+}
