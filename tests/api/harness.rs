@@ -1,0 +1,262 @@
+//! The test harness: every test gets its own server on port 0 and its own database (a SQLite file
+//! or a fresh PostgreSQL database), loaded with the demo region and its typed users.
+
+use std::net::TcpListener;
+
+use actix_web::http::{Method, StatusCode};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use instrument_booking::app::{AppState, Application};
+use instrument_booking::auth::TokenKeys;
+use instrument_booking::db::Db;
+use instrument_booking::http::middleware::Metrics;
+use serde_json::Value;
+
+pub use instrument_booking::db::Backend;
+
+pub const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
+pub const ADMIN: &str = "admin@demo.test";
+pub const MANAGER: &str = "manager@fudan.demo.test";
+pub const OPERATOR: &str = "operator@fudan.demo.test";
+pub const BOOKER: &str = "booker@acme.demo.test";
+pub const ISSUER: &str = "issuer@sh.demo.test";
+pub const PASSWORD: &str = "demo-password";
+
+/// The admin URL of the PostgreSQL server the test command started.
+fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("TEST_POSTGRES_URL is not set: run scripts/test, which starts a private PostgreSQL")
+    })
+}
+
+/// Owns a test database and removes it when the test ends.
+enum Store {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { admin: String, name: String },
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Store::Postgres { admin, name } = self {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// The problem code of an error response.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    handle: actix_web::dev::ServerHandle,
+    _store: Store,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let (url, store) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("test.sqlite3").display());
+                (url, Store::Sqlite { _dir: dir })
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("ib_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn =
+                    PgConnection::establish(&admin).expect("connect to the test PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .unwrap();
+                let base = admin.rsplit_once('/').unwrap().0;
+                (format!("{base}/{name}"), Store::Postgres { admin, name })
+            }
+        };
+        let db = Db::open(&url, 4).expect("open test database");
+        instrument_booking::demo::seed(&db).expect("seed demo data");
+        let state = AppState {
+            db,
+            keys: TokenKeys::new(SECRET.as_bytes(), 3600).unwrap(),
+            metrics: Metrics::new().unwrap(),
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let app = Application::build(state, listener, Some(1)).unwrap();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run());
+        TestApp {
+            base,
+            handle,
+            _store: store,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        self.request_with(method, path, token, body, &[]).await
+    }
+
+    pub async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let client = awc::Client::default();
+        let mut req = client.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut resp = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        }
+        .expect("request sent");
+        self.finish(&mut resp).await
+    }
+
+    /// Sends raw bytes with a content type, for malformed bodies and CSV uploads.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Response {
+        let client = awc::Client::default();
+        let mut req = client
+            .request(method, format!("{}{}", self.base, path))
+            .insert_header(("Content-Type", content_type));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        let mut resp = req.send_body(body).await.expect("request sent");
+        self.finish(&mut resp).await
+    }
+
+    async fn finish<S>(&self, resp: &mut awc::ClientResponse<S>) -> Response
+    where
+        S: futures_util::Stream<
+                Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>,
+            > + Unpin,
+    {
+        let bytes = resp
+            .body()
+            .limit(16 * 1024 * 1024)
+            .await
+            .expect("body read");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Response {
+            status: resp.status(),
+            headers: resp.headers().clone(),
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    /// Signs in a demo user and returns the access token.
+    pub async fn login(&self, email: &str) -> String {
+        let resp = self
+            .request(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(serde_json::json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(
+            resp.status,
+            StatusCode::OK,
+            "login {email}: {:?}",
+            resp.body
+        );
+        resp.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Every item of a list, following cursors.
+    pub async fn list_all(&self, path: &str, token: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut next: Option<String> = None;
+        loop {
+            let url = match &next {
+                Some(c) => format!("{path}{sep}cursor={c}"),
+                None => path.to_owned(),
+            };
+            let resp = self.get(&url, token).await;
+            assert_eq!(resp.status, StatusCode::OK, "{url}: {:?}", resp.body);
+            items.extend(resp.body["items"].as_array().unwrap().iter().cloned());
+            match resp.body["next_cursor"].as_str() {
+                Some(c) => next = Some(c.to_owned()),
+                None => return items,
+            }
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::harness::TestApp::spawn($crate::harness::Backend::Sqlite).await).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                super::$name($crate::harness::TestApp::spawn($crate::harness::Backend::Postgres).await).await
+            }
+        }
+    )+};
+}

@@ -1,0 +1,10 @@
+//! One integration test binary; every test runs on SQLite and on PostgreSQL.
+
+mod harness;
+
+mod accounts;
+mod catalogue;
+mod catalogue_edits;
+mod errors;
+mod openapi;
+mod tokens;
