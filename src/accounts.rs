@@ -32,13 +32,11 @@ pub fn check_organization(
             ),
         ));
     }
-    if let Some(code) = &values.uscc {
-        if let Err(reason) = uscc::validate(code) {
-            issues.push(Issue::field(
-                "uscc",
-                format!("not a valid unified social credit code: {reason}"),
-            ));
-        }
+    if let Some(Err(reason)) = values.uscc.as_deref().map(uscc::validate) {
+        issues.push(Issue::field(
+            "uscc",
+            format!("not a valid unified social credit code: {reason}"),
+        ));
     }
     if !issues.is_empty() {
         return Err(ApiError::validation(issues));
@@ -49,12 +47,12 @@ pub fn check_organization(
             values.name_en
         )));
     }
-    if let Some(code) = &values.uscc {
-        if organizations::uscc_taken(conn, code, except)? {
-            return Err(ApiError::conflict(format!(
-                "an organisation with USCC {code} already exists"
-            )));
-        }
+    if let Some(code) = &values.uscc
+        && organizations::uscc_taken(conn, code, except)?
+    {
+        return Err(ApiError::conflict(format!(
+            "an organisation with USCC {code} already exists"
+        )));
     }
     Ok(())
 }

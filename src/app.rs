@@ -106,15 +106,29 @@ fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
     .into()
 }
 
-async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
+/// 405 with the `Allow` header RFC 9110 asks for, taken from the route table.
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let pattern = req.match_pattern().unwrap_or_default();
+    let allowed: Vec<String> = ROUTES
+        .iter()
+        .filter(|(_, path)| *path == pattern)
+        .map(|(method, _)| method.to_uppercase())
+        .collect();
+    let err = ApiError::new(
         ErrorCode::MethodNotAllowed,
         format!(
-            "{} is not supported on {}; see /openapi.yaml",
+            "{} is not supported on {}; use {}",
             req.method(),
-            req.path()
+            req.path(),
+            allowed.join(", ")
         ),
-    ))
+    );
+    let mut resp = actix_web::ResponseError::error_response(&err);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        resp.headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    resp
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

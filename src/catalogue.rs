@@ -125,9 +125,6 @@ pub fn update_resource(
             "a retired resource cannot be changed",
         ));
     }
-    if expected_version.is_some_and(|v| v != current.row.version) {
-        return Err(stale(current.row.version));
-    }
     let mut merged = serde_json::to_value(current.fields()).map_err(ApiError::internal)?;
     merge_patch(&mut merged, &patch);
     let fields: ResourceFields = serde_json::from_value(merged).map_err(|e| {
@@ -149,6 +146,10 @@ pub fn update_resource(
         ));
     }
     check_fields(conn, &fields, owner)?;
+    // A bad body is reported before a stale version: fixing the body is the next step either way.
+    if expected_version.is_some_and(|v| v != current.row.version) {
+        return Err(stale(current.row.version));
+    }
     let org =
         organizations::find(conn, owner)?.ok_or_else(|| ApiError::internal("owner vanished"))?;
     let values = ResourceValues::new(&fields, &org, crate::db::now());

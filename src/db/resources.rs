@@ -463,19 +463,22 @@ pub fn retire(
         .map(|_| ())
 }
 
+/// id, resource, local date, start and end minutes (none when closed), reason.
+type ExceptionRow = (
+    i64,
+    i64,
+    chrono::NaiveDate,
+    Option<i32>,
+    Option<i32>,
+    String,
+);
+
 pub fn opening_hours(conn: &mut DbConnection, id: ResourceId) -> QueryResult<OpeningHours> {
     let weekly: Vec<(i64, i64, i32, i32, i32)> = opening_rules::table
         .filter(opening_rules::resource_id.eq(id.0))
         .order((opening_rules::weekday, opening_rules::start_min))
         .load(conn)?;
-    let exceptions: Vec<(
-        i64,
-        i64,
-        chrono::NaiveDate,
-        Option<i32>,
-        Option<i32>,
-        String,
-    )> = opening_exceptions::table
+    let exceptions: Vec<ExceptionRow> = opening_exceptions::table
         .filter(opening_exceptions::resource_id.eq(id.0))
         .order((opening_exceptions::day, opening_exceptions::start_min))
         .load(conn)?;

@@ -115,6 +115,7 @@ async fn unknown_routes_paths_and_methods(app: TestApp) {
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
     );
+    assert_eq!(delete.header("allow").as_deref(), Some("GET, PATCH"));
 }
 
 async fn operations_endpoints(app: TestApp) {
