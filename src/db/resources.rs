@@ -308,14 +308,39 @@ fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
+// For one resource the queries filter with `=`, which diesel prepares once and caches; `IN`
+// with a varying number of ids is prepared anew each time.
+
+fn rate_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String, i64)>> {
+    match ids {
+        [one] => resource_rates::table
+            .filter(resource_rates::resource_id.eq(*one))
+            .load(conn),
+        _ => resource_rates::table
+            .filter(resource_rates::resource_id.eq_any(ids.to_vec()))
+            .load(conn),
+    }
+}
+
+fn operator_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    let order = (resource_operators::resource_id, resource_operators::user_id);
+    match ids {
+        [one] => resource_operators::table
+            .filter(resource_operators::resource_id.eq(*one))
+            .order(order)
+            .load(conn),
+        _ => resource_operators::table
+            .filter(resource_operators::resource_id.eq_any(ids.to_vec()))
+            .order(order)
+            .load(conn),
+    }
+}
+
 /// Adds rates and operators to joined rows: two queries for the whole page, not two per row.
 fn complete(conn: &mut DbConnection, rows: Vec<Joined>) -> QueryResult<Vec<ResourceView>> {
     let ids: Vec<i64> = rows.iter().map(|(r, _, _)| r.id).collect();
     let mut rates: HashMap<i64, Rates> = HashMap::new();
-    let rate_rows: Vec<(i64, String, i64)> = resource_rates::table
-        .filter(resource_rates::resource_id.eq_any(ids.clone()))
-        .load(conn)?;
-    for (id, category, fen) in rate_rows {
+    for (id, category, fen) in rate_rows(conn, &ids)? {
         let entry = rates.entry(id).or_insert(Rates {
             internal: 0,
             academic: 0,
@@ -328,11 +353,7 @@ fn complete(conn: &mut DbConnection, rows: Vec<Joined>) -> QueryResult<Vec<Resou
         }
     }
     let mut operators: HashMap<i64, Vec<i64>> = HashMap::new();
-    let op_rows: Vec<(i64, i64)> = resource_operators::table
-        .filter(resource_operators::resource_id.eq_any(ids))
-        .order((resource_operators::resource_id, resource_operators::user_id))
-        .load(conn)?;
-    for (rid, uid) in op_rows {
+    for (rid, uid) in operator_rows(conn, &ids)? {
         operators.entry(rid).or_default().push(uid);
     }
     Ok(rows
