@@ -145,6 +145,7 @@ fn import(url: &str, args: ImportArgs) -> Result<(), Box<dyn Error>> {
     let ids = db.write_blocking(|conn| {
         catalogue::import(conn, &admin_actor(), &text, args.create_institutions)
     })?;
+    db.analyze()?;
     println!("imported {} resources", ids.len());
     Ok(())
 }

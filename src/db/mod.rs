@@ -171,6 +171,14 @@ impl Db {
         Ok(applied.len())
     }
 
+    /// Refreshes the planners' statistics (same statement on both backends), worth doing after a
+    /// bulk import: without them PostgreSQL may pick a slow plan for catalogue searches until autovacuum catches up.
+    pub fn analyze(&self) -> Result<(), StorageError> {
+        let mut conn = self.pool.get()?;
+        conn.batch_execute("ANALYZE")?;
+        Ok(())
+    }
+
     pub fn get(&self) -> Result<Conn, r2d2::PoolError> {
         self.pool.get()
     }

@@ -2,6 +2,8 @@
 //! verified JWT or a live API token, or the request ends in 401. Roles are checked by
 //! [`AuthUser::require`]; tenancy by explicit calls in the handlers and queries.
 
+use std::marker::PhantomData;
+
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -31,7 +33,8 @@ impl AuthUser {
         if self.is_admin() || roles.contains(&self.role) {
             return Ok(());
         }
-        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        let mut names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        names.push("admin");
         Err(ApiError::forbidden(format!(
             "this action needs the role {} (you are {})",
             names.join(" or "),
@@ -114,4 +117,45 @@ async fn api_token_user(state: &web::Data<AppState>, token: &str) -> Result<Auth
             .ok_or_else(|| ApiError::internal("stored role is unknown"))?,
         org: user.organization_id.map(OrganizationId),
     })
+}
+
+/// The roles an [`Authorized`] extractor admits, besides admins, who are always admitted.
+pub trait Allowed {
+    const ROLES: &'static [Role];
+}
+
+/// Lab managers (and admins).
+pub struct Managers;
+impl Allowed for Managers {
+    const ROLES: &'static [Role] = &[Role::Manager];
+}
+
+/// Admins only.
+pub struct Admins;
+impl Allowed for Admins {
+    const ROLES: &'static [Role] = &[];
+}
+
+/// An authenticated caller whose role is checked before the body is read, so that a caller who
+/// may not act learns that (403) rather than what is wrong with their body.
+pub struct Authorized<A: Allowed> {
+    pub user: AuthUser,
+    allowed: PhantomData<A>,
+}
+
+impl<A: Allowed + 'static> FromRequest for Authorized<A> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Authorized<A>, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            user.require(A::ROLES)?;
+            Ok(Authorized {
+                user,
+                allowed: PhantomData,
+            })
+        })
+    }
 }

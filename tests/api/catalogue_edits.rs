@@ -160,6 +160,12 @@ async fn booker_cannot_create_resources(app: TestApp) {
     let resp = app.post("/api/v1/resources", &b, new_resource()).await;
     assert_eq!(resp.status, StatusCode::FORBIDDEN);
     assert_eq!(resp.code(), "forbidden");
+    let empty = app.post("/api/v1/resources", &b, json!({})).await;
+    assert_eq!(
+        empty.status,
+        StatusCode::FORBIDDEN,
+        "the role is checked before the body"
+    );
     let op = app.login(OPERATOR).await;
     assert_eq!(
         app.post("/api/v1/resources", &op, new_resource())

@@ -10,7 +10,7 @@ use crate::domain::ids::{BlackoutId, OrganizationId, ResourceId};
 use crate::http::dto::parse_instant;
 use crate::http::dto::resources::{Blackout, CreateBlackout};
 use crate::http::error::ApiError;
-use crate::http::extract::AuthUser;
+use crate::http::extract::{AuthUser, Authorized, Managers};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
@@ -47,7 +47,7 @@ pub async fn list_blackouts(
 
 pub async fn create_blackout(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
     body: web::Json<CreateBlackout>,
 ) -> Result<HttpResponse, ApiError> {
@@ -86,7 +86,7 @@ pub async fn create_blackout(
 
 pub async fn delete_blackout(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, blackout) = path.into_inner();

@@ -10,7 +10,7 @@ use crate::domain::ids::{OrganizationId, ResourceId};
 use crate::domain::opening::{self, DatedException, OpeningHours as Hours, WeeklyRule};
 use crate::http::dto::resources::{OpeningHours, ReplaceOpeningHours};
 use crate::http::error::ApiError;
-use crate::http::extract::AuthUser;
+use crate::http::extract::{AuthUser, Authorized, Managers};
 use crate::http::{read, write};
 
 pub async fn get_opening_hours(
@@ -90,7 +90,7 @@ fn parse_hours(body: &ReplaceOpeningHours) -> Result<Hours, ApiError> {
 
 pub async fn replace_opening_hours(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
     body: web::Json<ReplaceOpeningHours>,
 ) -> Result<HttpResponse, ApiError> {

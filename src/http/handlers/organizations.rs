@@ -8,10 +8,10 @@ use crate::app::AppState;
 use crate::db::jurisdictions;
 use crate::db::organizations::{self, OrgFilter, OrganizationValues};
 use crate::domain::ids::OrganizationId;
-use crate::domain::types::{OrgKind, Province, Role};
+use crate::domain::types::{OrgKind, Province};
 use crate::http::dto::accounts::{CreateOrganization, Organization, UpdateOrganization};
 use crate::http::error::ApiError;
-use crate::http::extract::AuthUser;
+use crate::http::extract::{Admins, AuthUser, Authorized};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
@@ -77,10 +77,9 @@ pub async fn get_organization(
 
 pub async fn create_organization(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _admin: Authorized<Admins>,
     body: web::Json<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
     let b = body.into_inner();
     let values = OrganizationValues {
         kind: b.kind.as_str().into(),
@@ -99,11 +98,10 @@ pub async fn create_organization(
 
 pub async fn update_organization(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _admin: Authorized<Admins>,
     path: web::Path<i64>,
     body: web::Json<UpdateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
     let id = OrganizationId(path.into_inner());
     let b = body.into_inner();
     let row = write(&state, move |conn| {

@@ -12,7 +12,7 @@ use crate::domain::resource::ResourceFields;
 use crate::domain::types::{Province, ResourceKind, ResourceStatus};
 use crate::http::dto::resources::{ImportResult, Resource, RetireResource};
 use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
+use crate::http::extract::{AuthUser, Authorized, Managers};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
@@ -168,7 +168,7 @@ pub async fn get_resource(
 
 pub async fn create_resource(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Authorized { user, .. }: Authorized<Managers>,
     body: web::Json<ResourceFields>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = body.into_inner();
@@ -204,7 +204,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
 
 pub async fn update_resource(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Authorized { user, .. }: Authorized<Managers>,
     req: HttpRequest,
     path: web::Path<i64>,
     body: web::Json<serde_json::Value>,
@@ -227,7 +227,7 @@ pub async fn update_resource(
 
 pub async fn retire_resource(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
     body: web::Json<RetireResource>,
 ) -> Result<HttpResponse, ApiError> {
@@ -242,7 +242,7 @@ pub async fn retire_resource(
 
 pub async fn import_resources(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Authorized { user, .. }: Authorized<Managers>,
     req: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {

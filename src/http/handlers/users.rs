@@ -11,7 +11,7 @@ use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::{Locale, Role};
 use crate::http::dto::accounts::{CreateUser, UpdateUser, User};
 use crate::http::error::ApiError;
-use crate::http::extract::AuthUser;
+use crate::http::extract::{Admins, AuthUser, Authorized, Managers};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
@@ -26,10 +26,9 @@ pub struct UserQuery {
 
 pub async fn list_users(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Authorized { user, .. }: Authorized<Managers>,
     query: web::Query<UserQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Manager])?;
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
@@ -72,10 +71,9 @@ pub async fn get_user(
 
 pub async fn create_user(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _admin: Authorized<Admins>,
     body: web::Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
     let b = body.into_inner();
     crate::accounts::check_password(&b.password)?;
     let hash = crate::auth::hash_password(&b.password).map_err(ApiError::internal)?;
@@ -95,11 +93,10 @@ pub async fn create_user(
 
 pub async fn update_user(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _admin: Authorized<Admins>,
     path: web::Path<i64>,
     body: web::Json<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
     let id = UserId(path.into_inner());
     let b = body.into_inner();
     let password_hash = match &b.password {
