@@ -50,7 +50,7 @@ route_table! {
     "/metrics" => { get: ops::metrics },
     "/openapi.yaml" => { get: ops::openapi },
     "/api/v1/auth/token" => { post: accounts::create_token },
-    "/api/v1/me" => { get: accounts::get_me },
+    "/api/v1/me" => { get: accounts::get_me, patch: accounts::update_me },
     "/api/v1/jurisdictions" => { get: accounts::list_jurisdictions },
     "/api/v1/api-tokens" => { get: api_tokens::list_api_tokens, post: api_tokens::create_api_token },
     "/api/v1/api-tokens/{id}" => { delete: api_tokens::revoke_api_token },

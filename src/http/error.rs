@@ -34,6 +34,33 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    pub const ALL: &'static [ErrorCode] = {
+        use ErrorCode::*;
+        &[
+            MalformedJson,
+            InvalidBody,
+            UnsupportedMediaType,
+            PayloadTooLarge,
+            InvalidPath,
+            InvalidQuery,
+            InvalidCursor,
+            ValidationFailed,
+            ImportFailed,
+            MissingCredentials,
+            InvalidToken,
+            InvalidCredentials,
+            Forbidden,
+            NotFound,
+            MethodNotAllowed,
+            AlreadyExists,
+            ResourceRetired,
+            PreconditionFailed,
+            PreconditionRequired,
+            DatabaseUnavailable,
+            Internal,
+        ]
+    };
+
     /// The one table from code to HTTP status.
     pub fn status(self) -> StatusCode {
         use ErrorCode::*;
@@ -220,6 +247,41 @@ mod tests {
             resp.headers().get("content-type").unwrap(),
             "application/problem+json"
         );
+    }
+
+    /// The contract clients rely on: changing a row here is a breaking change of the API.
+    #[test]
+    fn codes_and_statuses_are_pinned() {
+        let table: Vec<(String, u16)> = ErrorCode::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.status().as_u16()))
+            .collect();
+        let expected = [
+            ("malformed_json", 400),
+            ("invalid_body", 422),
+            ("unsupported_media_type", 415),
+            ("payload_too_large", 413),
+            ("invalid_path", 400),
+            ("invalid_query", 400),
+            ("invalid_cursor", 400),
+            ("validation_failed", 422),
+            ("import_failed", 422),
+            ("missing_credentials", 401),
+            ("invalid_token", 401),
+            ("invalid_credentials", 401),
+            ("forbidden", 403),
+            ("not_found", 404),
+            ("method_not_allowed", 405),
+            ("already_exists", 409),
+            ("resource_retired", 409),
+            ("precondition_failed", 412),
+            ("precondition_required", 428),
+            ("database_unavailable", 503),
+            ("internal", 500),
+        ];
+        let expected: Vec<(String, u16)> =
+            expected.iter().map(|(c, s)| (c.to_string(), *s)).collect();
+        assert_eq!(table, expected);
     }
 
     #[test]

@@ -253,7 +253,75 @@ async fn jurisdictions_are_listed(app: TestApp) {
     assert_eq!(anhui.len(), 17, "Anhui and its 16 prefecture-level cities");
 }
 
+async fn users_change_their_own_language_and_password(app: TestApp) {
+    let t = app.login(OPERATOR).await;
+    let en = app
+        .request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"locale": "en", "display_name": "Li Wei"})),
+        )
+        .await;
+    assert_eq!(en.status, StatusCode::OK, "{:?}", en.body);
+    assert_eq!(en.body["locale"], "en");
+    assert_eq!(en.body["display_name"], "Li Wei");
+    assert_eq!(en.body["organization"]["name_en"], "Fudan University");
+
+    let no_proof = app
+        .request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"password": "a-brand-new-password"})),
+        )
+        .await;
+    assert_eq!(no_proof.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_proof.body["errors"][0]["field"], "current_password");
+    let changed = app
+        .request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"password": "a-brand-new-password", "current_password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK);
+    let old = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"email": OPERATOR, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"email": OPERATOR, "password": "a-brand-new-password"})),
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::OK);
+    let role = app
+        .request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(
+        role.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nobody promotes themselves"
+    );
+}
+
 on_both_backends!(
+    users_change_their_own_language_and_password,
     bad_uscc_is_rejected_with_reason,
     only_admins_manage_organizations,
     enterprises_are_private,

@@ -38,6 +38,23 @@ fn every_route_is_documented_and_every_documented_route_exists() {
 }
 
 #[test]
+fn the_problem_codes_in_the_spec_are_the_servers() {
+    let spec = spec();
+    let documented: BTreeSet<String> =
+        spec["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+    let served: BTreeSet<String> = instrument_booking::http::error::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(documented, served);
+}
+
+#[test]
 fn every_operation_has_an_operation_id_named_like_its_handler() {
     let spec = spec();
     for (path, item) in spec["paths"].as_mapping().unwrap() {

@@ -81,6 +81,16 @@ pub struct UpdateUser {
     pub active: Option<bool>,
 }
 
+/// What users may change about themselves; a new password needs the current one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    pub display_name: Option<String>,
+    pub locale: Option<Locale>,
+    pub password: Option<String>,
+    pub current_password: Option<String>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Organization {
     pub id: i64,

@@ -5,14 +5,15 @@ use serde::Deserialize;
 
 use super::ok;
 use crate::app::AppState;
+use crate::db::users::UserChanges;
 use crate::db::{jurisdictions, organizations, users};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::Role;
-use crate::http::dto::accounts::{Jurisdiction, Me, TokenRequest, TokenResponse};
+use crate::http::dto::accounts::{Jurisdiction, Me, TokenRequest, TokenResponse, UpdateMe};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::AuthUser;
 use crate::http::page::Page;
-use crate::http::read;
+use crate::http::{read, write};
 
 pub async fn create_token(
     state: web::Data<AppState>,
@@ -45,7 +46,14 @@ pub async fn create_token(
 }
 
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let (me, org) = read(&state, move |conn| {
+    me_response(&state, user).await
+}
+
+async fn me_response(
+    state: &web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let (me, org) = read(state, move |conn| {
         let me = users::find(conn, user.id)?.ok_or_else(|| ApiError::not_found("user"))?;
         let org = match me.organization_id {
             Some(id) => organizations::find(conn, OrganizationId(id))?,
@@ -58,6 +66,44 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
         user: me.into(),
         organization: org.map(Into::into),
     }))
+}
+
+pub async fn update_me(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<UpdateMe>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let new_hash = match &b.password {
+        Some(p) => {
+            crate::accounts::check_password(p)?;
+            Some(crate::auth::hash_password(p).map_err(ApiError::internal)?)
+        }
+        None => None,
+    };
+    let changes = UserChanges {
+        display_name: b.display_name.map(|n| n.trim().to_owned()),
+        password_hash: new_hash.clone(),
+        locale: b.locale.map(|l| l.as_str().to_owned()),
+        updated_at: Some(crate::db::now()),
+        ..UserChanges::default()
+    };
+    let current = b.current_password;
+    write(&state, move |conn| {
+        if new_hash.is_some() {
+            let me = users::find(conn, user.id)?.ok_or_else(|| ApiError::not_found("user"))?;
+            let proof = current.as_deref().unwrap_or("");
+            if !crate::auth::verify_password(proof, &me.password_hash) {
+                return Err(ApiError::invalid_field(
+                    "current_password",
+                    "give your current password to set a new one",
+                ));
+            }
+        }
+        crate::accounts::update_user(conn, user.id, changes)
+    })
+    .await?;
+    me_response(&state, user).await
 }
 
 #[derive(Debug, Deserialize)]
