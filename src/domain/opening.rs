@@ -29,6 +29,27 @@ pub struct OpeningHours {
     pub exceptions: Vec<DatedException>,
 }
 
+impl OpeningHours {
+    /// The open intervals of a local date: its exceptions if it has any, else its weekday's rules.
+    pub fn intervals_on(&self, day: NaiveDate) -> Vec<(u16, u16)> {
+        let exceptions: Vec<&DatedException> =
+            self.exceptions.iter().filter(|e| e.day == day).collect();
+        let mut spans: Vec<(u16, u16)> = if exceptions.is_empty() {
+            use chrono::Datelike;
+            let weekday = day.weekday().number_from_monday() as u8;
+            self.weekly
+                .iter()
+                .filter(|r| r.weekday == weekday)
+                .map(|r| (r.start_min, r.end_min))
+                .collect()
+        } else {
+            exceptions.iter().filter_map(|e| e.interval).collect()
+        };
+        spans.sort();
+        spans
+    }
+}
+
 /// Parses "HH:MM" (24:00 allowed, as an end) into minutes from midnight.
 pub fn parse_hhmm(text: &str) -> Option<u16> {
     let (h, m) = text.split_once(':')?;
