@@ -11,7 +11,7 @@ use crate::auth::TokenKeys;
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::handlers::{
-    accounts, api_tokens, blackouts, opening_hours, ops, organizations, resources, users,
+    accounts, api_tokens, blackouts, bookings, opening_hours, ops, organizations, resources, users,
 };
 use crate::http::middleware::{Metrics, observe};
 
@@ -65,6 +65,13 @@ route_table! {
     "/api/v1/resources/{id}/opening-hours" => { get: opening_hours::get_opening_hours, put: opening_hours::replace_opening_hours },
     "/api/v1/resources/{id}/blackouts" => { get: blackouts::list_blackouts, post: blackouts::create_blackout },
     "/api/v1/resources/{id}/blackouts/{blackout_id}" => { delete: blackouts::delete_blackout },
+    "/api/v1/resources/{id}/availability" => { get: bookings::get_resource_availability },
+    "/api/v1/bookings" => { get: bookings::list_bookings, post: bookings::create_booking },
+    "/api/v1/bookings/{id}" => { get: bookings::get_booking },
+    "/api/v1/bookings/{id}/history" => { get: bookings::get_booking_history },
+    "/api/v1/bookings/{id}/approve" => { post: bookings::approve_booking },
+    "/api/v1/bookings/{id}/reject" => { post: bookings::reject_booking },
+    "/api/v1/bookings/{id}/cancel" => { post: bookings::cancel_booking },
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

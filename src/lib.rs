@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod booking;
 pub mod catalogue;
 pub mod config;
 pub mod db;

@@ -49,6 +49,9 @@ pub struct ResourceRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The longest buffered booking the resource has ever had, in minutes: the bound of every
+    /// overlap lookup.
+    pub longest_block_min: i32,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -604,6 +607,57 @@ pub fn list_blackouts(
         query = query.filter(blackouts::id.gt(a));
     }
     query.limit(limit).load(conn)
+}
+
+/// Blackouts of a resource that overlap `[from, to)`.
+pub fn blackouts_overlapping(
+    conn: &mut DbConnection,
+    id: ResourceId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<BlackoutRow>> {
+    blackouts::table
+        .filter(blackouts::resource_id.eq(id.0))
+        .filter(blackouts::start_at.lt(to))
+        .filter(blackouts::end_at.gt(from))
+        .order(blackouts::start_at)
+        .load(conn)
+}
+
+/// The time zone of each of `ids`.
+pub fn timezones(conn: &mut DbConnection, ids: Vec<i64>) -> QueryResult<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = resources::table
+        .filter(resources::id.eq_any(ids))
+        .select((resources::id, resources::timezone))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Every resource id of an institution.
+pub fn ids_of_institution(conn: &mut DbConnection, org: i64) -> QueryResult<Vec<i64>> {
+    resources::table
+        .filter(resources::organization_id.eq(org))
+        .select(resources::id)
+        .load(conn)
+}
+
+/// Whether `user` is an assigned operator of the resource.
+pub fn is_operator(conn: &mut DbConnection, id: ResourceId, user: UserId) -> QueryResult<bool> {
+    let found: Option<i64> = resource_operators::table
+        .filter(resource_operators::resource_id.eq(id.0))
+        .filter(resource_operators::user_id.eq(user.0))
+        .select(resource_operators::user_id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// The resources an operator is assigned to.
+pub fn operated_by(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<i64>> {
+    resource_operators::table
+        .filter(resource_operators::user_id.eq(user.0))
+        .select(resource_operators::resource_id)
+        .load(conn)
 }
 
 /// Deletes a blackout of the resource; false when it has no such blackout.

@@ -83,6 +83,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        longest_block_min -> Integer,
     }
 }
 
@@ -142,6 +143,71 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bookings (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        booker_id -> BigInt,
+        organization_id -> BigInt,
+        state -> Text,
+        blocking -> Bool,
+        exclusive -> Bool,
+        start_at -> Timestamp,
+        end_at -> Timestamp,
+        block_start -> Timestamp,
+        block_end -> Timestamp,
+        quantity -> BigInt,
+        purpose -> Text,
+        wants_waitlist -> Bool,
+        series_id -> Nullable<Text>,
+        pending_deadline -> Nullable<Timestamp>,
+        operator_assisted -> Bool,
+        check_in_at -> Nullable<Timestamp>,
+        check_out_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    booking_events (id) {
+        id -> BigInt,
+        booking_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        event -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        reason -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> BigInt,
+        key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    qualifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        resource_id -> BigInt,
+        granted_by -> BigInt,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(bookings -> resources (resource_id));
+diesel::joinable!(booking_events -> bookings (booking_id));
 diesel::joinable!(organizations -> jurisdictions (jurisdiction_code));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -166,4 +232,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     opening_rules,
     opening_exceptions,
     blackouts,
+    bookings,
+    booking_events,
+    idempotency_keys,
+    qualifications,
 );

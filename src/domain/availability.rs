@@ -212,6 +212,36 @@ impl Calendar<'_> {
         Err(Refusal::Conflict { spans })
     }
 
+    /// Whether `request` still fits beside what is booked and clear of blackouts, ignoring the
+    /// rules about when it may be requested: what an approval or a waitlist promotion asks.
+    pub fn check_fit(&self, request: Span, quantity: i64) -> Result<(), Refusal> {
+        let buffered = Span::new(request.start - self.setup(), request.end + self.teardown());
+        let dark: Vec<Span> = self
+            .blackouts
+            .iter()
+            .filter(|b| b.overlaps(&buffered))
+            .copied()
+            .collect();
+        if !dark.is_empty() {
+            return Err(Refusal::Blackout { spans: dark });
+        }
+        if self
+            .free_spans(buffered, quantity)
+            .iter()
+            .any(|f| f.contains(&buffered))
+        {
+            return Ok(());
+        }
+        let mut spans: Vec<Span> = self
+            .occupied
+            .iter()
+            .filter(|o| o.span.overlaps(&buffered))
+            .map(|o| o.span)
+            .collect();
+        spans.sort();
+        Err(Refusal::Conflict { spans })
+    }
+
     /// The rules a request must obey whatever else is booked.
     fn check_shape(&self, request: Span, quantity: i64, now: Instant) -> Result<(), Refusal> {
         let r = &self.rules;

@@ -1,6 +1,7 @@
 //! Pure rules of the product: no actix, no diesel, testable with plain values.
 
 pub mod availability;
+pub mod booking;
 pub mod catalogue_csv;
 pub mod ids;
 pub mod opening;

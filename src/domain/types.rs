@@ -42,6 +42,13 @@ text_enum!(ResourceKind { Instrument => "instrument", Facility => "facility", Co
 text_enum!(ResourceStatus { Active => "active", Suspended => "suspended", Retired => "retired" });
 text_enum!(ApprovalPolicy { Auto => "auto", Manual => "manual" });
 text_enum!(ConflictPolicy { FirstCome => "first_come", OperatorChoice => "operator_choice" });
+text_enum!(
+    /// Where a booking stands; see DESIGN.md §4.
+    BookingState {
+        Pending => "pending", Confirmed => "confirmed", Waitlisted => "waitlisted", Rejected => "rejected",
+        Cancelled => "cancelled", Expired => "expired", Completed => "completed", NoShow => "no_show",
+    }
+);
 
 impl Role {
     /// The organisation kinds a user of this role may belong to; admins belong to none.

@@ -27,6 +27,9 @@ pub enum ErrorCode {
     MethodNotAllowed,
     AlreadyExists,
     ResourceRetired,
+    SlotUnavailable,
+    InvalidState,
+    IdempotencyKeyReused,
     PreconditionFailed,
     PreconditionRequired,
     DatabaseUnavailable,
@@ -54,6 +57,9 @@ impl ErrorCode {
             MethodNotAllowed,
             AlreadyExists,
             ResourceRetired,
+            SlotUnavailable,
+            InvalidState,
+            IdempotencyKeyReused,
             PreconditionFailed,
             PreconditionRequired,
             DatabaseUnavailable,
@@ -73,7 +79,10 @@ impl ErrorCode {
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AlreadyExists | ResourceRetired => StatusCode::CONFLICT,
+            AlreadyExists | ResourceRetired | SlotUnavailable | InvalidState => {
+                StatusCode::CONFLICT
+            }
+            IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -98,6 +107,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub detail: String,
     pub issues: Vec<Issue>,
+    /// Members added to the problem body, such as a conflict's intervals and alternatives.
+    pub extra: serde_json::Map<String, serde_json::Value>,
     cause: Option<String>,
 }
 
@@ -126,6 +137,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             issues: Vec::new(),
+            extra: serde_json::Map::new(),
             cause: None,
         }
     }
@@ -183,6 +195,8 @@ struct Problem<'a> {
     code: String,
     #[serde(skip_serializing_if = "<[Issue]>::is_empty")]
     errors: &'a [Issue],
+    #[serde(flatten)]
+    extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 impl ResponseError for ApiError {
@@ -203,6 +217,7 @@ impl ResponseError for ApiError {
             detail: &self.detail,
             code,
             errors: &self.issues,
+            extra: &self.extra,
         };
         HttpResponse::build(status)
             .content_type("application/problem+json")
@@ -274,6 +289,9 @@ mod tests {
             ("method_not_allowed", 405),
             ("already_exists", 409),
             ("resource_retired", 409),
+            ("slot_unavailable", 409),
+            ("invalid_state", 409),
+            ("idempotency_key_reused", 422),
             ("precondition_failed", 412),
             ("precondition_required", 428),
             ("database_unavailable", 503),

@@ -67,8 +67,26 @@ impl Response {
 
 pub struct TestApp {
     pub base: String,
+    /// The test's own database, for audits that bypass the API.
+    pub db: Db,
     handle: actix_web::dev::ServerHandle,
     _store: Store,
+    url: String,
+}
+
+/// Starts a server process-alike on `db`: its own pool, port and workers.
+fn serve(db: Db, workers: usize) -> (String, actix_web::dev::ServerHandle) {
+    let state = AppState {
+        db,
+        keys: TokenKeys::new(SECRET.as_bytes(), 3600).unwrap(),
+        metrics: Metrics::new().unwrap(),
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let app = Application::build(state, listener, Some(workers)).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run());
+    (base, handle)
 }
 
 impl TestApp {
@@ -91,23 +109,22 @@ impl TestApp {
                 (format!("{base}/{name}"), Store::Postgres { admin, name })
             }
         };
-        let db = Db::open(&url, 4).expect("open test database");
+        let db = Db::open(&url, 8).expect("open test database");
         instrument_booking::demo::seed(&db).expect("seed demo data");
-        let state = AppState {
-            db,
-            keys: TokenKeys::new(SECRET.as_bytes(), 3600).unwrap(),
-            metrics: Metrics::new().unwrap(),
-        };
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let app = Application::build(state, listener, Some(1)).unwrap();
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let handle = app.handle();
-        actix_web::rt::spawn(app.run());
+        let (base, handle) = serve(db.clone(), 2);
         TestApp {
             base,
+            db,
             handle,
             _store: store,
+            url,
         }
+    }
+
+    /// A second server on the same database, as a second replica would be: its own pool.
+    pub fn second_server(&self) -> (String, actix_web::dev::ServerHandle) {
+        let db = Db::open(&self.url, 8).expect("open the same database again");
+        serve(db, 2)
     }
 
     pub async fn request(

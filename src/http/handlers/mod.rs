@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod blackouts;
+pub mod bookings;
 pub mod opening_hours;
 pub mod ops;
 pub mod organizations;

@@ -1,0 +1,5 @@
+DROP TABLE qualifications;
+DROP TABLE idempotency_keys;
+DROP TABLE booking_events;
+DROP TABLE bookings;
+ALTER TABLE resources DROP COLUMN longest_block_min;

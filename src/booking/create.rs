@@ -1,0 +1,244 @@
+//! Making a booking: one transaction that locks the resource, lapses overdue requests, checks the
+//! request with the availability engine and writes the booking, or the waitlist entry.
+
+use chrono::Duration;
+
+use super::calendar::{self, Loaded, naive};
+use super::{Step, log};
+use crate::db::bookings::{self, BookingRow, NewBooking};
+use crate::db::{DbConnection, resources};
+use crate::domain::availability::{Instant, Refusal, Span};
+use crate::domain::booking::{explain, is_blocking, pending_deadline};
+use crate::domain::ids::{ResourceId, UserId};
+use crate::domain::types::{ApprovalPolicy, BookingState, ConflictPolicy, ResourceStatus, Role};
+use crate::http::error::ApiError;
+use crate::http::extract::AuthUser;
+
+/// A booking request after parsing.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub resource: ResourceId,
+    pub span: Span,
+    pub quantity: i64,
+    pub purpose: String,
+    pub waitlist: bool,
+    pub series: Option<String>,
+}
+
+/// Why a request was not booked.
+#[derive(Debug)]
+pub enum Failure {
+    /// The slot is taken: the intervals that block it.
+    Conflict(Vec<Span>),
+    Api(ApiError),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Failure {
+        Failure::Api(e)
+    }
+}
+
+impl From<diesel::result::Error> for Failure {
+    fn from(e: diesel::result::Error) -> Failure {
+        // The database's own overlap guard fired: another writer got there first.
+        if e.to_string().contains("bookings_no_overlap") {
+            return Failure::Conflict(Vec::new());
+        }
+        Failure::Api(e.into())
+    }
+}
+
+/// Turns a refusal into the answer the caller sees.
+pub fn refusal_error(refusal: Refusal) -> Failure {
+    match refusal {
+        Refusal::Conflict { spans } => Failure::Conflict(spans),
+        other => {
+            let (field, message) = explain(&other);
+            Failure::Api(ApiError::invalid_field(field, message))
+        }
+    }
+}
+
+/// Locks the resource and loads it around `span`; refuses resources that take no bookings.
+pub fn open_resource(
+    conn: &mut DbConnection,
+    id: ResourceId,
+    span: Span,
+    now: Instant,
+) -> Result<Loaded, Failure> {
+    if bookings::lock_resource(conn, id)?.is_none() {
+        return Err(ApiError::invalid_field(
+            "resource_id",
+            format!("resource {id} does not exist"),
+        )
+        .into());
+    }
+    expire_overdue(conn, id, now)?;
+    let view =
+        resources::find(conn, id)?.ok_or_else(|| ApiError::internal("locked resource vanished"))?;
+    if view.row.status != ResourceStatus::Active.as_str() {
+        let why = view.row.status_reason.clone().unwrap_or_default();
+        return Err(ApiError::invalid_field(
+            "resource_id",
+            format!(
+                "the resource is {} and takes no bookings {why}",
+                view.row.status
+            ),
+        )
+        .into());
+    }
+    Ok(calendar::load(conn, view, span, now)?)
+}
+
+/// Lapses the resource's pending requests whose decision deadline has passed.
+pub fn expire_overdue(
+    conn: &mut DbConnection,
+    id: ResourceId,
+    now: Instant,
+) -> Result<(), ApiError> {
+    let at = naive(now);
+    for booking in bookings::overdue_pending(conn, id, at)? {
+        if bookings::transition(conn, booking, "pending", "expired", false, false, at)? {
+            let step = Step {
+                event: "expired",
+                from: Some("pending"),
+                to: "expired",
+            };
+            log(
+                conn,
+                at,
+                booking,
+                None,
+                step,
+                Some("no decision before the deadline"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Books `req` for `actor`, or waitlists it when it does not fit and they asked to wait.
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    req: &Request,
+    now: Instant,
+) -> Result<BookingRow, Failure> {
+    actor.require(&[Role::Booker])?;
+    let org = actor.org.ok_or_else(|| {
+        ApiError::forbidden("bookings are made for an organisation; admins have none")
+    })?;
+    let loaded = open_resource(conn, req.resource, req.span, now)?;
+    let state = match loaded.calendar().check(req.span, req.quantity, now) {
+        Ok(()) if loaded.view.row.approval_policy == ApprovalPolicy::Auto.as_str() => {
+            BookingState::Confirmed
+        }
+        Ok(()) => BookingState::Pending,
+        Err(Refusal::Conflict { .. }) if req.waitlist => BookingState::Waitlisted,
+        Err(refusal) => return Err(refusal_error(refusal)),
+    };
+    let policy = ConflictPolicy::parse(&loaded.view.row.conflict_policy)
+        .unwrap_or(ConflictPolicy::FirstCome);
+    let blocking = is_blocking(state, policy);
+    let buffered = loaded.buffered(req.span);
+    let at = naive(now);
+    let new = NewBooking {
+        resource_id: req.resource.0,
+        booker_id: actor.id.0,
+        organization_id: org.0,
+        state: state.as_str().into(),
+        blocking,
+        exclusive: blocking && loaded.view.row.capacity == 1,
+        start_at: naive(req.span.start),
+        end_at: naive(req.span.end),
+        block_start: naive(buffered.start),
+        block_end: naive(buffered.end),
+        quantity: req.quantity,
+        purpose: req.purpose.clone(),
+        wants_waitlist: req.waitlist,
+        series_id: req.series.clone(),
+        pending_deadline: (state == BookingState::Pending)
+            .then(|| naive(pending_deadline(now, req.span.start))),
+        operator_assisted: loaded.view.row.requires_qualification
+            && !qualified(conn, actor.id, req.resource, now)?,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    bookings::note_block_length(
+        conn,
+        req.resource,
+        (buffered.end - buffered.start).num_minutes() as i32,
+    )?;
+    let row = bookings::insert(conn, &new)?;
+    let step = Step {
+        event: "requested",
+        from: None,
+        to: state.as_str(),
+    };
+    log(conn, at, row.id, Some(actor.id), step, None)?;
+    Ok(row)
+}
+
+/// Whether the user holds an unexpired, unrevoked qualification for self-operation.
+pub fn qualified(
+    conn: &mut DbConnection,
+    user: UserId,
+    resource: ResourceId,
+    now: Instant,
+) -> Result<bool, ApiError> {
+    use crate::db::schema::qualifications as q;
+    use diesel::prelude::*;
+    let found: Option<i64> = q::table
+        .filter(q::user_id.eq(user.0))
+        .filter(q::resource_id.eq(resource.0))
+        .filter(q::revoked_at.is_null())
+        .filter(q::expires_at.gt(naive(now)))
+        .select(q::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// A free slot offered instead of a refused one.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    pub resource: ResourceId,
+    pub span: Span,
+}
+
+/// The bookable slots of the same length nearest to `wanted` on an already loaded resource, up to
+/// `limit`, searching a week either side.
+pub fn nearest_slots(
+    loaded: &Loaded,
+    wanted: Span,
+    quantity: i64,
+    now: Instant,
+    limit: usize,
+) -> Vec<Alternative> {
+    let cal = loaded.calendar();
+    let length = wanted.end - wanted.start;
+    let window = Span::new(
+        wanted.start - Duration::days(7),
+        wanted.end + Duration::days(7),
+    );
+    let mut slots: Vec<Span> = Vec::new();
+    for free in cal.bookable_spans(window, quantity, now, length.num_minutes()) {
+        // The slot nearest to the wanted start within this free interval, on the grid.
+        let latest = free.end - length;
+        let start = wanted.start.clamp(free.start, latest.max(free.start));
+        let start = cal.floor_to_grid(start).max(free.start);
+        let candidate = Span::new(start, start + length);
+        if free.contains(&candidate) && cal.check(candidate, quantity, now).is_ok() {
+            slots.push(candidate);
+        }
+    }
+    slots.sort_by_key(|s| (s.start - wanted.start).num_minutes().abs());
+    slots.truncate(limit);
+    let resource = ResourceId(loaded.view.row.id);
+    slots
+        .into_iter()
+        .map(|span| Alternative { resource, span })
+        .collect()
+}

@@ -1,0 +1,90 @@
+//! The booking engine's rules that need the database: requests, decisions and use, each in one
+//! transaction that first takes the resource's write lock, so the capacity invariant of
+//! DESIGN.md §4 holds under any concurrency.
+
+pub mod alternatives;
+pub mod calendar;
+pub mod create;
+pub mod decide;
+
+use chrono::NaiveDateTime;
+
+use crate::db::bookings::BookingRow;
+use crate::db::resources::{self, ResourceView};
+use crate::db::{DbConnection, bookings};
+use crate::domain::ids::{OrganizationId, ResourceId, UserId};
+use crate::domain::types::Role;
+use crate::http::error::ApiError;
+use crate::http::extract::AuthUser;
+
+/// A booking with the resource it is for, loaded for a caller allowed to see it.
+pub struct Visible {
+    pub booking: BookingRow,
+    pub resource: ResourceView,
+    /// True when the caller may act for the resource: an operator of it, a manager of its
+    /// institution, or an admin.
+    pub staff: bool,
+}
+
+/// Loads a booking if the caller may see it: its booker, the resource's operators, the
+/// institution's managers, admins. Anyone else gets 404, as if it did not exist.
+pub fn visible(conn: &mut DbConnection, actor: &AuthUser, id: i64) -> Result<Visible, ApiError> {
+    let booking = bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?;
+    let resource = resources::find(conn, ResourceId(booking.resource_id))?
+        .ok_or_else(|| ApiError::internal("booking without resource"))?;
+    let staff = is_staff(conn, actor, &resource)?;
+    if staff || booking.booker_id == actor.id.0 {
+        Ok(Visible {
+            booking,
+            resource,
+            staff,
+        })
+    } else {
+        Err(ApiError::not_found("booking"))
+    }
+}
+
+/// True when `actor` runs `resource`: admin, a manager of its institution, or its operator.
+pub fn is_staff(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    resource: &ResourceView,
+) -> Result<bool, ApiError> {
+    let own = actor.org == Some(OrganizationId(resource.row.organization_id));
+    Ok(match actor.role {
+        Role::Admin => true,
+        Role::Manager => own,
+        Role::Operator => {
+            own && resources::is_operator(conn, ResourceId(resource.row.id), actor.id)?
+        }
+        _ => false,
+    })
+}
+
+/// One step of a booking's history: what happened and the states before and after.
+pub struct Step<'a> {
+    pub event: &'a str,
+    pub from: Option<&'a str>,
+    pub to: &'a str,
+}
+
+/// Records one step of a booking's history.
+pub fn log(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    booking: i64,
+    actor: Option<UserId>,
+    step: Step<'_>,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    let e = bookings::Event {
+        booking_id: booking,
+        actor,
+        event: step.event,
+        from_state: step.from,
+        to_state: step.to,
+        reason,
+        at,
+    };
+    Ok(bookings::add_event(conn, &e)?)
+}

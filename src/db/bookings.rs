@@ -1,0 +1,337 @@
+//! Bookings, their history and idempotent requests. Every overlap lookup is bounded below by the
+//! resource's longest booking, so it reads the same few index entries however long the history.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{booking_events, bookings, idempotency_keys, resources};
+use crate::domain::ids::{ResourceId, UserId};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct BookingRow {
+    pub id: i64,
+    pub resource_id: i64,
+    pub booker_id: i64,
+    pub organization_id: i64,
+    pub state: String,
+    pub blocking: bool,
+    pub exclusive: bool,
+    pub start_at: NaiveDateTime,
+    pub end_at: NaiveDateTime,
+    pub block_start: NaiveDateTime,
+    pub block_end: NaiveDateTime,
+    pub quantity: i64,
+    pub purpose: String,
+    pub wants_waitlist: bool,
+    pub series_id: Option<String>,
+    pub pending_deadline: Option<NaiveDateTime>,
+    pub operator_assisted: bool,
+    pub check_in_at: Option<NaiveDateTime>,
+    pub check_out_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = bookings)]
+pub struct NewBooking {
+    pub resource_id: i64,
+    pub booker_id: i64,
+    pub organization_id: i64,
+    pub state: String,
+    pub blocking: bool,
+    pub exclusive: bool,
+    pub start_at: NaiveDateTime,
+    pub end_at: NaiveDateTime,
+    pub block_start: NaiveDateTime,
+    pub block_end: NaiveDateTime,
+    pub quantity: i64,
+    pub purpose: String,
+    pub wants_waitlist: bool,
+    pub series_id: Option<String>,
+    pub pending_deadline: Option<NaiveDateTime>,
+    pub operator_assisted: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct EventRow {
+    pub id: i64,
+    pub booking_id: i64,
+    pub actor_id: Option<i64>,
+    pub event: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub reason: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+/// Serialises writers on one resource. On PostgreSQL the resource row is locked until the
+/// transaction ends; on SQLite the `BEGIN IMMEDIATE` transaction already holds the only write
+/// lock. Backend-specific by necessity: `FOR UPDATE` does not exist on SQLite.
+pub fn lock_resource(conn: &mut DbConnection, id: ResourceId) -> QueryResult<Option<i32>> {
+    let query = resources::table
+        .find(id.0)
+        .select(resources::longest_block_min);
+    match conn {
+        DbConnection::Postgresql(pg) => query.for_update().first(pg).optional(),
+        DbConnection::Sqlite(_) => query.first(conn).optional(),
+    }
+}
+
+/// Raises the resource's longest-booking bound when a longer booking arrives.
+pub fn note_block_length(conn: &mut DbConnection, id: ResourceId, minutes: i32) -> QueryResult<()> {
+    diesel::update(
+        resources::table
+            .filter(resources::id.eq(id.0))
+            .filter(resources::longest_block_min.lt(minutes)),
+    )
+    .set(resources::longest_block_min.eq(minutes))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Blocking bookings of a resource whose buffered interval overlaps `[from, to)`; a pending one
+/// past its deadline no longer holds its slot.
+pub fn blocking_between(
+    conn: &mut DbConnection,
+    resource: ResourceId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    longest_block_min: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<BookingRow>> {
+    let lower = from - Duration::minutes(i64::from(longest_block_min) + 1);
+    bookings::table
+        .filter(bookings::resource_id.eq(resource.0))
+        .filter(bookings::block_start.ge(lower))
+        .filter(bookings::block_start.lt(to))
+        .filter(bookings::block_end.gt(from))
+        .filter(bookings::blocking.eq(true))
+        .filter(
+            bookings::state
+                .eq("confirmed")
+                .or(bookings::pending_deadline.gt(now)),
+        )
+        .load(conn)
+}
+
+/// Every live request of a resource (pending or waitlisted) overlapping `[from, to)`.
+pub fn requests_between(
+    conn: &mut DbConnection,
+    resource: ResourceId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    longest_block_min: i32,
+) -> QueryResult<Vec<BookingRow>> {
+    let lower = from - Duration::minutes(i64::from(longest_block_min) + 1);
+    bookings::table
+        .filter(bookings::resource_id.eq(resource.0))
+        .filter(bookings::block_start.ge(lower))
+        .filter(bookings::block_start.lt(to))
+        .filter(bookings::block_end.gt(from))
+        .filter(bookings::state.eq_any(["pending", "waitlisted"]))
+        .order(bookings::id)
+        .load(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewBooking) -> QueryResult<BookingRow> {
+    diesel::insert_into(bookings::table)
+        .values(new)
+        .returning(bookings::all_columns)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BookingRow>> {
+    bookings::table.find(id).first(conn).optional()
+}
+
+/// Moves a booking from `from` to `to` if it is still in `from` (a compare-and-swap), setting
+/// whether it now holds capacity. False when someone else moved it first.
+pub fn transition(
+    conn: &mut DbConnection,
+    id: i64,
+    from: &str,
+    to: &str,
+    blocking: bool,
+    exclusive: bool,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        bookings::table
+            .filter(bookings::id.eq(id))
+            .filter(bookings::state.eq(from)),
+    )
+    .set((
+        bookings::state.eq(to),
+        bookings::blocking.eq(blocking),
+        bookings::exclusive.eq(exclusive),
+        bookings::version.eq(bookings::version + 1),
+        bookings::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn set_pending_deadline(
+    conn: &mut DbConnection,
+    id: i64,
+    deadline: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(bookings::table.find(id))
+        .set(bookings::pending_deadline.eq(deadline))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn record_check_in(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(bookings::table.find(id))
+        .set((
+            bookings::check_in_at.eq(at),
+            bookings::version.eq(bookings::version + 1),
+            bookings::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn record_check_out(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(bookings::table.find(id))
+        .set(bookings::check_out_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Pending requests of a resource whose deadline has passed, oldest first.
+pub fn overdue_pending(
+    conn: &mut DbConnection,
+    resource: ResourceId,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    bookings::table
+        .filter(bookings::state.eq("pending"))
+        .filter(bookings::resource_id.eq(resource.0))
+        .filter(bookings::pending_deadline.le(now))
+        .select(bookings::id)
+        .order(bookings::id)
+        .load(conn)
+}
+
+pub struct Event<'a> {
+    pub booking_id: i64,
+    pub actor: Option<UserId>,
+    pub event: &'a str,
+    pub from_state: Option<&'a str>,
+    pub to_state: &'a str,
+    pub reason: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+pub fn add_event(conn: &mut DbConnection, e: &Event<'_>) -> QueryResult<()> {
+    diesel::insert_into(booking_events::table)
+        .values((
+            booking_events::booking_id.eq(e.booking_id),
+            booking_events::actor_id.eq(e.actor.map(|a| a.0)),
+            booking_events::event.eq(e.event),
+            booking_events::from_state.eq(e.from_state),
+            booking_events::to_state.eq(e.to_state),
+            booking_events::reason.eq(e.reason),
+            booking_events::at.eq(e.at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn events(conn: &mut DbConnection, booking: i64) -> QueryResult<Vec<EventRow>> {
+    booking_events::table
+        .filter(booking_events::booking_id.eq(booking))
+        .order(booking_events::id)
+        .load(conn)
+}
+
+/// Which bookings a list shows: the caller's own, an institution's, or those of resources an
+/// operator runs; and optional filters.
+#[derive(Debug, Default, Clone)]
+pub struct BookingFilter {
+    pub booker: Option<i64>,
+    pub resource_ids: Option<Vec<i64>>,
+    pub resource: Option<i64>,
+    pub state: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    f: &BookingFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<BookingRow>> {
+    let mut q = bookings::table.order(bookings::id).into_boxed();
+    if let Some(b) = f.booker {
+        q = q.filter(bookings::booker_id.eq(b));
+    }
+    if let Some(ids) = &f.resource_ids {
+        q = q.filter(bookings::resource_id.eq_any(ids.clone()));
+    }
+    if let Some(r) = f.resource {
+        q = q.filter(bookings::resource_id.eq(r));
+    }
+    if let Some(s) = &f.state {
+        q = q.filter(bookings::state.eq(s.clone()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(bookings::end_at.gt(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(bookings::start_at.lt(to));
+    }
+    if let Some(a) = after {
+        q = q.filter(bookings::id.gt(a));
+    }
+    q.limit(limit).load(conn)
+}
+
+/// The stored first answer to a request: the hash of its body, status and response.
+pub fn idempotent_response(
+    conn: &mut DbConnection,
+    user: UserId,
+    key: &str,
+) -> QueryResult<Option<(String, i32, String)>> {
+    idempotency_keys::table
+        .filter(idempotency_keys::user_id.eq(user.0))
+        .filter(idempotency_keys::key.eq(key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status,
+            idempotency_keys::body,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn remember_response(
+    conn: &mut DbConnection,
+    user: UserId,
+    key: &str,
+    hash: &str,
+    status: i32,
+    body: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::user_id.eq(user.0),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::request_hash.eq(hash),
+            idempotency_keys::status.eq(status),
+            idempotency_keys::body.eq(body),
+            idempotency_keys::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

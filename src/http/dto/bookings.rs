@@ -1,0 +1,173 @@
+//! Wire types for bookings, decisions, availability and qualifications.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::utc;
+use crate::db::bookings::{BookingRow, EventRow};
+use crate::domain::availability::{Instant, Span};
+
+/// An instant in the resource's local time, with its offset.
+pub fn local(t: Instant, tz: Tz) -> DateTime<FixedOffset> {
+    t.with_timezone(&tz).fixed_offset()
+}
+
+#[derive(Debug, Serialize)]
+pub struct Booking {
+    pub id: i64,
+    pub resource_id: i64,
+    pub booker_id: i64,
+    pub organization_id: i64,
+    pub state: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub timezone: String,
+    pub start_local: DateTime<FixedOffset>,
+    pub end_local: DateTime<FixedOffset>,
+    pub quantity: i64,
+    pub purpose: String,
+    pub waitlist: bool,
+    pub series_id: Option<String>,
+    pub pending_deadline: Option<DateTime<Utc>>,
+    pub operation: &'static str,
+    pub check_in_at: Option<DateTime<Utc>>,
+    pub check_out_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Booking {
+    pub fn new(b: BookingRow, tz: Tz) -> Booking {
+        let (start, end) = (utc(b.start_at), utc(b.end_at));
+        Booking {
+            id: b.id,
+            resource_id: b.resource_id,
+            booker_id: b.booker_id,
+            organization_id: b.organization_id,
+            state: b.state,
+            start,
+            end,
+            timezone: tz.name().to_owned(),
+            start_local: local(start, tz),
+            end_local: local(end, tz),
+            quantity: b.quantity,
+            purpose: b.purpose,
+            waitlist: b.wants_waitlist,
+            series_id: b.series_id,
+            pending_deadline: b.pending_deadline.map(utc),
+            operation: if b.operator_assisted {
+                "assisted"
+            } else {
+                "self"
+            },
+            check_in_at: b.check_in_at.map(utc),
+            check_out_at: b.check_out_at.map(utc),
+            version: b.version,
+            created_at: utc(b.created_at),
+            updated_at: utc(b.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBooking {
+    pub resource_id: i64,
+    pub start: String,
+    pub end: String,
+    #[serde(default = "one")]
+    pub quantity: i64,
+    pub purpose: String,
+    #[serde(default)]
+    pub waitlist: bool,
+}
+
+fn one() -> i64 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Interval {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl From<Span> for Interval {
+    fn from(s: Span) -> Interval {
+        Interval {
+            start: s.start,
+            end: s.end,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Slot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub start_local: DateTime<FixedOffset>,
+    pub end_local: DateTime<FixedOffset>,
+}
+
+impl Slot {
+    pub fn new(s: Span, tz: Tz) -> Slot {
+        Slot {
+            start: s.start,
+            end: s.end,
+            start_local: local(s.start, tz),
+            end_local: local(s.end, tz),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Alternative {
+    pub resource_id: i64,
+    pub resource_name_en: String,
+    pub resource_name_zh: String,
+    pub province: String,
+    #[serde(flatten)]
+    pub slot: Slot,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Availability {
+    pub resource_id: i64,
+    pub timezone: String,
+    pub quantity: i64,
+    pub duration_min: i64,
+    pub slots: Vec<Slot>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub event: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub actor_id: Option<i64>,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl From<EventRow> for HistoryEntry {
+    fn from(e: EventRow) -> HistoryEntry {
+        HistoryEntry {
+            id: e.id,
+            event: e.event,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            actor_id: e.actor_id,
+            reason: e.reason,
+            at: utc(e.at),
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! Bookings: request (idempotent), read, list, cancel, approve, reject, history, availability.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::ok;
+use crate::app::AppState;
+use crate::booking::alternatives::alternatives;
+use crate::booking::calendar::{Loaded, naive};
+use crate::booking::create::{self, Failure, Request};
+use crate::booking::{self as engine, decide};
+use crate::db::bookings::{self, BookingRow};
+use crate::db::resources::{self, ResourceView};
+use crate::domain::availability::Span;
+use crate::domain::ids::ResourceId;
+use crate::http::dto::bookings::{
+    Alternative, Booking, CreateBooking, HistoryEntry, Interval, Reason, Slot,
+};
+use crate::http::dto::parse_instant;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::AuthUser;
+use crate::http::page::Page;
+use crate::http::{read, write};
+
+pub fn tz_of(view: &ResourceView) -> Tz {
+    view.row.timezone.parse().unwrap_or(Tz::UTC)
+}
+
+fn parse_request(body: &CreateBooking) -> Result<Request, ApiError> {
+    let start = parse_instant("start", &body.start)?.and_utc();
+    let end = parse_instant("end", &body.end)?.and_utc();
+    let purpose = body.purpose.trim().to_owned();
+    if purpose.is_empty() || purpose.chars().count() > 500 {
+        return Err(ApiError::invalid_field(
+            "purpose",
+            "say what the booking is for (1 to 500 characters)",
+        ));
+    }
+    Ok(Request {
+        resource: ResourceId(body.resource_id),
+        span: Span::new(start, end),
+        quantity: body.quantity,
+        purpose,
+        waitlist: body.waitlist,
+        series: None,
+    })
+}
+
+/// The Idempotency-Key header, if sent: 1 to 200 visible ASCII characters.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or("").trim();
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::new(
+            ErrorCode::InvalidBody,
+            "Idempotency-Key must be 1 to 200 visible characters",
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+fn digest(body: &Value) -> String {
+    Sha256::digest(body.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+enum Created {
+    New(Value),
+    Replay(Value),
+    Taken(Vec<Span>),
+}
+
+pub async fn create_booking(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = body.into_inner();
+    let dto: CreateBooking = serde_json::from_value(raw.clone()).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidBody,
+            format!("the body does not have the expected fields: {e}"),
+        )
+    })?;
+    let request = parse_request(&dto)?;
+    let key = idempotency_key(&req)?;
+    let (hash, now) = (digest(&raw), Utc::now());
+    let actor = user.clone();
+    let r = request.clone();
+    let outcome = write(&state, move |conn| {
+        if let Some(key) = &key {
+            // Under the resource's lock, so a concurrent retry waits and then replays.
+            bookings::lock_resource(conn, r.resource)?;
+            if let Some((stored, _, body)) = bookings::idempotent_response(conn, actor.id, key)? {
+                if stored != hash {
+                    return Err(ApiError::new(
+                        ErrorCode::IdempotencyKeyReused,
+                        "this Idempotency-Key was used with a different body; use a new key for a new request",
+                    ));
+                }
+                return Ok(Created::Replay(serde_json::from_str(&body).map_err(ApiError::internal)?));
+            }
+        }
+        let row = match create::create(conn, &actor, &r, now) {
+            Ok(row) => row,
+            Err(Failure::Conflict(spans)) => return Ok(Created::Taken(spans)),
+            Err(Failure::Api(e)) => return Err(e),
+        };
+        let view = resources::find(conn, r.resource)?.ok_or_else(|| ApiError::internal("resource vanished"))?;
+        let body = serde_json::to_value(Booking::new(row, tz_of(&view))).map_err(ApiError::internal)?;
+        if let Some(key) = &key {
+            bookings::remember_response(conn, actor.id, key, &hash, 201, &body.to_string(), naive(now))?;
+        }
+        Ok(Created::New(body))
+    })
+    .await?;
+    match outcome {
+        Created::New(body) | Created::Replay(body) => Ok(HttpResponse::Created().json(body)),
+        Created::Taken(spans) => Err(conflict(&state, &request, spans).await?),
+    }
+}
+
+/// The 409 for a taken slot: the intervals in the way (never whose they are) and alternatives.
+async fn conflict(
+    state: &web::Data<AppState>,
+    r: &Request,
+    spans: Vec<Span>,
+) -> Result<ApiError, ApiError> {
+    let (resource, wanted, quantity, now) = (r.resource, r.span, r.quantity, Utc::now());
+    let alts = read(state, move |conn| {
+        alternatives(conn, resource, wanted, quantity, now)
+    })
+    .await?;
+    let alts: Vec<Alternative> = alts.iter().map(|(l, s)| alternative(l, *s)).collect();
+    let conflicts: Vec<Interval> = spans.into_iter().map(Interval::from).collect();
+    let mut err = ApiError::new(
+        ErrorCode::SlotUnavailable,
+        "the resource is not free for that interval; see conflicts, and alternatives that are free",
+    );
+    err.extra.insert("conflicts".into(), json!(conflicts));
+    err.extra.insert("alternatives".into(), json!(alts));
+    Ok(err)
+}
+
+fn alternative(loaded: &Loaded, span: Span) -> Alternative {
+    let v = &loaded.view;
+    Alternative {
+        resource_id: v.row.id,
+        resource_name_en: v.row.name_en.clone(),
+        resource_name_zh: v.row.name_zh.clone(),
+        province: v.jurisdiction.province.clone(),
+        slot: Slot::new(span, loaded.tz),
+    }
+}
+
+pub async fn get_booking(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let v = read(&state, move |conn| engine::visible(conn, &user, id)).await?;
+    Ok(ok(Booking::new(v.booking, tz_of(&v.resource))))
+}
+
+pub async fn get_booking_history(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let rows = read(&state, move |conn| {
+        engine::visible(conn, &user, id)?;
+        Ok(bookings::events(conn, id)?)
+    })
+    .await?;
+    let items: Vec<HistoryEntry> = rows.into_iter().map(HistoryEntry::from).collect();
+    Ok(ok(json!({"items": items, "next_cursor": null})))
+}
+
+/// Runs a decision in one transaction and answers with the booking as it now stands.
+async fn decision<F>(state: web::Data<AppState>, f: F) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut crate::db::DbConnection) -> Result<BookingRow, Failure> + Send + 'static,
+{
+    let (row, view) = write(&state, move |conn| {
+        let row = f(conn).map_err(|e| match e {
+            Failure::Api(e) => e,
+            Failure::Conflict(_) => ApiError::new(
+                ErrorCode::SlotUnavailable,
+                "the booking no longer fits: its slot is taken",
+            ),
+        })?;
+        let view = resources::find(conn, ResourceId(row.resource_id))?
+            .ok_or_else(|| ApiError::internal("resource vanished"))?;
+        Ok((row, view))
+    })
+    .await?;
+    Ok(ok(Booking::new(row, tz_of(&view))))
+}
+
+fn reason_text(body: Reason) -> Result<String, ApiError> {
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::invalid_field(
+            "reason",
+            "say why (1 to 500 characters)",
+        ));
+    }
+    Ok(reason)
+}
+
+pub async fn approve_booking(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    decision(state, move |conn| {
+        decide::approve(conn, &user, id, Utc::now())
+    })
+    .await
+}
+
+pub async fn reject_booking(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+    body: web::Json<Reason>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, reason) = (path.into_inner(), reason_text(body.into_inner())?);
+    decision(state, move |conn| {
+        decide::reject(conn, &user, id, &reason, Utc::now())
+    })
+    .await
+}
+
+pub async fn cancel_booking(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+    body: web::Json<Reason>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, reason) = (path.into_inner(), reason_text(body.into_inner())?);
+    decision(state, move |conn| {
+        decide::cancel(conn, &user, id, &reason, Utc::now())
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingQuery {
+    resource_id: Option<i64>,
+    state: Option<crate::domain::types::BookingState>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// Bookers see their own bookings; operators those of the resources they run; managers their
+/// institution's; admins all.
+pub async fn list_bookings(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<BookingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let page = Page::parse(q.limit, q.cursor.as_deref())?;
+    let (after, fetch) = (page.after_id()?, page.fetch());
+    let mut filter = bookings::BookingFilter {
+        resource: q.resource_id,
+        state: q.state.map(|s| s.as_str().to_owned()),
+        from: q
+            .from
+            .as_deref()
+            .map(|f| parse_instant("from", f))
+            .transpose()?,
+        to: q
+            .to
+            .as_deref()
+            .map(|t| parse_instant("to", t))
+            .transpose()?,
+        ..Default::default()
+    };
+    let (rows, zones) = read(&state, move |conn| {
+        scope_filter(conn, &user, &mut filter)?;
+        let rows = bookings::list(conn, &filter, after, fetch)?;
+        let zones = resources::timezones(conn, rows.iter().map(|r| r.resource_id).collect())?;
+        Ok((rows, zones))
+    })
+    .await?;
+    let tz = |id: i64| {
+        zones
+            .get(&id)
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(Tz::UTC)
+    };
+    Ok(ok(page.finish(
+        rows,
+        |b| b.id.to_string(),
+        |b| {
+            let zone = tz(b.resource_id);
+            Booking::new(b, zone)
+        },
+    )))
+}
+
+fn scope_filter(
+    conn: &mut crate::db::DbConnection,
+    user: &AuthUser,
+    f: &mut bookings::BookingFilter,
+) -> Result<(), ApiError> {
+    use crate::domain::types::Role;
+    match user.role {
+        Role::Admin => {}
+        Role::Operator => f.resource_ids = Some(resources::operated_by(conn, user.id)?),
+        Role::Manager => {
+            let org = user.org.map(|o| o.0).unwrap_or(-1);
+            f.resource_ids = Some(resources::ids_of_institution(conn, org)?);
+        }
+        _ => f.booker = Some(user.id.0),
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityQuery {
+    from: String,
+    to: String,
+    #[serde(default = "one")]
+    quantity: i64,
+    duration_min: Option<i64>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// The longest window an availability question may span.
+const MAX_WINDOW_DAYS: i64 = 62;
+
+pub async fn get_resource_availability(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    path: web::Path<i64>,
+    query: web::Query<AvailabilityQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ResourceId(path.into_inner());
+    let q = query.into_inner();
+    let window = Span::new(
+        parse_instant("from", &q.from)?.and_utc(),
+        parse_instant("to", &q.to)?.and_utc(),
+    );
+    if window.end <= window.start || (window.end - window.start).num_days() > MAX_WINDOW_DAYS {
+        return Err(ApiError::invalid_field(
+            "to",
+            format!("must be after from, at most {MAX_WINDOW_DAYS} days later"),
+        ));
+    }
+    if q.quantity < 1 {
+        return Err(ApiError::invalid_field("quantity", "must be at least 1"));
+    }
+    let duration = q.duration_min.unwrap_or(0);
+    if !(0..=366 * 1440).contains(&duration) {
+        return Err(ApiError::invalid_field(
+            "duration_min",
+            "must be between 0 and 527040",
+        ));
+    }
+    let now = Utc::now();
+    let (loaded, slots) = read(&state, move |conn| {
+        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        let loaded = crate::booking::calendar::load(conn, view, window, now)?;
+        let active = loaded.view.row.status == "active";
+        let slots = if active {
+            loaded
+                .calendar()
+                .bookable_spans(window, q.quantity, now, duration)
+        } else {
+            Vec::new()
+        };
+        Ok((loaded, slots))
+    })
+    .await?;
+    let duration_min = duration.max(loaded.view.row.min_duration_min.into());
+    Ok(ok(crate::http::dto::bookings::Availability {
+        resource_id: id.0,
+        timezone: loaded.tz.name().to_owned(),
+        quantity: q.quantity,
+        duration_min,
+        slots: slots.into_iter().map(|s| Slot::new(s, loaded.tz)).collect(),
+    }))
+}

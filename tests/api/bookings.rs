@@ -1,0 +1,654 @@
+//! Booking through the API: availability, requests, refusals, idempotency, approvals, cancels,
+//! the waitlist, history, and a partner facility in Europe/Berlin across both DST changes.
+
+use actix_web::http::{Method, StatusCode};
+use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use serde_json::{Value, json};
+
+use crate::harness::*;
+use crate::on_both_backends;
+
+/// A working day at least `days` ahead, on the Shanghai calendar.
+pub fn workday(days: i64) -> NaiveDate {
+    let mut d = (Utc::now() + Duration::hours(8)).date_naive() + Duration::days(days);
+    while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+        d += Duration::days(1);
+    }
+    d
+}
+
+/// `HH:MM` on `day` in Shanghai, as RFC 3339.
+pub fn sh(day: NaiveDate, hm: &str) -> String {
+    format!("{day}T{hm}:00+08:00")
+}
+
+pub async fn resource_id(app: &TestApp, token: &str, name_en: &str, institution: &str) -> i64 {
+    let all = app.list_all("/api/v1/resources?limit=200", token).await;
+    all.iter()
+        .find(|r| r["name_en"] == name_en && r["institution"]["name_en"] == institution)
+        .unwrap_or_else(|| panic!("{name_en} at {institution}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+pub fn booking(resource: i64, start: &str, end: &str) -> Value {
+    json!({"resource_id": resource, "start": start, "end": end, "purpose": "structure of a new catalyst"})
+}
+
+async fn nmr_nanjing(app: &TestApp, t: &str) -> i64 {
+    resource_id(app, t, "600 MHz NMR spectrometer", "Nanjing University").await
+}
+
+async fn auto_resource_confirms_and_leaves_availability(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let nmr = nmr_nanjing(&app, &t).await;
+    let day = workday(3);
+    let avail = app
+        .get(
+            &format!(
+                "/api/v1/resources/{nmr}/availability?from={}&to={}&duration_min=120",
+                enc(&sh(day, "00:00")),
+                enc(&sh(day, "23:59"))
+            ),
+            &t,
+        )
+        .await;
+    assert_eq!(avail.status, StatusCode::OK, "{:?}", avail.body);
+    assert_eq!(
+        avail.body["slots"],
+        json!([{
+            "start": format!("{day}T00:00:00Z"), "end": format!("{day}T12:00:00Z"),
+            "start_local": format!("{day}T08:00:00+08:00"), "end_local": format!("{day}T20:00:00+08:00")
+        }])
+    );
+
+    let made = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(nmr, &sh(day, "09:00"), &sh(day, "11:00")),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.body["state"], "confirmed");
+    assert_eq!(made.body["start"], format!("{day}T01:00:00Z"));
+    assert_eq!(made.body["start_local"], format!("{day}T09:00:00+08:00"));
+    let id = made.body["id"].as_i64().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/bookings/{id}"), &t).await.body["state"],
+        "confirmed"
+    );
+
+    let after = app
+        .get(
+            &format!(
+                "/api/v1/resources/{nmr}/availability?from={}&to={}",
+                enc(&sh(day, "00:00")),
+                enc(&sh(day, "23:59"))
+            ),
+            &t,
+        )
+        .await;
+    let starts: Vec<&str> = after.body["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start_local"].as_str().unwrap())
+        .collect();
+    let ends: Vec<&str> = after.body["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["end_local"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        vec![sh(day, "08:00").as_str(), sh(day, "11:00").as_str()]
+    );
+    assert_eq!(
+        ends,
+        vec![sh(day, "09:00").as_str(), sh(day, "20:00").as_str()]
+    );
+
+    // Every slot offered can be booked.
+    for slot in after.body["slots"].as_array().unwrap() {
+        let b = booking(
+            nmr,
+            slot["start"].as_str().unwrap(),
+            slot["end"].as_str().unwrap(),
+        );
+        assert_eq!(
+            app.post("/api/v1/bookings", &t, b).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let history = app.get(&format!("/api/v1/bookings/{id}/history"), &t).await;
+    assert_eq!(history.body["items"][0]["event"], "requested");
+    assert_eq!(history.body["items"][0]["to_state"], "confirmed");
+}
+
+pub fn enc(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}
+
+async fn a_taken_slot_is_409_with_conflicts_and_alternatives(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let nmr = nmr_nanjing(&app, &t).await;
+    let day = workday(3);
+    assert_eq!(
+        app.post(
+            "/api/v1/bookings",
+            &t,
+            booking(nmr, &sh(day, "09:00"), &sh(day, "11:00"))
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    let clash = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(nmr, &sh(day, "10:00"), &sh(day, "12:00")),
+        )
+        .await;
+    assert_eq!(clash.status, StatusCode::CONFLICT);
+    assert_eq!(clash.code(), "slot_unavailable");
+    assert_eq!(
+        clash.body["conflicts"],
+        json!([{"start": format!("{day}T01:00:00Z"), "end": format!("{day}T03:00:00Z")}])
+    );
+    assert!(
+        !clash.body.to_string().contains("booker"),
+        "no identities of other customers"
+    );
+    let alts = clash.body["alternatives"].as_array().unwrap();
+    assert!(
+        alts.iter()
+            .any(|a| a["resource_id"] == nmr && a["start_local"] == sh(day, "11:00")),
+        "{alts:?}"
+    );
+    let elsewhere: Vec<&Value> = alts.iter().filter(|a| a["resource_id"] != nmr).collect();
+    assert!(
+        !elsewhere.is_empty(),
+        "equivalent NMRs elsewhere in the region"
+    );
+    for a in &alts[..] {
+        let b = booking(
+            a["resource_id"].as_i64().unwrap(),
+            a["start"].as_str().unwrap(),
+            a["end"].as_str().unwrap(),
+        );
+        assert_eq!(
+            app.post("/api/v1/bookings", &t, b).await.status,
+            StatusCode::CREATED,
+            "alternative {a} is bookable"
+        );
+    }
+}
+
+async fn every_bad_request_gets_a_precise_answer(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let nmr = nmr_nanjing(&app, &t).await;
+    let day = workday(3);
+    let yesterday = (Utc::now() + Duration::hours(8)).date_naive() - Duration::days(1);
+    let cases = [
+        (
+            booking(nmr, &sh(day, "11:00"), &sh(day, "10:00")),
+            "end",
+            "after start",
+        ),
+        (
+            booking(nmr, &sh(day, "09:10"), &sh(day, "10:10")),
+            "start",
+            "30-minute grid",
+        ),
+        (
+            booking(nmr, &sh(day, "20:00"), &sh(day, "21:00")),
+            "start",
+            "opening hours",
+        ),
+        (
+            booking(nmr, &sh(day, "08:00"), &sh(day, "21:00")),
+            "end",
+            "at most 720",
+        ),
+        (
+            booking(nmr, &format!("{day}T09:00:00"), &sh(day, "10:00")),
+            "start",
+            "offset",
+        ),
+        (
+            booking(nmr, &sh(workday(120), "09:00"), &sh(workday(120), "10:00")),
+            "end",
+            "advance",
+        ),
+        (
+            json!({"resource_id": nmr, "start": sh(day, "09:00"), "end": sh(day, "10:00"), "purpose": "x", "quantity": 2}),
+            "quantity",
+            "capacity of 1",
+        ),
+        (
+            json!({"resource_id": nmr, "start": sh(day, "09:00"), "end": sh(day, "10:00"), "purpose": " "}),
+            "purpose",
+            "1 to 500",
+        ),
+        (
+            booking(99999, &sh(day, "09:00"), &sh(day, "10:00")),
+            "resource_id",
+            "does not exist",
+        ),
+        (
+            booking(nmr, &sh(yesterday, "09:00"), &sh(yesterday, "10:00")),
+            "start",
+            "too soon",
+        ),
+    ];
+    for (body, field, words) in cases {
+        let resp = app.post("/api/v1/bookings", &t, body.clone()).await;
+        assert_eq!(
+            resp.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            resp.body
+        );
+        assert_eq!(
+            resp.body["errors"][0]["field"], field,
+            "{body}: {:?}",
+            resp.body
+        );
+        let message = resp.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{body}: {message}");
+    }
+    let listed = app.get("/api/v1/bookings", &t).await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        0,
+        "nothing half-written"
+    );
+
+    let m = app.login(MANAGER).await;
+    let fudan = resource_id(
+        &app,
+        &m,
+        "Orbitrap high-resolution LC-MS",
+        "Fudan University",
+    )
+    .await;
+    let retired = app
+        .post(
+            &format!("/api/v1/resources/{fudan}/retire"),
+            &m,
+            json!({"reason": "sold"}),
+        )
+        .await;
+    assert_eq!(retired.status, StatusCode::OK);
+    let resp = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(fudan, &sh(day, "09:00"), &sh(day, "10:00")),
+        )
+        .await;
+    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.body["detail"].as_str().unwrap().contains("retired"));
+}
+
+async fn idempotency_key_replays_or_refuses(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let nmr = nmr_nanjing(&app, &t).await;
+    let day = workday(4);
+    let body = booking(nmr, &sh(day, "09:00"), &sh(day, "10:00"));
+    let key = [("Idempotency-Key", "order-7781")];
+    let first = app
+        .request_with(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&t),
+            Some(body.clone()),
+            &key,
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let again = app
+        .request_with(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&t),
+            Some(body.clone()),
+            &key,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(
+        again.body, first.body,
+        "the same key and body replay the first response"
+    );
+    let other = booking(nmr, &sh(day, "13:00"), &sh(day, "14:00"));
+    let reused = app
+        .request_with(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&t),
+            Some(other),
+            &key,
+        )
+        .await;
+    assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reused.code(), "idempotency_key_reused");
+    let listed = app.get("/api/v1/bookings", &t).await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        1,
+        "one booking for one key"
+    );
+}
+
+async fn manual_approval_by_the_operator(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let op = app.login(OPERATOR).await;
+    let nmr800 = resource_id(&app, &t, "800 MHz NMR spectrometer", "Fudan University").await;
+    let day = workday(5);
+    let made = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(nmr800, &sh(day, "09:00"), &sh(day, "10:00")),
+        )
+        .await;
+    assert_eq!(made.body["state"], "pending");
+    assert!(made.body["pending_deadline"].is_string());
+    let id = made.body["id"].as_i64().unwrap();
+    // first_come: a pending request holds its slot.
+    let second = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(nmr800, &sh(day, "09:30"), &sh(day, "10:30")),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT);
+
+    let by_booker = app
+        .post(&format!("/api/v1/bookings/{id}/approve"), &t, json!({}))
+        .await;
+    assert_eq!(by_booker.status, StatusCode::FORBIDDEN);
+    let queue = app.get("/api/v1/bookings?state=pending", &op).await;
+    assert_eq!(
+        queue.body["items"][0]["id"], id,
+        "the operator sees it in the queue"
+    );
+    let approved = app
+        .post(&format!("/api/v1/bookings/{id}/approve"), &op, json!({}))
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    assert_eq!(approved.body["state"], "confirmed");
+    let twice = app
+        .post(&format!("/api/v1/bookings/{id}/approve"), &op, json!({}))
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert_eq!(twice.code(), "invalid_state");
+    let history = app.get(&format!("/api/v1/bookings/{id}/history"), &t).await;
+    let events: Vec<&str> = history.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, vec!["requested", "approved"]);
+
+    let other_op = app.login(MANAGER).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/bookings/{id}"), &other_op)
+            .await
+            .status,
+        StatusCode::OK,
+        "the institution's manager sees it"
+    );
+    let issuer = app.login(ISSUER).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/bookings/{id}"), &issuer)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn operator_choice_rejects_or_waitlists_competitors(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let admin = app.login(ADMIN).await;
+    let beamline = resource_id(
+        &app,
+        &t,
+        "SSRF beamline BL17U1 (macromolecular crystallography)",
+        "Shanghai Advanced Research Institute CAS",
+    )
+    .await;
+    let day = workday(10);
+    let shift = booking(beamline, &sh(day, "08:00"), &sh(day, "16:00"));
+    let a = app.post("/api/v1/bookings", &t, shift.clone()).await;
+    let b = app.post("/api/v1/bookings", &t, shift.clone()).await;
+    let mut waiting = shift.clone();
+    waiting["waitlist"] = json!(true);
+    let c = app.post("/api/v1/bookings", &t, waiting).await;
+    for r in [&a, &b, &c] {
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        assert_eq!(
+            r.body["state"], "pending",
+            "operator_choice: requests compete"
+        );
+    }
+    let approved = app
+        .post(
+            &format!("/api/v1/bookings/{}/approve", a.body["id"]),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    let b_now = app
+        .get(&format!("/api/v1/bookings/{}", b.body["id"]), &t)
+        .await;
+    assert_eq!(b_now.body["state"], "rejected");
+    let c_now = app
+        .get(&format!("/api/v1/bookings/{}", c.body["id"]), &t)
+        .await;
+    assert_eq!(c_now.body["state"], "waitlisted");
+    let why = app
+        .get(&format!("/api/v1/bookings/{}/history", b.body["id"]), &t)
+        .await;
+    assert!(
+        why.body["items"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("another request")
+    );
+
+    // The approved booking is cancelled by staff: the waitlisted request moves on (manual: pending).
+    let cancelled = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", a.body["id"]),
+            &admin,
+            json!({"reason": "beam time reallocated"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{:?}", cancelled.body);
+    let c_then = app
+        .get(&format!("/api/v1/bookings/{}", c.body["id"]), &t)
+        .await;
+    assert_eq!(c_then.body["state"], "pending");
+}
+
+async fn cancellation_respects_the_lead_time(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let nmr = nmr_nanjing(&app, &t).await;
+    let day = workday(4);
+    let made = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(nmr, &sh(day, "09:00"), &sh(day, "10:00")),
+        )
+        .await;
+    let id = made.body["id"].as_i64().unwrap();
+    let cancel = app
+        .post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            &t,
+            json!({"reason": "sample not ready"}),
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::OK);
+    assert_eq!(cancel.body["state"], "cancelled");
+    let again = app
+        .post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            &t,
+            json!({"reason": "twice"}),
+        )
+        .await;
+    assert_eq!(again.code(), "invalid_state");
+
+    // Tomorrow is inside the 24-hour cancellation lead time... for a booking made within it.
+    let m = app.login(MANAGER).await;
+    let mut body = json!({"kind": "instrument", "name_en": "Benchtop XRD", "name_zh": "台式XRD", "category": "analytical",
+        "original_value_cny": 900000, "jurisdiction_code": "310100", "approval_policy": "auto",
+        "rates": {"internal": 1, "academic": 2, "enterprise": 3},
+        "booking_rules": {"lead_time_min": 0, "cancel_lead_time_min": 10080}});
+    body["booking_rules"]["granularity_min"] = json!(30);
+    let xrd = app.post("/api/v1/resources", &m, body).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let made = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(xrd, &sh(workday(2), "09:00"), &sh(workday(2), "10:00")),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let id = made.body["id"].as_i64().unwrap();
+    let late = app
+        .post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            &t,
+            json!({"reason": "changed plans"}),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert!(late.body["detail"].as_str().unwrap().contains("too late"));
+    let by_manager = app
+        .post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            &m,
+            json!({"reason": "instrument fault"}),
+        )
+        .await;
+    assert_eq!(by_manager.status, StatusCode::OK);
+}
+
+async fn waitlist_moves_on_when_space_frees(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let nmr = nmr_nanjing(&app, &t).await;
+    let day = workday(6);
+    let first = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(nmr, &sh(day, "09:00"), &sh(day, "10:00")),
+        )
+        .await;
+    let mut wait = booking(nmr, &sh(day, "09:00"), &sh(day, "10:00"));
+    wait["waitlist"] = json!(true);
+    let second = app.post("/api/v1/bookings", &t, wait).await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert_eq!(second.body["state"], "waitlisted");
+    let cancel = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", first.body["id"]),
+            &t,
+            json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::OK);
+    let moved = app
+        .get(&format!("/api/v1/bookings/{}", second.body["id"]), &t)
+        .await;
+    assert_eq!(
+        moved.body["state"], "confirmed",
+        "auto-approval resource: straight to confirmed"
+    );
+}
+
+async fn berlin_partner_facility_across_dst(app: TestApp) {
+    let m = app.login(MANAGER).await;
+    let t = app.login(BOOKER).await;
+    let body = json!({"kind": "instrument", "name_en": "Partner Mössbauer spectrometer", "name_zh": "合作穆斯堡尔谱仪",
+        "category": "analytical", "original_value_cny": 2000000, "jurisdiction_code": "310100",
+        "timezone": "Europe/Berlin", "approval_policy": "auto", "rates": {"internal": 1, "academic": 2, "enterprise": 3},
+        "booking_rules": {"granularity_min": 60, "advance_window_days": 700, "lead_time_min": 0}});
+    let id = app.post("/api/v1/resources", &m, body).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let week = |y: i32, mo: u32, d: u32| NaiveDate::from_ymd_opt(y, mo, d).unwrap();
+    // Spring 2027: clocks change on Sunday 28 March. Friday 26th opens 07:00Z, Monday 29th 06:00Z.
+    for (day, open_utc, close_utc) in [
+        (week(2027, 3, 26), "07:00", "19:00"),
+        (week(2027, 3, 29), "06:00", "18:00"),
+        (week(2027, 10, 29), "06:00", "18:00"),
+        (week(2027, 11, 1), "07:00", "19:00"),
+    ] {
+        let url = format!(
+            "/api/v1/resources/{id}/availability?from={day}T00%3A00%3A00Z&to={day}T23%3A59%3A00Z"
+        );
+        let avail = app.get(&url, &t).await;
+        assert_eq!(avail.body["timezone"], "Europe/Berlin");
+        let slot = &avail.body["slots"][0];
+        assert_eq!(slot["start"], format!("{day}T{open_utc}:00Z"), "{day}");
+        assert_eq!(slot["end"], format!("{day}T{close_utc}:00Z"), "{day}");
+        assert!(
+            slot["start_local"]
+                .as_str()
+                .unwrap()
+                .contains("T08:00:00+0"),
+            "08:00 local on {day}"
+        );
+        let start: chrono::DateTime<Utc> = slot["start"].as_str().unwrap().parse().unwrap();
+        let end = (start + Duration::hours(2)).to_rfc3339();
+        let made = app
+            .post(
+                "/api/v1/bookings",
+                &t,
+                booking(id, slot["start"].as_str().unwrap(), &end),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{day}: {:?}", made.body);
+    }
+    // 07:00 local on the Monday after the spring change is before opening, in Berlin terms.
+    let early = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(id, "2027-03-29T05:00:00Z", "2027-03-29T06:00:00Z"),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        early.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("opening hours")
+    );
+}
+
+on_both_backends!(
+    auto_resource_confirms_and_leaves_availability,
+    a_taken_slot_is_409_with_conflicts_and_alternatives,
+    every_bad_request_gets_a_precise_answer,
+    idempotency_key_replays_or_refuses,
+    manual_approval_by_the_operator,
+    operator_choice_rejects_or_waitlists_competitors,
+    cancellation_respects_the_lead_time,
+    waitlist_moves_on_when_space_frees,
+    berlin_partner_facility_across_dst
+);
