@@ -18,8 +18,7 @@ pub fn check_organization(
 ) -> Result<(), ApiError> {
     let mut issues = Vec::new();
     for (field, text) in [("name_en", &values.name_en), ("name_zh", &values.name_zh)] {
-        let len = text.trim().chars().count();
-        if len == 0 || len > 200 {
+        if !crate::domain::text_fits(text, 200) {
             issues.push(Issue::field(field, "must be 1 to 200 characters"));
         }
     }
@@ -194,14 +193,13 @@ pub fn update_user(
     if let Some(role) = changes.role.as_deref().and_then(Role::parse) {
         check_membership(conn, role, current.organization_id.map(OrganizationId))?;
     }
-    if let Some(name) = &changes.display_name {
-        let len = name.trim().chars().count();
-        if len == 0 || len > 100 {
-            return Err(ApiError::invalid_field(
-                "display_name",
-                "must be 1 to 100 characters",
-            ));
-        }
+    if let Some(name) = &changes.display_name
+        && !crate::domain::text_fits(name, 100)
+    {
+        return Err(ApiError::invalid_field(
+            "display_name",
+            "must be 1 to 100 characters",
+        ));
     }
     Ok(users::update(conn, id, &changes)?)
 }

@@ -13,7 +13,7 @@ use crate::http::error::{ApiError, ErrorCode};
 use crate::http::handlers::{
     accounts, api_tokens, blackouts, bookings, opening_hours, ops, organizations, resources, users,
 };
-use crate::http::middleware::{Metrics, observe};
+use crate::http::middleware::{Metrics, observe, reject_nul};
 
 /// What every handler may reach.
 pub struct AppState {
@@ -177,6 +177,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(configure)
+                .wrap(middleware::from_fn(reject_nul))
                 .wrap(middleware::from_fn(observe))
         })
         .shutdown_timeout(30)

@@ -196,8 +196,7 @@ pub fn retire_resource(
 ) -> Result<ResourceView, ApiError> {
     let current = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
     ensure_can_edit(actor, OrganizationId(current.row.organization_id))?;
-    let len = reason.trim().chars().count();
-    if len == 0 || len > 500 {
+    if !crate::domain::text_fits(reason, 500) {
         return Err(ApiError::invalid_field(
             "reason",
             "say why the resource is retired (1 to 500 characters)",

@@ -357,7 +357,7 @@ impl Case {
 
     fn on_grid(&self, t: Instant) -> bool {
         let local = t.with_timezone(&self.tz).naive_local();
-        (local.hour() * 60 + local.minute()) % self.rules.granularity_min as u32 == 0
+        (local.hour() * 60 + local.minute()).is_multiple_of(self.rules.granularity_min as u32)
     }
 
     /// The model: every rule checked minute by minute.

@@ -11,6 +11,11 @@ pub mod uscc;
 
 use serde::Serialize;
 
+/// A required text field: something besides whitespace, and at most `max` characters as sent.
+pub fn text_fits(text: &str, max: usize) -> bool {
+    !text.trim().is_empty() && text.chars().count() <= max
+}
+
 /// One problem in a request: a field, or a line of an uploaded file, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Issue {

@@ -174,9 +174,8 @@ impl ResourceFields {
             ("name_zh", &self.name_zh, 200),
             ("category", &self.category, 100),
         ] {
-            let len = text.trim().chars().count();
             check(
-                len > 0 && len <= max,
+                super::text_fits(text, max),
                 field,
                 format!("must be 1 to {max} characters"),
             );

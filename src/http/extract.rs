@@ -159,3 +159,54 @@ impl<A: Allowed + 'static> FromRequest for Authorized<A> {
         })
     }
 }
+
+/// A JSON body, read with the application's limits and error mapping, in which no string holds
+/// a NUL character (PostgreSQL cannot store one, so it is refused on both backends alike).
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+fn has_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Json<T>, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = raw.await.map_err(|e| match e.as_error::<ApiError>() {
+                Some(api) => ApiError::new(api.code, api.detail.clone()),
+                None => ApiError::new(
+                    ErrorCode::MalformedJson,
+                    format!("cannot read the body: {e}"),
+                ),
+            })?;
+            if has_nul(&value) {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidBody,
+                    "text must not contain NUL (\\u0000) characters",
+                ));
+            }
+            serde_json::from_value(value.into_inner())
+                .map(Json)
+                .map_err(|e| {
+                    ApiError::new(
+                        ErrorCode::InvalidBody,
+                        format!("the body does not have the expected fields: {e}"),
+                    )
+                })
+        })
+    }
+}

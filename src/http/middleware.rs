@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
@@ -11,6 +11,7 @@ use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 use tracing::Instrument;
 
 use crate::app::AppState;
+use crate::http::error::{ApiError, ErrorCode};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -105,4 +106,24 @@ pub async fn observe(
         res.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(res)
+}
+
+/// Refuses a percent-encoded NUL anywhere in the path or query before a handler runs:
+/// PostgreSQL can neither store nor compare text that holds one, so both backends refuse it.
+pub async fn reject_nul(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let uri = req.uri().to_string().to_ascii_lowercase();
+    if uri.contains("%00") {
+        let err = ApiError::new(
+            ErrorCode::InvalidQuery,
+            "the path and query must not contain NUL (%00) characters",
+        );
+        let resp = actix_web::ResponseError::error_response(&err);
+        return Ok(req.into_response(resp).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }

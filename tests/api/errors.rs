@@ -64,6 +64,12 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_body",
     );
+    let nul = app
+        .post("/api/v1/api-tokens", &admin, json!({"name": "a\u{0}b"}))
+        .await;
+    assert_problem(&nul, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let nul_query = app.get("/api/v1/resources?q=a%00b", &admin).await;
+    assert_problem(&nul_query, StatusCode::BAD_REQUEST, "invalid_query");
     let not_json = app
         .send_raw(
             Method::POST,

@@ -145,8 +145,24 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Response {
-        let client = awc::Client::default();
-        let mut req = client.request(method, format!("{}{}", self.base, path));
+        self.request_at(&self.base, method, path, token, body, headers)
+            .await
+    }
+
+    /// A request to any server of this test (see [`TestApp::second_server`]).
+    pub async fn request_at(
+        &self,
+        base: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let client = awc::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .finish();
+        let mut req = client.request(method, format!("{base}{path}"));
         if let Some(t) = token {
             req = req.insert_header(("Authorization", format!("Bearer {t}")));
         }

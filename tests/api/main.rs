@@ -3,6 +3,7 @@
 mod harness;
 
 mod accounts;
+mod booking_races;
 mod bookings;
 mod catalogue;
 mod catalogue_edits;

@@ -12,12 +12,13 @@ use crate::domain::types::Role;
 use crate::http::dto::accounts::{Jurisdiction, Me, TokenRequest, TokenResponse, UpdateMe};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::AuthUser;
+use crate::http::extract::Json;
 use crate::http::page::Page;
 use crate::http::{read, write};
 
 pub async fn create_token(
     state: web::Data<AppState>,
-    body: web::Json<TokenRequest>,
+    body: Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { email, password } = body.into_inner();
     let user = read(&state, move |conn| {
@@ -71,7 +72,7 @@ async fn me_response(
 pub async fn update_me(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<UpdateMe>,
+    body: Json<UpdateMe>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let new_hash = match &b.password {

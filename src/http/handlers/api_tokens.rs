@@ -10,17 +10,18 @@ use crate::domain::ids::ApiTokenId;
 use crate::http::dto::accounts::{ApiToken, CreateApiToken, CreatedApiToken};
 use crate::http::error::ApiError;
 use crate::http::extract::AuthUser;
+use crate::http::extract::Json;
 use crate::http::page::Page;
 use crate::http::{read, write};
 
 pub async fn create_api_token(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateApiToken>,
+    body: Json<CreateApiToken>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
+    if !crate::domain::text_fits(&body.name, 100) {
         return Err(ApiError::invalid_field(
             "name",
             "must be 1 to 100 characters",

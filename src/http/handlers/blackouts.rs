@@ -10,6 +10,7 @@ use crate::domain::ids::{BlackoutId, OrganizationId, ResourceId};
 use crate::http::dto::parse_instant;
 use crate::http::dto::resources::{Blackout, CreateBlackout};
 use crate::http::error::ApiError;
+use crate::http::extract::Json;
 use crate::http::extract::{AuthUser, Authorized, Managers};
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -49,7 +50,7 @@ pub async fn create_blackout(
     state: web::Data<AppState>,
     Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
-    body: web::Json<CreateBlackout>,
+    body: Json<CreateBlackout>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ResourceId(path.into_inner());
     let b = body.into_inner();
@@ -61,7 +62,7 @@ pub async fn create_blackout(
         return Err(ApiError::invalid_field("end", "must be after start"));
     }
     let reason = b.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 500 {
+    if !crate::domain::text_fits(&b.reason, 500) {
         return Err(ApiError::invalid_field(
             "reason",
             "say why (1 to 500 characters)",

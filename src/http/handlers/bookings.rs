@@ -23,6 +23,7 @@ use crate::http::dto::bookings::{
 use crate::http::dto::parse_instant;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::AuthUser;
+use crate::http::extract::Json;
 use crate::http::page::Page;
 use crate::http::{read, write};
 
@@ -34,7 +35,7 @@ fn parse_request(body: &CreateBooking) -> Result<Request, ApiError> {
     let start = parse_instant("start", &body.start)?.and_utc();
     let end = parse_instant("end", &body.end)?.and_utc();
     let purpose = body.purpose.trim().to_owned();
-    if purpose.is_empty() || purpose.chars().count() > 500 {
+    if !crate::domain::text_fits(&body.purpose, 500) {
         return Err(ApiError::invalid_field(
             "purpose",
             "say what the booking is for (1 to 500 characters)",
@@ -82,7 +83,7 @@ pub async fn create_booking(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    body: web::Json<Value>,
+    body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = body.into_inner();
     let dto: CreateBooking = serde_json::from_value(raw.clone()).map_err(|e| {
@@ -210,7 +211,7 @@ where
 
 fn reason_text(body: Reason) -> Result<String, ApiError> {
     let reason = body.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 500 {
+    if !crate::domain::text_fits(&body.reason, 500) {
         return Err(ApiError::invalid_field(
             "reason",
             "say why (1 to 500 characters)",
@@ -235,7 +236,7 @@ pub async fn reject_booking(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<i64>,
-    body: web::Json<Reason>,
+    body: Json<Reason>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, reason) = (path.into_inner(), reason_text(body.into_inner())?);
     decision(state, move |conn| {
@@ -248,7 +249,7 @@ pub async fn cancel_booking(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<i64>,
-    body: web::Json<Reason>,
+    body: Json<Reason>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, reason) = (path.into_inner(), reason_text(body.into_inner())?);
     decision(state, move |conn| {

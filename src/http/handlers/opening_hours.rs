@@ -10,6 +10,7 @@ use crate::domain::ids::{OrganizationId, ResourceId};
 use crate::domain::opening::{self, DatedException, OpeningHours as Hours, WeeklyRule};
 use crate::http::dto::resources::{OpeningHours, ReplaceOpeningHours};
 use crate::http::error::ApiError;
+use crate::http::extract::Json;
 use crate::http::extract::{AuthUser, Authorized, Managers};
 use crate::http::{read, write};
 
@@ -92,7 +93,7 @@ pub async fn replace_opening_hours(
     state: web::Data<AppState>,
     Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
-    body: web::Json<ReplaceOpeningHours>,
+    body: Json<ReplaceOpeningHours>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ResourceId(path.into_inner());
     let body = body.into_inner();

@@ -11,6 +11,7 @@ use crate::domain::ids::OrganizationId;
 use crate::domain::types::{OrgKind, Province};
 use crate::http::dto::accounts::{CreateOrganization, Organization, UpdateOrganization};
 use crate::http::error::ApiError;
+use crate::http::extract::Json;
 use crate::http::extract::{Admins, AuthUser, Authorized};
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -78,7 +79,7 @@ pub async fn get_organization(
 pub async fn create_organization(
     state: web::Data<AppState>,
     _admin: Authorized<Admins>,
-    body: web::Json<CreateOrganization>,
+    body: Json<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let values = OrganizationValues {
@@ -100,7 +101,7 @@ pub async fn update_organization(
     state: web::Data<AppState>,
     _admin: Authorized<Admins>,
     path: web::Path<i64>,
-    body: web::Json<UpdateOrganization>,
+    body: Json<UpdateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     let id = OrganizationId(path.into_inner());
     let b = body.into_inner();

@@ -12,6 +12,7 @@ use crate::domain::resource::ResourceFields;
 use crate::domain::types::{Province, ResourceKind, ResourceStatus};
 use crate::http::dto::resources::{ImportResult, Resource, RetireResource};
 use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::Json;
 use crate::http::extract::{AuthUser, Authorized, Managers};
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -169,7 +170,7 @@ pub async fn get_resource(
 pub async fn create_resource(
     state: web::Data<AppState>,
     Authorized { user, .. }: Authorized<Managers>,
-    body: web::Json<ResourceFields>,
+    body: Json<ResourceFields>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = body.into_inner();
     let view = write(&state, move |conn| {
@@ -207,7 +208,7 @@ pub async fn update_resource(
     Authorized { user, .. }: Authorized<Managers>,
     req: HttpRequest,
     path: web::Path<i64>,
-    body: web::Json<serde_json::Value>,
+    body: Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ResourceId(path.into_inner());
     let expected = if_match(&req)?;
@@ -229,7 +230,7 @@ pub async fn retire_resource(
     state: web::Data<AppState>,
     Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
-    body: web::Json<RetireResource>,
+    body: Json<RetireResource>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ResourceId(path.into_inner());
     let reason = body.into_inner().reason;
@@ -273,7 +274,14 @@ pub async fn import_resources(
         )
     })?;
     let text = String::from_utf8(bytes.to_vec())
-        .map_err(|_| ApiError::new(ErrorCode::ImportFailed, "the file is not UTF-8 text"))?;
+        .ok()
+        .filter(|t| !t.contains('\0'))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::ImportFailed,
+                "the file is not UTF-8 text without NUL characters",
+            )
+        })?;
     let ids = write(&state, move |conn| {
         crate::catalogue::import(conn, &user, &text, false)
     })

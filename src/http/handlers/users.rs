@@ -11,6 +11,7 @@ use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::{Locale, Role};
 use crate::http::dto::accounts::{CreateUser, UpdateUser, User};
 use crate::http::error::ApiError;
+use crate::http::extract::Json;
 use crate::http::extract::{Admins, AuthUser, Authorized, Managers};
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -72,7 +73,7 @@ pub async fn get_user(
 pub async fn create_user(
     state: web::Data<AppState>,
     _admin: Authorized<Admins>,
-    body: web::Json<CreateUser>,
+    body: Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     crate::accounts::check_password(&b.password)?;
@@ -95,7 +96,7 @@ pub async fn update_user(
     state: web::Data<AppState>,
     _admin: Authorized<Admins>,
     path: web::Path<i64>,
-    body: web::Json<UpdateUser>,
+    body: Json<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let id = UserId(path.into_inner());
     let b = body.into_inner();
