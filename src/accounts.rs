@@ -13,9 +13,9 @@ use crate::http::error::ApiError;
 /// Validated values of an organisation, checked against the jurisdictions and other organisations.
 pub fn check_organization(
     conn: &mut DbConnection,
-    values: &OrganizationValues,
+    mut values: OrganizationValues,
     except: Option<OrganizationId>,
-) -> Result<(), ApiError> {
+) -> Result<OrganizationValues, ApiError> {
     let mut issues = Vec::new();
     for (field, text) in [("name_en", &values.name_en), ("name_zh", &values.name_zh)] {
         if !crate::domain::text_fits(text, 200) {
@@ -40,6 +40,8 @@ pub fn check_organization(
     if !issues.is_empty() {
         return Err(ApiError::validation(issues));
     }
+    values.name_en = values.name_en.trim().to_owned();
+    values.name_zh = values.name_zh.trim().to_owned();
     if organizations::name_taken(conn, &values.name_en, except)? {
         return Err(ApiError::conflict(format!(
             "an organisation named {:?} already exists",
@@ -53,14 +55,14 @@ pub fn check_organization(
             "an organisation with USCC {code} already exists"
         )));
     }
-    Ok(())
+    Ok(values)
 }
 
 pub fn create_organization(
     conn: &mut DbConnection,
     values: OrganizationValues,
 ) -> Result<OrganizationRow, ApiError> {
-    check_organization(conn, &values, None)?;
+    let values = check_organization(conn, values, None)?;
     Ok(organizations::insert(conn, &values)?)
 }
 
@@ -158,17 +160,21 @@ pub fn create_user(
         )));
     }
     let now = crate::db::now();
-    let display_name = draft
+    if draft
         .display_name
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
-    if display_name.chars().count() > 100 {
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 100)
+    {
         return Err(ApiError::invalid_field(
             "display_name",
             "must be at most 100 characters",
         ));
     }
+    let display_name = draft
+        .display_name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
     let new = NewUser {
         organization_id: draft.organization_id.map(|o| o.0),
         email,
@@ -201,6 +207,10 @@ pub fn update_user(
             "must be 1 to 100 characters",
         ));
     }
+    let changes = UserChanges {
+        display_name: changes.display_name.map(|n| n.trim().to_owned()),
+        ..changes
+    };
     Ok(users::update(conn, id, &changes)?)
 }
 

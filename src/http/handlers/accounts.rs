@@ -83,7 +83,7 @@ pub async fn update_me(
         None => None,
     };
     let changes = UserChanges {
-        display_name: b.display_name.map(|n| n.trim().to_owned()),
+        display_name: b.display_name,
         password_hash: new_hash.clone(),
         locale: b.locale.map(|l| l.as_str().to_owned()),
         updated_at: Some(crate::db::now()),

@@ -84,8 +84,8 @@ pub async fn create_organization(
     let b = body.into_inner();
     let values = OrganizationValues {
         kind: b.kind.as_str().into(),
-        name_en: b.name_en.trim().into(),
-        name_zh: b.name_zh.trim().into(),
+        name_en: b.name_en,
+        name_zh: b.name_zh,
         jurisdiction_code: b.jurisdiction_code,
         uscc: b.uscc.map(|u| u.trim().to_uppercase()),
         updated_at: crate::db::now(),
@@ -110,13 +110,13 @@ pub async fn update_organization(
             organizations::find(conn, id)?.ok_or_else(|| ApiError::not_found("organisation"))?;
         let values = OrganizationValues {
             kind: cur.kind,
-            name_en: b.name_en.map_or(cur.name_en, |n| n.trim().into()),
-            name_zh: b.name_zh.map_or(cur.name_zh, |n| n.trim().into()),
+            name_en: b.name_en.unwrap_or(cur.name_en),
+            name_zh: b.name_zh.unwrap_or(cur.name_zh),
             jurisdiction_code: b.jurisdiction_code.unwrap_or(cur.jurisdiction_code),
             uscc: b.uscc.map(|u| u.trim().to_uppercase()).or(cur.uscc),
             updated_at: crate::db::now(),
         };
-        crate::accounts::check_organization(conn, &values, Some(id))?;
+        let values = crate::accounts::check_organization(conn, values, Some(id))?;
         Ok(organizations::update(conn, id, &values)?)
     })
     .await?;

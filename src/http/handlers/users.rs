@@ -108,7 +108,7 @@ pub async fn update_user(
         None => None,
     };
     let changes = UserChanges {
-        display_name: b.display_name.map(|n| n.trim().to_owned()),
+        display_name: b.display_name,
         password_hash,
         role: b.role.map(|r| r.as_str().to_owned()),
         locale: b.locale.map(|l| l.as_str().to_owned()),
