@@ -66,6 +66,7 @@ route_table! {
     "/api/v1/resources/{id}/blackouts" => { get: blackouts::list_blackouts, post: blackouts::create_blackout },
     "/api/v1/resources/{id}/blackouts/{blackout_id}" => { delete: blackouts::delete_blackout },
     "/api/v1/resources/{id}/availability" => { get: bookings::get_resource_availability },
+    "/api/v1/availability" => { get: bookings::search_availability },
     "/api/v1/bookings" => { get: bookings::list_bookings, post: bookings::create_booking },
     "/api/v1/bookings/{id}" => { get: bookings::get_booking },
     "/api/v1/bookings/{id}/history" => { get: bookings::get_booking_history },

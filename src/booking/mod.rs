@@ -6,6 +6,7 @@ pub mod alternatives;
 pub mod calendar;
 pub mod create;
 pub mod decide;
+pub mod search;
 
 use chrono::NaiveDateTime;
 

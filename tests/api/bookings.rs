@@ -641,7 +641,74 @@ async fn berlin_partner_facility_across_dst(app: TestApp) {
     );
 }
 
+async fn the_region_answers_which_nmr_is_free(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let day = workday(3);
+    let url = format!(
+        "/api/v1/availability?category=analytical&spec=field_mhz%3E%3D600&from={}&to={}&duration_min=120",
+        enc(&sh(day, "08:00")),
+        enc(&sh(day, "20:00"))
+    );
+    let found = app.get(&url, &t).await;
+    assert_eq!(found.status, StatusCode::OK, "{:?}", found.body);
+    let items = found.body["items"].as_array().unwrap();
+    let names: Vec<String> = items
+        .iter()
+        .map(|c| {
+            format!(
+                "{} | {}",
+                c["resource"]["name_en"].as_str().unwrap(),
+                c["resource"]["province"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(
+        items
+            .iter()
+            .all(|c| c["slot"]["start_local"] == sh(day, "08:00")),
+        "all free from opening"
+    );
+    // Book the Nanjing NMR's morning: it drops behind the others.
+    let nanjing = nmr_nanjing(&app, &t).await;
+    assert_eq!(
+        app.post(
+            "/api/v1/bookings",
+            &t,
+            booking(nanjing, &sh(day, "08:00"), &sh(day, "12:00"))
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    let again = app.get(&url, &t).await;
+    let last = again.body["items"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["resource"]["id"], nanjing);
+    assert_eq!(last["slot"]["start_local"], sh(day, "12:00"));
+    let slot = &last["slot"];
+    let b = booking(
+        nanjing,
+        slot["start"].as_str().unwrap(),
+        slot["end"].as_str().unwrap(),
+    );
+    assert_eq!(
+        app.post("/api/v1/bookings", &t, b).await.status,
+        StatusCode::CREATED,
+        "the slot offered is bookable"
+    );
+    let missing = app
+        .get("/api/v1/availability?category=analytical", &t)
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+}
+
 on_both_backends!(
+    the_region_answers_which_nmr_is_free,
     auto_resource_confirms_and_leaves_availability,
     a_taken_slot_is_409_with_conflicts_and_alternatives,
     every_bad_request_gets_a_precise_answer,

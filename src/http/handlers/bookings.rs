@@ -404,3 +404,82 @@ pub async fn get_resource_availability(
         slots: slots.into_iter().map(|s| Slot::new(s, loaded.tz)).collect(),
     }))
 }
+
+/// Free slots across the region: catalogue filters plus `from`, `to`, `duration_min` and
+/// `quantity`; at most `limit` resources (default 50), earliest slot first.
+pub async fn search_availability(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    use crate::http::handlers::resources::{CatalogueQuery, parse_filter};
+    let CatalogueQuery {
+        filter,
+        city,
+        page,
+        extra,
+    } = parse_filter(
+        req.query_string(),
+        &["from", "to", "duration_min", "quantity"],
+    )?;
+    let need = |k: &str| {
+        extra
+            .get(k)
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, format!("{k} is required")))
+    };
+    let window = Span::new(
+        parse_instant("from", need("from")?)?.and_utc(),
+        parse_instant("to", need("to")?)?.and_utc(),
+    );
+    if window.end <= window.start || (window.end - window.start).num_days() > MAX_WINDOW_DAYS {
+        return Err(ApiError::invalid_field(
+            "to",
+            format!("must be after from, at most {MAX_WINDOW_DAYS} days later"),
+        ));
+    }
+    let number = |k: &str, default: i64, max: i64| -> Result<i64, ApiError> {
+        match extra.get(k) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::InvalidQuery,
+                        format!("{k} must be a whole number from 1 to {max}"),
+                    )
+                }),
+        }
+    };
+    need("duration_min")?;
+    let minutes = number("duration_min", 0, 366 * 1440)?;
+    let quantity = number("quantity", 1, 1_000_000)?;
+    let limit = page.limit;
+    let now = Utc::now();
+    let found = read(&state, move |conn| {
+        let mut filter = filter;
+        if let Some(city) = city {
+            filter.jurisdiction_codes =
+                Some(crate::db::jurisdictions::codes_matching(conn, &city)?);
+        }
+        crate::booking::search::search(conn, filter, window, minutes, quantity, now)
+    })
+    .await?;
+    let items: Vec<Value> = found
+        .into_iter()
+        .take(limit as usize)
+        .map(|c| {
+            let v = &c.loaded.view;
+            json!({
+                "resource": {
+                    "id": v.row.id, "name_en": v.row.name_en, "name_zh": v.row.name_zh, "kind": v.row.kind,
+                    "institution": {"id": v.row.organization_id, "name_en": v.institution_en, "name_zh": v.institution_zh},
+                    "province": v.jurisdiction.province, "city_en": v.jurisdiction.name_en, "rates": v.rates,
+                },
+                "slot": Slot::new(c.slot, c.loaded.tz),
+            })
+        })
+        .collect();
+    Ok(ok(json!({"items": items, "next_cursor": null})))
+}

@@ -67,11 +67,21 @@ fn parse_spec(text: &str) -> Result<SpecFilter, ApiError> {
 }
 
 /// Reads the catalogue query string, where `spec` may repeat.
-fn parse_filter(query: &str) -> Result<(ResourceFilter, Option<String>, Page), ApiError> {
+/// A catalogue search as the query string gives it; `extra` holds the parameters the caller
+/// declared besides the catalogue's own.
+pub struct CatalogueQuery {
+    pub filter: ResourceFilter,
+    pub city: Option<String>,
+    pub page: Page,
+    pub extra: std::collections::HashMap<String, String>,
+}
+
+pub fn parse_filter(query: &str, extra_keys: &[&str]) -> Result<CatalogueQuery, ApiError> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(query).map_err(|e| bad_query(e.to_string()))?;
     let mut f = ResourceFilter::default();
     let (mut city, mut limit, mut cursor) = (None, None, None);
+    let mut extra = std::collections::HashMap::new();
     for (key, value) in pairs {
         let choice = |ok: bool, choices: String| {
             if ok {
@@ -129,6 +139,9 @@ fn parse_filter(query: &str) -> Result<(ResourceFilter, Option<String>, Page), A
                 )
             }
             "cursor" => cursor = Some(value),
+            other if extra_keys.contains(&other) => {
+                extra.insert(key, value);
+            }
             other => return Err(bad_query(format!("unknown query parameter {other:?}"))),
         }
     }
@@ -136,7 +149,12 @@ fn parse_filter(query: &str) -> Result<(ResourceFilter, Option<String>, Page), A
         f.statuses = vec!["active".into(), "suspended".into()];
     }
     let page = Page::parse(limit, cursor.as_deref())?;
-    Ok((f, city, page))
+    Ok(CatalogueQuery {
+        filter: f,
+        city,
+        page,
+        extra,
+    })
 }
 
 pub async fn list_resources(
@@ -144,7 +162,12 @@ pub async fn list_resources(
     _user: AuthUser,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (mut filter, city, page) = parse_filter(req.query_string())?;
+    let CatalogueQuery {
+        mut filter,
+        city,
+        page,
+        ..
+    } = parse_filter(req.query_string(), &[])?;
     let (after, fetch) = (page.after_id()?, page.fetch());
     let rows = read(&state, move |conn| {
         if let Some(city) = city {

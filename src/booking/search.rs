@@ -1,0 +1,58 @@
+//! "Which instrument in the region is free then, for that long?": the catalogue search narrowed
+//! to active resources, each asked of the availability engine, earliest slot first.
+
+use super::calendar::{self, Loaded};
+use crate::db::DbConnection;
+use crate::db::resources::{self, ResourceFilter};
+use crate::domain::availability::{Instant, Span};
+use crate::http::error::ApiError;
+
+/// How many catalogue matches are examined for free slots.
+pub const MAX_CANDIDATES: i64 = 200;
+
+/// A resource and its earliest bookable slot of the requested length in the window.
+pub struct Candidate {
+    pub loaded: Loaded,
+    pub slot: Span,
+}
+
+pub fn search(
+    conn: &mut DbConnection,
+    mut filter: ResourceFilter,
+    window: Span,
+    minutes: i64,
+    quantity: i64,
+    now: Instant,
+) -> Result<Vec<Candidate>, ApiError> {
+    filter.statuses = vec!["active".into()];
+    let mut found = Vec::new();
+    for view in resources::list(conn, &filter, None, MAX_CANDIDATES)? {
+        if view.row.capacity < quantity {
+            continue;
+        }
+        let loaded = calendar::load(conn, view, window, now)?;
+        let cal = loaded.calendar();
+        let first = cal
+            .bookable_spans(window, quantity, now, minutes)
+            .into_iter()
+            .find_map(|span| {
+                let length =
+                    chrono::Duration::minutes(minutes.max(cal.rules.min_duration_min.into()));
+                let end = cal.ceil_to_grid(span.start + length);
+                let slot = Span::new(span.start, end);
+                (span.contains(&slot) && cal.check(slot, quantity, now).is_ok()).then_some(slot)
+            });
+        if let Some(slot) = first {
+            found.push(Candidate { loaded, slot });
+        }
+    }
+    // Earliest first; among equals the cheaper for enterprises, then the lower id.
+    found.sort_by_key(|c| {
+        (
+            c.slot.start,
+            c.loaded.view.rates.enterprise,
+            c.loaded.view.row.id,
+        )
+    });
+    Ok(found)
+}
