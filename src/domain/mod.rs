@@ -3,6 +3,7 @@
 pub mod availability;
 pub mod booking;
 pub mod catalogue_csv;
+pub mod ics;
 pub mod ids;
 pub mod opening;
 pub mod resource;

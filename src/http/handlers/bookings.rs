@@ -483,3 +483,33 @@ pub async fn search_availability(
         .collect();
     Ok(ok(json!({"items": items, "next_cursor": null})))
 }
+
+/// The booking as a calendar entry, for the booker's calendar application.
+pub async fn get_booking_ics(state: web::Data<AppState>, user: AuthUser, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let v = read(&state, move |conn| engine::visible(conn, &user, id)).await?;
+    let (b, r) = (&v.booking, &v.resource.row);
+    let status = match b.state.as_str() {
+        "confirmed" | "completed" => "CONFIRMED",
+        "pending" | "waitlisted" => "TENTATIVE",
+        _ => "CANCELLED",
+    };
+    let summary = format!("{} / {}", r.name_en, r.name_zh);
+    let location = format!("{}, {} {}", v.resource.institution_en, v.resource.jurisdiction.name_en, r.location).trim_end().to_owned();
+    let description = format!("Booking {} ({}), quantity {}: {}", b.id, b.state, b.quantity, b.purpose);
+    let ics = crate::domain::ics::calendar(&crate::domain::ics::Event {
+        uid: format!("booking-{}@instrument-booking", b.id),
+        stamp: b.updated_at.and_utc(),
+        start: b.start_at.and_utc(),
+        end: b.end_at.and_utc(),
+        summary: &summary,
+        location: &location,
+        description: &description,
+        status,
+        sequence: b.version,
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"booking-{}.ics\"", b.id)))
+        .body(ics))
+}
