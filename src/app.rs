@@ -11,7 +11,8 @@ use crate::auth::TokenKeys;
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::handlers::{
-    accounts, api_tokens, blackouts, bookings, opening_hours, ops, organizations, resources, users,
+    accounts, api_tokens, blackouts, bookings, opening_hours, ops, organizations, resources, usage,
+    users,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -74,6 +75,10 @@ route_table! {
     "/api/v1/bookings/{id}/approve" => { post: bookings::approve_booking },
     "/api/v1/bookings/{id}/reject" => { post: bookings::reject_booking },
     "/api/v1/bookings/{id}/cancel" => { post: bookings::cancel_booking },
+    "/api/v1/bookings/{id}/check-in" => { post: usage::check_in_booking },
+    "/api/v1/bookings/{id}/check-out" => { post: usage::check_out_booking },
+    "/api/v1/qualifications" => { get: usage::list_qualifications, post: usage::grant_qualification },
+    "/api/v1/qualifications/{id}/revoke" => { post: usage::revoke_qualification },
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

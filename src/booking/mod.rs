@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod create;
 pub mod decide;
 pub mod search;
+pub mod usage;
 
 use chrono::NaiveDateTime;
 

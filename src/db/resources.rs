@@ -52,6 +52,7 @@ pub struct ResourceRow {
     /// The longest buffered booking the resource has ever had, in minutes: the bound of every
     /// overlap lookup.
     pub longest_block_min: i32,
+    pub no_show_grace_min: i32,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -84,6 +85,7 @@ pub struct ResourceValues {
     pub approval_policy: String,
     pub conflict_policy: String,
     pub requires_qualification: bool,
+    pub no_show_grace_min: i32,
     pub updated_at: NaiveDateTime,
 }
 
@@ -122,6 +124,7 @@ impl ResourceValues {
             approval_policy: fields.approval_policy.as_str().into(),
             conflict_policy: fields.conflict_policy.as_str().into(),
             requires_qualification: fields.requires_qualification,
+            no_show_grace_min: r.no_show_grace_min,
             updated_at: now,
         }
     }
@@ -150,6 +153,7 @@ impl ResourceView {
             advance_window_days: r.advance_window_days,
             setup_min: r.setup_min,
             teardown_min: r.teardown_min,
+            no_show_grace_min: r.no_show_grace_min,
         }
     }
 

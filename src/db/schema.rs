@@ -84,6 +84,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         longest_block_min -> Integer,
+        no_show_grace_min -> Integer,
     }
 }
 

@@ -24,6 +24,7 @@ fn rules(granularity: i32) -> BookingRules {
         advance_window_days: 365,
         setup_min: 0,
         teardown_min: 0,
+        no_show_grace_min: 30,
     }
 }
 
@@ -264,6 +265,7 @@ fn random_case(rng: &mut StdRng) -> Case {
         advance_window_days: rng.random_range(1..=3),
         setup_min: [0, 15, 30][rng.random_range(0..3)],
         teardown_min: [0, 15, 30][rng.random_range(0..3)],
+        no_show_grace_min: 30,
     };
     let mut weekly = Vec::new();
     for weekday in 1..=7u8 {

@@ -21,6 +21,7 @@ pub struct BookingRulesInput {
     pub advance_window_days: Option<i32>,
     pub setup_min: Option<i32>,
     pub teardown_min: Option<i32>,
+    pub no_show_grace_min: Option<i32>,
 }
 
 /// Booking rules with every value decided.
@@ -34,6 +35,8 @@ pub struct BookingRules {
     pub advance_window_days: i32,
     pub setup_min: i32,
     pub teardown_min: i32,
+    /// Minutes after the start within which someone must check in, or it is a no-show.
+    pub no_show_grace_min: i32,
 }
 
 /// Price per unit-hour in fen for each customer category.
@@ -130,6 +133,7 @@ impl BookingRulesInput {
             advance_window_days: self.advance_window_days.unwrap_or(advance),
             setup_min: self.setup_min.unwrap_or(0),
             teardown_min: self.teardown_min.unwrap_or(0),
+            no_show_grace_min: self.no_show_grace_min.unwrap_or(30),
         }
     }
 }
@@ -145,6 +149,7 @@ impl From<BookingRules> for BookingRulesInput {
             advance_window_days: Some(r.advance_window_days),
             setup_min: Some(r.setup_min),
             teardown_min: Some(r.teardown_min),
+            no_show_grace_min: Some(r.no_show_grace_min),
         }
     }
 }
@@ -304,6 +309,7 @@ fn validate_rules(r: &BookingRules) -> Vec<Issue> {
         ),
         ("setup_min", r.setup_min, MINUTES_PER_DAY),
         ("teardown_min", r.teardown_min, MINUTES_PER_DAY),
+        ("no_show_grace_min", r.no_show_grace_min, MINUTES_PER_DAY),
     ] {
         check(
             (0..=max).contains(&value),

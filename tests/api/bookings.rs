@@ -126,12 +126,21 @@ async fn auto_resource_confirms_and_leaves_availability(app: TestApp) {
     assert_eq!(history.body["items"][0]["event"], "requested");
     assert_eq!(history.body["items"][0]["to_state"], "confirmed");
 
-    let ics = app.get(&format!("/api/v1/bookings/{id}/calendar.ics"), &t).await;
+    let ics = app
+        .get(&format!("/api/v1/bookings/{id}/calendar.ics"), &t)
+        .await;
     assert_eq!(ics.status, StatusCode::OK);
-    assert!(ics.header("content-type").unwrap().starts_with("text/calendar"));
+    assert!(
+        ics.header("content-type")
+            .unwrap()
+            .starts_with("text/calendar")
+    );
     let text = ics.body.as_str().unwrap();
     let compact = day.format("%Y%m%d").to_string();
-    assert!(text.contains(&format!("DTSTART:{compact}T010000Z\r\n")), "{text}");
+    assert!(
+        text.contains(&format!("DTSTART:{compact}T010000Z\r\n")),
+        "{text}"
+    );
     assert!(text.contains(&format!("DTEND:{compact}T030000Z\r\n")));
     assert!(text.contains("STATUS:CONFIRMED") && text.contains("BEGIN:VEVENT"));
 }

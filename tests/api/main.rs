@@ -10,3 +10,4 @@ mod catalogue_edits;
 mod errors;
 mod openapi;
 mod tokens;
+mod usage;

@@ -3,6 +3,8 @@
 -- overlap checks use; the index on (resource_id, block_start) bounds every overlap lookup.
 
 ALTER TABLE resources ADD COLUMN longest_block_min INTEGER NOT NULL DEFAULT 0;
+-- Minutes after the start within which someone must check in, or the booking is a no-show.
+ALTER TABLE resources ADD COLUMN no_show_grace_min INTEGER NOT NULL DEFAULT 30;
 
 CREATE TABLE bookings (
   id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,

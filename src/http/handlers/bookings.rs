@@ -189,7 +189,10 @@ pub async fn get_booking_history(
 }
 
 /// Runs a decision in one transaction and answers with the booking as it now stands.
-async fn decision<F>(state: web::Data<AppState>, f: F) -> Result<HttpResponse, ApiError>
+pub async fn decision_response<F>(
+    state: web::Data<AppState>,
+    f: F,
+) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce(&mut crate::db::DbConnection) -> Result<BookingRow, Failure> + Send + 'static,
 {
@@ -226,7 +229,7 @@ pub async fn approve_booking(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    decision(state, move |conn| {
+    decision_response(state, move |conn| {
         decide::approve(conn, &user, id, Utc::now())
     })
     .await
@@ -239,7 +242,7 @@ pub async fn reject_booking(
     body: Json<Reason>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, reason) = (path.into_inner(), reason_text(body.into_inner())?);
-    decision(state, move |conn| {
+    decision_response(state, move |conn| {
         decide::reject(conn, &user, id, &reason, Utc::now())
     })
     .await
@@ -252,7 +255,7 @@ pub async fn cancel_booking(
     body: Json<Reason>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, reason) = (path.into_inner(), reason_text(body.into_inner())?);
-    decision(state, move |conn| {
+    decision_response(state, move |conn| {
         decide::cancel(conn, &user, id, &reason, Utc::now())
     })
     .await
@@ -485,7 +488,11 @@ pub async fn search_availability(
 }
 
 /// The booking as a calendar entry, for the booker's calendar application.
-pub async fn get_booking_ics(state: web::Data<AppState>, user: AuthUser, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_booking_ics(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let v = read(&state, move |conn| engine::visible(conn, &user, id)).await?;
     let (b, r) = (&v.booking, &v.resource.row);
@@ -495,8 +502,16 @@ pub async fn get_booking_ics(state: web::Data<AppState>, user: AuthUser, path: w
         _ => "CANCELLED",
     };
     let summary = format!("{} / {}", r.name_en, r.name_zh);
-    let location = format!("{}, {} {}", v.resource.institution_en, v.resource.jurisdiction.name_en, r.location).trim_end().to_owned();
-    let description = format!("Booking {} ({}), quantity {}: {}", b.id, b.state, b.quantity, b.purpose);
+    let location = format!(
+        "{}, {} {}",
+        v.resource.institution_en, v.resource.jurisdiction.name_en, r.location
+    )
+    .trim_end()
+    .to_owned();
+    let description = format!(
+        "Booking {} ({}), quantity {}: {}",
+        b.id, b.state, b.quantity, b.purpose
+    );
     let ics = crate::domain::ics::calendar(&crate::domain::ics::Event {
         uid: format!("booking-{}@instrument-booking", b.id),
         stamp: b.updated_at.and_utc(),
@@ -510,6 +525,9 @@ pub async fn get_booking_ics(state: web::Data<AppState>, user: AuthUser, path: w
     });
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"booking-{}.ics\"", b.id)))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"booking-{}.ics\"", b.id),
+        ))
         .body(ics))
 }

@@ -8,6 +8,7 @@ pub mod opening_hours;
 pub mod ops;
 pub mod organizations;
 pub mod resources;
+pub mod usage;
 pub mod users;
 
 use actix_web::HttpResponse;

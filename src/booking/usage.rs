@@ -1,0 +1,156 @@
+//! Actual use beside the reservation: operators check users in and out; a confirmed booking that
+//! nobody checks in to within the resource's grace period becomes a no-show.
+
+use chrono::Duration;
+use diesel::prelude::*;
+
+use super::calendar::{instant, naive};
+use super::create::Failure;
+use super::{Step, Visible, log, visible};
+use crate::db::bookings::{self, BookingRow};
+use crate::db::schema::bookings as b;
+use crate::db::{DbConnection, resources};
+use crate::domain::availability::Instant;
+use crate::domain::ids::ResourceId;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::AuthUser;
+
+/// How early before the start an operator may check someone in.
+pub const EARLY_CHECK_IN_MIN: i64 = 60;
+
+fn staff_only(conn: &mut DbConnection, actor: &AuthUser, id: i64) -> Result<BookingRow, ApiError> {
+    let Visible { booking, staff, .. } = visible(conn, actor, id)?;
+    if !staff {
+        return Err(ApiError::forbidden(
+            "only the resource's operators and managers record use",
+        ));
+    }
+    bookings::lock_resource(conn, ResourceId(booking.resource_id))?;
+    bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))
+}
+
+fn refuse(detail: String) -> Failure {
+    Failure::Api(ApiError::new(ErrorCode::InvalidState, detail))
+}
+
+pub fn check_in(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    id: i64,
+    now: Instant,
+) -> Result<BookingRow, Failure> {
+    let booking = staff_only(conn, actor, id)?;
+    if booking.state != "confirmed" || booking.check_in_at.is_some() {
+        return Err(refuse(format!(
+            "a {} booking cannot be checked in (or it already was)",
+            booking.state
+        )));
+    }
+    let opens = instant(booking.start_at) - Duration::minutes(EARLY_CHECK_IN_MIN);
+    if now < opens || now >= instant(booking.end_at) {
+        return Err(refuse(format!(
+            "check-in is possible from {} until the booking ends",
+            opens.to_rfc3339()
+        )));
+    }
+    bookings::record_check_in(conn, id, naive(now))?;
+    log(
+        conn,
+        naive(now),
+        id,
+        Some(actor.id),
+        Step {
+            event: "checked_in",
+            from: Some("confirmed"),
+            to: "confirmed",
+        },
+        None,
+    )?;
+    Ok(bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?)
+}
+
+pub fn check_out(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    id: i64,
+    now: Instant,
+) -> Result<BookingRow, Failure> {
+    let booking = staff_only(conn, actor, id)?;
+    if booking.state != "confirmed" || booking.check_in_at.is_none() {
+        return Err(refuse("check the user in before checking them out".into()));
+    }
+    let at = naive(now);
+    bookings::record_check_out(conn, id, at)?;
+    if !bookings::transition(
+        conn,
+        id,
+        "confirmed",
+        "completed",
+        true,
+        booking.exclusive,
+        at,
+    )? {
+        return Err(refuse("the booking changed meanwhile".into()));
+    }
+    log(
+        conn,
+        at,
+        id,
+        Some(actor.id),
+        Step {
+            event: "checked_out",
+            from: Some("confirmed"),
+            to: "completed",
+        },
+        None,
+    )?;
+    Ok(bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?)
+}
+
+/// Marks up to `batch` confirmed bookings whose grace period has passed without a check-in as
+/// no-shows; returns how many. Idempotent: a booking already marked is not seen again.
+pub fn mark_no_shows(conn: &mut DbConnection, now: Instant, batch: i64) -> Result<usize, ApiError> {
+    let due: Vec<BookingRow> = b::table
+        .filter(b::state.eq("confirmed"))
+        .filter(b::check_in_at.is_null())
+        .filter(b::start_at.le(naive(now)))
+        .order(b::start_at)
+        .limit(batch)
+        .load(conn)?;
+    let mut marked = 0;
+    for booking in due {
+        let Some(view) = resources::find(conn, ResourceId(booking.resource_id))? else {
+            continue;
+        };
+        let grace = Duration::minutes(view.row.no_show_grace_min.into());
+        if instant(booking.start_at) + grace > now {
+            continue;
+        }
+        // The slot keeps its history but no longer holds capacity.
+        if bookings::transition(
+            conn,
+            booking.id,
+            "confirmed",
+            "no_show",
+            false,
+            false,
+            naive(now),
+        )? {
+            let step = Step {
+                event: "no_show",
+                from: Some("confirmed"),
+                to: "no_show",
+            };
+            log(
+                conn,
+                naive(now),
+                booking.id,
+                None,
+                step,
+                Some("nobody checked in within the grace period"),
+            )?;
+            marked += 1;
+        }
+    }
+    Ok(marked)
+}
