@@ -3,6 +3,7 @@
 //! DESIGN.md §4 holds under any concurrency.
 
 pub mod alternatives;
+pub mod blackout;
 pub mod calendar;
 pub mod create;
 pub mod decide;

@@ -29,6 +29,7 @@ pub enum ErrorCode {
     ResourceRetired,
     SlotUnavailable,
     InvalidState,
+    BlackoutCollides,
     IdempotencyKeyReused,
     PreconditionFailed,
     PreconditionRequired,
@@ -59,6 +60,7 @@ impl ErrorCode {
             ResourceRetired,
             SlotUnavailable,
             InvalidState,
+            BlackoutCollides,
             IdempotencyKeyReused,
             PreconditionFailed,
             PreconditionRequired,
@@ -79,7 +81,7 @@ impl ErrorCode {
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AlreadyExists | ResourceRetired | SlotUnavailable | InvalidState => {
+            AlreadyExists | ResourceRetired | SlotUnavailable | InvalidState | BlackoutCollides => {
                 StatusCode::CONFLICT
             }
             IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
@@ -291,6 +293,7 @@ mod tests {
             ("resource_retired", 409),
             ("slot_unavailable", 409),
             ("invalid_state", 409),
+            ("blackout_collides", 409),
             ("idempotency_key_reused", 422),
             ("precondition_failed", 412),
             ("precondition_required", 428),

@@ -725,7 +725,84 @@ async fn the_region_answers_which_nmr_is_free(app: TestApp) {
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
 }
 
+async fn a_blackout_over_bookings_lets_the_manager_choose(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let m = app.login(MANAGER).await;
+    let orbitrap = resource_id(
+        &app,
+        &t,
+        "Orbitrap high-resolution LC-MS",
+        "Fudan University",
+    )
+    .await;
+    let day = workday(6);
+    let a = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(orbitrap, &sh(day, "09:00"), &sh(day, "10:00")),
+        )
+        .await;
+    let b = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(orbitrap, &sh(day, "14:00"), &sh(day, "15:00")),
+        )
+        .await;
+    let path = format!("/api/v1/resources/{orbitrap}/blackouts");
+    let morning = json!({"start": sh(day, "08:00"), "end": sh(day, "12:00"), "reason": "detector replacement"});
+    let asked = app.post(&path, &m, morning.clone()).await;
+    assert_eq!(asked.status, StatusCode::CONFLICT);
+    assert_eq!(asked.code(), "blackout_collides");
+    assert_eq!(asked.body["bookings"][0]["booking_id"], a.body["id"]);
+    assert!(
+        app.get(&path, &m).await.body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+
+    let mut cancel = morning.clone();
+    cancel["collisions"] = json!("cancel");
+    let done = app.post(&path, &m, cancel).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    assert_eq!(done.body["collisions"][0]["action"], "cancelled");
+    let a_now = app
+        .get(&format!("/api/v1/bookings/{}", a.body["id"]), &t)
+        .await;
+    assert_eq!(a_now.body["state"], "cancelled");
+    let why = app
+        .get(&format!("/api/v1/bookings/{}/history", a.body["id"]), &t)
+        .await;
+    assert_eq!(why.body["items"][1]["reason"], "detector replacement");
+
+    let afternoon = json!({"start": sh(day, "13:00"), "end": sh(day, "16:00"), "reason": "calibration", "collisions": "keep"});
+    let kept = app.post(&path, &m, afternoon).await;
+    assert_eq!(kept.body["collisions"][0]["action"], "kept");
+    assert_eq!(
+        app.get(&format!("/api/v1/bookings/{}", b.body["id"]), &t)
+            .await
+            .body["state"],
+        "confirmed"
+    );
+    let blocked = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(orbitrap, &sh(day, "10:00"), &sh(day, "11:00")),
+        )
+        .await;
+    assert_eq!(
+        blocked.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "new bookings stay out of blackouts"
+    );
+}
+
 on_both_backends!(
+    a_blackout_over_bookings_lets_the_manager_choose,
     the_region_answers_which_nmr_is_free,
     auto_resource_confirms_and_leaves_availability,
     a_taken_slot_is_409_with_conflicts_and_alternatives,

@@ -200,4 +200,7 @@ pub struct CreateBlackout {
     pub start: String,
     pub end: String,
     pub reason: String,
+    /// What to do with bookings inside the blackout; without it, colliding bookings are a 409.
+    #[serde(default)]
+    pub collisions: Option<crate::booking::blackout::OnCollision>,
 }

@@ -68,7 +68,8 @@ pub async fn create_blackout(
             "say why (1 to 500 characters)",
         ));
     }
-    let row = write(&state, move |conn| {
+    let choice = b.collisions;
+    let (row, collisions) = write(&state, move |conn| {
         let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
         crate::catalogue::ensure_can_edit(&user, OrganizationId(view.row.organization_id))?;
         let new = NewBlackout {
@@ -79,10 +80,12 @@ pub async fn create_blackout(
             created_by: user.id.0,
             created_at: crate::db::now(),
         };
-        Ok(resources::insert_blackout(conn, &new)?)
+        crate::booking::blackout::add(conn, &user, new, choice, chrono::Utc::now())
     })
     .await?;
-    Ok(created(Blackout::from(row)))
+    let mut body = serde_json::to_value(Blackout::from(row)).map_err(ApiError::internal)?;
+    body["collisions"] = serde_json::json!(collisions);
+    Ok(created(body))
 }
 
 pub async fn delete_blackout(

@@ -1,0 +1,104 @@
+//! A blackout that collides with bookings: without a choice nothing is written and the bookings
+//! are listed; the manager then cancels them (each booker gets the blackout's reason) or keeps them.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::calendar::{instant, naive};
+use super::{Step, log};
+use crate::db::DbConnection;
+use crate::db::bookings::{self, BookingRow};
+use crate::db::resources::{self, BlackoutRow, NewBlackout};
+use crate::domain::availability::Instant;
+use crate::domain::ids::ResourceId;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::AuthUser;
+
+/// What to do with bookings a new blackout collides with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnCollision {
+    Cancel,
+    Keep,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Collision {
+    pub booking_id: i64,
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
+    pub state: String,
+    /// `cancelled`, `kept`, or absent when nothing was decided yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<&'static str>,
+}
+
+fn collision(b: &BookingRow, action: Option<&'static str>) -> Collision {
+    Collision {
+        booking_id: b.id,
+        start: instant(b.start_at),
+        end: instant(b.end_at),
+        state: b.state.clone(),
+        action,
+    }
+}
+
+/// Adds the blackout under the resource's lock, settling the bookings it collides with.
+pub fn add(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    new: NewBlackout,
+    choice: Option<OnCollision>,
+    now: Instant,
+) -> Result<(BlackoutRow, Vec<Collision>), ApiError> {
+    let id = ResourceId(new.resource_id);
+    let longest =
+        bookings::lock_resource(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+    let hit = bookings::blocking_between(conn, id, new.start_at, new.end_at, longest, naive(now))?;
+    let collisions = match (hit.is_empty(), choice) {
+        (true, _) => Vec::new(),
+        (false, None) => {
+            let listed: Vec<Collision> = hit.iter().map(|b| collision(b, None)).collect();
+            let mut err = ApiError::new(
+                ErrorCode::BlackoutCollides,
+                format!(
+                    "{} booking(s) fall in this blackout; send \"collisions\": \"cancel\" to cancel them (each booker is told your reason) or \"keep\" to keep them",
+                    listed.len()
+                ),
+            );
+            err.extra
+                .insert("bookings".into(), serde_json::json!(listed));
+            return Err(err);
+        }
+        (false, Some(OnCollision::Keep)) => {
+            hit.iter().map(|b| collision(b, Some("kept"))).collect()
+        }
+        (false, Some(OnCollision::Cancel)) => {
+            cancel_all(conn, actor, &hit, &new.reason, naive(now))?
+        }
+    };
+    let row = resources::insert_blackout(conn, &new)?;
+    Ok((row, collisions))
+}
+
+fn cancel_all(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    hit: &[BookingRow],
+    reason: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<Collision>, ApiError> {
+    let mut out = Vec::new();
+    for b in hit {
+        if bookings::transition(conn, b.id, &b.state, "cancelled", false, false, at)? {
+            let step = Step {
+                event: "cancelled_for_blackout",
+                from: Some(&b.state),
+                to: "cancelled",
+            };
+            log(conn, at, b.id, Some(actor.id), step, Some(reason))?;
+            out.push(collision(b, Some("cancelled")));
+        }
+    }
+    Ok(out)
+}
