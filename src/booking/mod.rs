@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod create;
 pub mod decide;
 pub mod search;
+pub mod series;
 pub mod usage;
 
 use chrono::NaiveDateTime;

@@ -801,7 +801,53 @@ async fn a_blackout_over_bookings_lets_the_manager_choose(app: TestApp) {
     );
 }
 
+async fn a_weekly_series_reports_each_occurrence(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let nmr = nmr_nanjing(&app, &t).await;
+    let day = workday(2);
+    let week2 = day + Duration::days(7);
+    let taken = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(nmr, &sh(week2, "09:00"), &sh(week2, "10:00")),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CREATED);
+    let mut body = booking(nmr, &sh(day, "09:00"), &sh(day, "10:00"));
+    body["weeks"] = json!(4);
+    let series = app.post("/api/v1/booking-series", &t, body.clone()).await;
+    assert_eq!(series.status, StatusCode::CREATED, "{:?}", series.body);
+    let results: Vec<&str> = series.body["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, vec!["booked", "skipped", "booked", "booked"]);
+    assert_eq!(series.body["occurrences"][1]["reason"], "the slot is taken");
+    assert_eq!(
+        series.body["occurrences"][2]["slot"]["start_local"],
+        sh(day + Duration::days(14), "09:00")
+    );
+    let id = series.body["series_id"].as_str().unwrap();
+    assert_eq!(series.body["occurrences"][0]["booking"]["series_id"], id);
+
+    body["waitlist"] = json!(true);
+    body["start"] = json!(sh(week2, "09:00"));
+    body["end"] = json!(sh(week2, "10:00"));
+    body["weeks"] = json!(1);
+    let waiting = app.post("/api/v1/booking-series", &t, body.clone()).await;
+    assert_eq!(waiting.body["occurrences"][0]["result"], "waitlisted");
+    body["weeks"] = json!(60);
+    assert_eq!(
+        app.post("/api/v1/booking-series", &t, body).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
 on_both_backends!(
+    a_weekly_series_reports_each_occurrence,
     a_blackout_over_bookings_lets_the_manager_choose,
     the_region_answers_which_nmr_is_free,
     auto_resource_confirms_and_leaves_availability,

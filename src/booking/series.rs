@@ -1,0 +1,74 @@
+//! Weekly series: the same local wall-clock time each week (DST-aware), each occurrence booked,
+//! waitlisted or skipped with its reason, all in one transaction.
+
+use chrono::{Duration, TimeZone};
+use chrono_tz::Tz;
+
+use super::create::{self, Failure, Request};
+use crate::db::bookings::BookingRow;
+use crate::db::{DbConnection, resources};
+use crate::domain::availability::{Instant, Span};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::AuthUser;
+
+pub enum Outcome {
+    Booked(BookingRow),
+    Skipped(String),
+}
+
+/// The `k`-th weekly repetition of `first` at the same local time in `tz`.
+pub fn weekly(first: Span, tz: Tz, k: i64) -> Option<Span> {
+    let shift = |t: Instant| {
+        let local = t.with_timezone(&tz).naive_local() + Duration::days(7 * k);
+        tz.from_local_datetime(&local)
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    Some(Span::new(shift(first.start)?, shift(first.end)?))
+}
+
+pub fn create_series(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    first: &Request,
+    weeks: i64,
+    now: Instant,
+) -> Result<(String, Vec<(Span, Outcome)>), ApiError> {
+    let view = resources::find(conn, first.resource)?.ok_or_else(|| {
+        ApiError::invalid_field(
+            "resource_id",
+            format!("resource {} does not exist", first.resource),
+        )
+    })?;
+    let tz: Tz = view
+        .row
+        .timezone
+        .parse()
+        .map_err(|_| ApiError::internal("stored time zone is invalid"))?;
+    let series = uuid::Uuid::new_v4().to_string();
+    let mut out = Vec::new();
+    for k in 0..weeks {
+        let Some(span) = weekly(first.span, tz, k) else {
+            out.push((
+                first.span,
+                Outcome::Skipped("that local time does not exist that week".into()),
+            ));
+            continue;
+        };
+        let request = Request {
+            span,
+            series: Some(series.clone()),
+            ..first.clone()
+        };
+        let outcome = match create::create(conn, actor, &request, now) {
+            Ok(row) => Outcome::Booked(row),
+            Err(Failure::Conflict(_)) => Outcome::Skipped("the slot is taken".into()),
+            Err(Failure::Api(e)) if e.code == ErrorCode::ValidationFailed => {
+                Outcome::Skipped(e.detail)
+            }
+            Err(Failure::Api(e)) => return Err(e),
+        };
+        out.push((span, outcome));
+    }
+    Ok((series, out))
+}
