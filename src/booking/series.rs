@@ -12,7 +12,7 @@ use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::AuthUser;
 
 pub enum Outcome {
-    Booked(BookingRow),
+    Booked(Box<BookingRow>),
     Skipped(String),
 }
 
@@ -61,7 +61,7 @@ pub fn create_series(
             ..first.clone()
         };
         let outcome = match create::create(conn, actor, &request, now) {
-            Ok(row) => Outcome::Booked(row),
+            Ok(row) => Outcome::Booked(Box::new(row)),
             Err(Failure::Conflict(_)) => Outcome::Skipped("the slot is taken".into()),
             Err(Failure::Api(e)) if e.code == ErrorCode::ValidationFailed => {
                 Outcome::Skipped(e.detail)

@@ -573,7 +573,7 @@ pub async fn create_booking_series(
             match outcome {
                 crate::booking::series::Outcome::Booked(row) => {
                     let result = if row.state == "waitlisted" { "waitlisted" } else { "booked" };
-                    json!({"index": i, "slot": slot, "result": result, "booking": Booking::new(row, tz), "reason": null})
+                    json!({"index": i, "slot": slot, "result": result, "booking": Booking::new(*row, tz), "reason": null})
                 }
                 crate::booking::series::Outcome::Skipped(reason) => {
                     json!({"index": i, "slot": slot, "result": "skipped", "booking": null, "reason": reason})
