@@ -34,6 +34,13 @@ pub fn tz_of(view: &ResourceView) -> Tz {
 fn parse_request(body: &CreateBooking) -> Result<Request, ApiError> {
     let start = parse_instant("start", &body.start)?.and_utc();
     let end = parse_instant("end", &body.end)?.and_utc();
+    // Wrong whatever the resource: refused before any occurrence is looked at.
+    if end <= start {
+        return Err(ApiError::invalid_field("end", "must be after start"));
+    }
+    if body.quantity < 1 {
+        return Err(ApiError::invalid_field("quantity", "must be at least 1"));
+    }
     let purpose = body.purpose.trim().to_owned();
     if !crate::domain::text_fits(&body.purpose, 500) {
         return Err(ApiError::invalid_field(
