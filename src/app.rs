@@ -71,6 +71,7 @@ route_table! {
     "/api/v1/bookings" => { get: bookings::list_bookings, post: bookings::create_booking },
     "/api/v1/bookings/{id}" => { get: bookings::get_booking },
     "/api/v1/booking-series" => { post: bookings::create_booking_series },
+    "/api/v1/approval-queue" => { get: bookings::list_approval_queue },
     "/api/v1/bookings/{id}/history" => { get: bookings::get_booking_history },
     "/api/v1/bookings/{id}/calendar.ics" => { get: bookings::get_booking_ics },
     "/api/v1/bookings/{id}/approve" => { post: bookings::approve_booking },

@@ -335,3 +335,11 @@ pub fn remember_response(
         .execute(conn)
         .map(|_| ())
 }
+
+/// The resource's longest-booking bound, read without locking (for read-only lookups).
+pub fn lock_free_longest(conn: &mut DbConnection, id: ResourceId) -> QueryResult<i32> {
+    resources::table
+        .find(id.0)
+        .select(resources::longest_block_min)
+        .first(conn)
+}

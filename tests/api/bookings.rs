@@ -456,6 +456,21 @@ async fn operator_choice_rejects_or_waitlists_competitors(app: TestApp) {
             "operator_choice: requests compete"
         );
     }
+    let queue = app.get("/api/v1/approval-queue", &admin).await;
+    assert_eq!(queue.status, StatusCode::OK, "{:?}", queue.body);
+    let first = &queue.body["items"][0];
+    assert_eq!(first["booking"]["id"], a.body["id"]);
+    let rivals: Vec<&Value> = first["competitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    assert_eq!(rivals, vec![&b.body["id"], &c.body["id"]]);
+    assert_eq!(
+        app.get("/api/v1/approval-queue", &t).await.status,
+        StatusCode::FORBIDDEN
+    );
     let approved = app
         .post(
             &format!("/api/v1/bookings/{}/approve", a.body["id"]),
