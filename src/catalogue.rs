@@ -150,6 +150,9 @@ pub fn update_resource(
     if expected_version.is_some_and(|v| v != current.row.version) {
         return Err(stale(current.row.version));
     }
+    if fields.capacity != current.row.capacity {
+        change_capacity(conn, id, fields.capacity)?;
+    }
     let org =
         organizations::find(conn, owner)?.ok_or_else(|| ApiError::internal("owner vanished"))?;
     let values = ResourceValues::new(&fields, &org, crate::db::now());
@@ -157,6 +160,21 @@ pub fn update_resource(
         return Err(stale(current.row.version));
     }
     resources::find(conn, id)?.ok_or_else(|| ApiError::internal("updated resource vanished"))
+}
+
+/// Lowering capacity below what bookings ahead already hold would break the capacity invariant:
+/// refused. Otherwise the bookings' database overlap guard follows the new capacity.
+fn change_capacity(conn: &mut DbConnection, id: ResourceId, capacity: i64) -> Result<(), ApiError> {
+    let now = crate::db::now();
+    crate::db::bookings::lock_resource(conn, id)?;
+    let peak = crate::db::bookings::peak_usage(conn, id, now)?;
+    if peak > capacity {
+        return Err(ApiError::new(
+            ErrorCode::InvalidState,
+            format!("bookings ahead hold up to {peak} units at once; cancel some before lowering capacity to {capacity}"),
+        ));
+    }
+    Ok(crate::db::bookings::set_exclusive(conn, id, capacity == 1, now)?)
 }
 
 fn stale(version: i64) -> ApiError {

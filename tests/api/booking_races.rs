@@ -155,6 +155,17 @@ async fn capacity_four_never_exceeded(app: TestApp) {
     assert!(statuses.contains(&StatusCode::CREATED));
     assert!(statuses.contains(&StatusCode::CONFLICT));
     audit(&app, gpu, 4);
+
+    // Capacity cannot drop below what is already booked ahead.
+    let lower = app
+        .request_with(Method::PATCH, &format!("/api/v1/resources/{gpu}"), Some(&m), Some(json!({"capacity": 2})), &[("If-Match", "*")])
+        .await;
+    assert_eq!(lower.status, StatusCode::CONFLICT, "{:?}", lower.body);
+    assert!(lower.body["detail"].as_str().unwrap().contains("4 units"));
+    let higher = app
+        .request_with(Method::PATCH, &format!("/api/v1/resources/{gpu}"), Some(&m), Some(json!({"capacity": 6})), &[("If-Match", "*")])
+        .await;
+    assert_eq!(higher.status, StatusCode::OK);
 }
 
 async fn concurrent_approvals_of_competitors_have_one_winner(app: TestApp) {
