@@ -171,10 +171,17 @@ fn change_capacity(conn: &mut DbConnection, id: ResourceId, capacity: i64) -> Re
     if peak > capacity {
         return Err(ApiError::new(
             ErrorCode::InvalidState,
-            format!("bookings ahead hold up to {peak} units at once; cancel some before lowering capacity to {capacity}"),
+            format!(
+                "bookings ahead hold up to {peak} units at once; cancel some before lowering capacity to {capacity}"
+            ),
         ));
     }
-    Ok(crate::db::bookings::set_exclusive(conn, id, capacity == 1, now)?)
+    Ok(crate::db::bookings::set_exclusive(
+        conn,
+        id,
+        capacity == 1,
+        now,
+    )?)
 }
 
 fn stale(version: i64) -> ApiError {

@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// Load the demo region (if not yet loaded) before serving. For trying the service only.
     #[arg(long)]
     pub demo: bool,
+    /// When to lapse overdue requests and mark no-shows: a cron expression with seconds; empty
+    /// disables the jobs on this server.
+    #[arg(long, env = "BOOKING_JOBS_CRON", default_value = crate::jobs::BOOKING_JOBS)]
+    pub booking_jobs_cron: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -10,4 +10,5 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod jobs;
 pub mod telemetry;

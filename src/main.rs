@@ -16,7 +16,7 @@ use instrument_booking::domain::types::{Locale, Role};
 use instrument_booking::http::error::ApiError;
 use instrument_booking::http::extract::AuthUser;
 use instrument_booking::http::middleware::Metrics;
-use instrument_booking::{accounts, catalogue, db, demo, telemetry};
+use instrument_booking::{accounts, catalogue, db, demo, jobs, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -75,6 +75,12 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
             args.bind
         );
     }
+    let cron = args.booking_jobs_cron.trim();
+    if !cron.is_empty() {
+        tokio_cron_scheduler::Job::new(cron, |_, _| {}).map_err(|e| {
+            format!("BOOKING_JOBS_CRON {cron:?} is not a cron expression with seconds: {e}")
+        })?;
+    }
     let listener = TcpListener::bind(args.bind)?;
     let state = AppState {
         db,
@@ -82,10 +88,16 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         metrics: Metrics::new()?,
     };
     tracing::info!(bind = %args.bind, database = %redact(url), "serving");
+    let jobs_db = state.db.clone();
     actix_web::rt::System::new().block_on(async move {
+        let _jobs = match args.booking_jobs_cron.trim() {
+            "" => None,
+            cron => Some(jobs::start(jobs_db, cron).await?),
+        };
         Application::build(state, listener, args.workers)?
             .run()
-            .await
+            .await?;
+        Ok::<(), Box<dyn Error>>(())
     })?;
     Ok(())
 }

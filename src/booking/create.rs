@@ -124,7 +124,7 @@ pub fn create(
     actor: &AuthUser,
     req: &Request,
     now: Instant,
-) -> Result<BookingRow, Failure> {
+) -> Result<Made, Failure> {
     actor.require(&[Role::Booker])?;
     let org = actor.org.ok_or_else(|| {
         ApiError::forbidden("bookings are made for an organisation; admins have none")
@@ -166,11 +166,10 @@ pub fn create(
         created_at: at,
         updated_at: at,
     };
-    bookings::note_block_length(
-        conn,
-        req.resource,
-        (buffered.end - buffered.start).num_minutes() as i32,
-    )?;
+    let block_min = (buffered.end - buffered.start).num_minutes() as i32;
+    if block_min > loaded.view.row.longest_block_min {
+        bookings::note_block_length(conn, req.resource, block_min)?;
+    }
     let row = bookings::insert(conn, &new)?;
     let step = Step {
         event: "requested",
@@ -178,7 +177,13 @@ pub fn create(
         to: state.as_str(),
     };
     log(conn, at, row.id, Some(actor.id), step, None)?;
-    Ok(row)
+    Ok(Made { row, tz: loaded.tz })
+}
+
+/// A booking just written, with the time zone its times are shown in.
+pub struct Made {
+    pub row: BookingRow,
+    pub tz: chrono_tz::Tz,
 }
 
 /// Whether the user holds an unexpired, unrevoked qualification for self-operation.

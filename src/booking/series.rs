@@ -61,7 +61,7 @@ pub fn create_series(
             ..first.clone()
         };
         let outcome = match create::create(conn, actor, &request, now) {
-            Ok(row) => Outcome::Booked(Box::new(row)),
+            Ok(made) => Outcome::Booked(Box::new(made.row)),
             Err(Failure::Conflict(_)) => Outcome::Skipped("the slot is taken".into()),
             Err(Failure::Api(e)) if e.code == ErrorCode::ValidationFailed => {
                 Outcome::Skipped(e.detail)

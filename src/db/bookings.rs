@@ -346,14 +346,25 @@ pub fn lock_free_longest(conn: &mut DbConnection, id: ResourceId) -> QueryResult
 
 /// The highest total quantity that blocking bookings of a resource hold at any instant after
 /// `from`: what a lower capacity would have to accommodate.
-pub fn peak_usage(conn: &mut DbConnection, resource: ResourceId, from: NaiveDateTime) -> QueryResult<i64> {
+pub fn peak_usage(
+    conn: &mut DbConnection,
+    resource: ResourceId,
+    from: NaiveDateTime,
+) -> QueryResult<i64> {
     let rows: Vec<(NaiveDateTime, NaiveDateTime, i64)> = bookings::table
         .filter(bookings::resource_id.eq(resource.0))
         .filter(bookings::blocking.eq(true))
         .filter(bookings::block_end.gt(from))
-        .select((bookings::block_start, bookings::block_end, bookings::quantity))
+        .select((
+            bookings::block_start,
+            bookings::block_end,
+            bookings::quantity,
+        ))
         .load(conn)?;
-    let mut edges: Vec<(NaiveDateTime, i64)> = rows.iter().flat_map(|(s, e, q)| [(*s, *q), (*e, -*q)]).collect();
+    let mut edges: Vec<(NaiveDateTime, i64)> = rows
+        .iter()
+        .flat_map(|(s, e, q)| [(*s, *q), (*e, -*q)])
+        .collect();
     // Ends sort before starts at the same instant: back-to-back bookings do not add up.
     edges.sort_by_key(|(t, delta)| (*t, *delta));
     let (mut now, mut peak) = (0, 0);
@@ -366,7 +377,12 @@ pub fn peak_usage(conn: &mut DbConnection, resource: ResourceId, from: NaiveDate
 
 /// Marks a resource's current and future blocking bookings exclusive exactly when its capacity is
 /// one, so the database's overlap guard follows a change of capacity.
-pub fn set_exclusive(conn: &mut DbConnection, resource: ResourceId, exclusive: bool, from: NaiveDateTime) -> QueryResult<()> {
+pub fn set_exclusive(
+    conn: &mut DbConnection,
+    resource: ResourceId,
+    exclusive: bool,
+    from: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(
         bookings::table
             .filter(bookings::resource_id.eq(resource.0))

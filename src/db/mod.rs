@@ -47,6 +47,8 @@ pub enum StorageError {
     Migration(String),
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
+    #[error("cannot open the database: {0}")]
+    Connect(#[from] ConnectionError),
 }
 
 impl Backend {
@@ -96,10 +98,9 @@ impl ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target)?;
                 conn.batch_execute(
-                    // busy_timeout first: switching to WAL takes a lock another new connection
-                    // may hold.
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    // WAL is a property of the file, set once in `Db::open`: asking for it on every
+                    // new connection takes a lock that busy_timeout does not cover.
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -138,6 +139,10 @@ impl Db {
         let (backend, target) = Backend::parse(url)?;
         if backend == Backend::Sqlite {
             create_parent_dir(&target);
+            let mut first = SqliteConnection::establish(&target)?;
+            first
+                .batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+                .map_err(StorageError::Query)?;
         }
         let pool = Pool::builder()
             .max_size(pool_size)

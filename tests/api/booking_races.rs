@@ -158,12 +158,24 @@ async fn capacity_four_never_exceeded(app: TestApp) {
 
     // Capacity cannot drop below what is already booked ahead.
     let lower = app
-        .request_with(Method::PATCH, &format!("/api/v1/resources/{gpu}"), Some(&m), Some(json!({"capacity": 2})), &[("If-Match", "*")])
+        .request_with(
+            Method::PATCH,
+            &format!("/api/v1/resources/{gpu}"),
+            Some(&m),
+            Some(json!({"capacity": 2})),
+            &[("If-Match", "*")],
+        )
         .await;
     assert_eq!(lower.status, StatusCode::CONFLICT, "{:?}", lower.body);
     assert!(lower.body["detail"].as_str().unwrap().contains("4 units"));
     let higher = app
-        .request_with(Method::PATCH, &format!("/api/v1/resources/{gpu}"), Some(&m), Some(json!({"capacity": 6})), &[("If-Match", "*")])
+        .request_with(
+            Method::PATCH,
+            &format!("/api/v1/resources/{gpu}"),
+            Some(&m),
+            Some(json!({"capacity": 6})),
+            &[("If-Match", "*")],
+        )
         .await;
     assert_eq!(higher.status, StatusCode::OK);
 }

@@ -186,7 +186,47 @@ async fn qualifications_decide_self_operation(app: TestApp) {
     assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+async fn pending_requests_lapse_exactly_at_their_deadline(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let nmr800 = resource_id(&app, &t, "800 MHz NMR spectrometer", "Fudan University").await;
+    let day = workday(6);
+    let made = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            booking(nmr800, &sh(day, "09:00"), &sh(day, "10:00")),
+        )
+        .await;
+    assert_eq!(made.body["state"], "pending");
+    let id = made.body["id"].as_i64().unwrap();
+    let deadline: DateTime<Utc> = made.body["pending_deadline"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let run = |now| instrument_booking::jobs::bookings::run(&app.db, now).unwrap();
+    run(deadline - Duration::seconds(1));
+    assert_eq!(
+        app.get(&format!("/api/v1/bookings/{id}"), &t).await.body["state"],
+        "pending"
+    );
+    let done = run(deadline);
+    assert_eq!(done.resources_with_lapsed_requests, 1);
+    assert_eq!(
+        app.get(&format!("/api/v1/bookings/{id}"), &t).await.body["state"],
+        "expired"
+    );
+    assert_eq!(
+        run(deadline + Duration::minutes(1)).resources_with_lapsed_requests,
+        0,
+        "done once"
+    );
+    let history = app.get(&format!("/api/v1/bookings/{id}/history"), &t).await;
+    assert_eq!(history.body["items"][1]["event"], "expired");
+}
+
 on_both_backends!(
+    pending_requests_lapse_exactly_at_their_deadline,
     check_in_and_out_record_actual_use,
     nobody_checks_in_so_it_is_a_no_show,
     qualifications_decide_self_operation

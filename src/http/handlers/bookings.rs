@@ -118,13 +118,12 @@ pub async fn create_booking(
                 return Ok(Created::Replay(serde_json::from_str(&body).map_err(ApiError::internal)?));
             }
         }
-        let row = match create::create(conn, &actor, &r, now) {
-            Ok(row) => row,
+        let made = match create::create(conn, &actor, &r, now) {
+            Ok(made) => made,
             Err(Failure::Conflict(spans)) => return Ok(Created::Taken(spans)),
             Err(Failure::Api(e)) => return Err(e),
         };
-        let view = resources::find(conn, r.resource)?.ok_or_else(|| ApiError::internal("resource vanished"))?;
-        let body = serde_json::to_value(Booking::new(row, tz_of(&view))).map_err(ApiError::internal)?;
+        let body = serde_json::to_value(Booking::new(made.row, made.tz)).map_err(ApiError::internal)?;
         if let Some(key) = &key {
             bookings::remember_response(conn, actor.id, key, &hash, 201, &body.to_string(), naive(now))?;
         }

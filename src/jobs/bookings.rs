@@ -1,0 +1,53 @@
+//! Lapses pending requests past their deadline and marks no-shows, in bounded batches.
+
+use diesel::prelude::*;
+
+use crate::booking::create::expire_overdue;
+use crate::booking::usage::mark_no_shows;
+use crate::db::schema::bookings as b;
+use crate::db::{Db, bookings};
+use crate::domain::availability::Instant;
+use crate::domain::ids::ResourceId;
+use crate::http::error::ApiError;
+
+/// How many resources, and how many bookings, one run handles at most.
+pub const BATCH: i64 = 200;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Done {
+    pub resources_with_lapsed_requests: usize,
+    pub no_shows: usize,
+}
+
+impl Done {
+    pub fn any(&self) -> bool {
+        self.resources_with_lapsed_requests > 0 || self.no_shows > 0
+    }
+}
+
+/// One run of the booking jobs at `now`. Each resource's lapsed requests are expired in their own
+/// transaction under the resource's lock, as a booking would.
+pub fn run(db: &Db, now: Instant) -> Result<Done, ApiError> {
+    let at = crate::booking::calendar::naive(now);
+    let due: Vec<i64> = db.read_blocking(|conn| {
+        b::table
+            .filter(b::state.eq("pending"))
+            .filter(b::pending_deadline.le(at))
+            .select(b::resource_id)
+            .distinct()
+            .limit(BATCH)
+            .load::<i64>(conn)
+            .map_err(ApiError::from)
+    })?;
+    for resource in &due {
+        db.write_blocking(|conn| {
+            bookings::lock_resource(conn, ResourceId(*resource))?;
+            expire_overdue(conn, ResourceId(*resource), now)
+        })?;
+    }
+    let no_shows = db.write_blocking(|conn| mark_no_shows(conn, now, BATCH))?;
+    Ok(Done {
+        resources_with_lapsed_requests: due.len(),
+        no_shows,
+    })
+}
