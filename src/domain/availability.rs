@@ -187,29 +187,7 @@ impl Calendar<'_> {
         if !open.iter().any(|o| o.contains(&request)) {
             return Err(Refusal::OutsideOpeningHours);
         }
-        let buffered = Span::new(request.start - self.setup(), request.end + self.teardown());
-        let dark: Vec<Span> = self
-            .blackouts
-            .iter()
-            .filter(|b| b.overlaps(&buffered))
-            .copied()
-            .collect();
-        if !dark.is_empty() {
-            return Err(Refusal::Blackout { spans: dark });
-        }
-        let offered = self.bookable_spans(request, quantity, now, 0);
-        if offered.iter().any(|o| o.contains(&request)) {
-            return Ok(());
-        }
-        let mut spans: Vec<Span> = self
-            .occupied
-            .iter()
-            .filter(|o| o.span.overlaps(&buffered))
-            .map(|o| o.span)
-            .collect();
-        spans.sort();
-        spans.dedup();
-        Err(Refusal::Conflict { spans })
+        self.check_fit(request, quantity)
     }
 
     /// Whether `request` still fits beside what is booked and clear of blackouts, ignoring the
@@ -239,6 +217,7 @@ impl Calendar<'_> {
             .map(|o| o.span)
             .collect();
         spans.sort();
+        spans.dedup();
         Err(Refusal::Conflict { spans })
     }
 
