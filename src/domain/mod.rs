@@ -5,6 +5,8 @@ pub mod booking;
 pub mod catalogue_csv;
 pub mod ics;
 pub mod ids;
+pub mod ledger;
+pub mod money;
 pub mod opening;
 pub mod resource;
 pub mod types;
