@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::handlers::{
     accounts, api_tokens, blackouts, bookings, opening_hours, ops, organizations, resources, usage,
-    users,
+    users, vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -72,6 +72,11 @@ route_table! {
     "/api/v1/bookings/{id}" => { get: bookings::get_booking },
     "/api/v1/booking-series" => { post: bookings::create_booking_series },
     "/api/v1/approval-queue" => { get: bookings::list_approval_queue },
+    "/api/v1/resources/{id}/quote" => { get: vouchers::get_quote },
+    "/api/v1/voucher-programs" => { get: vouchers::list_voucher_programs },
+    "/api/v1/vouchers" => { get: vouchers::list_vouchers },
+    "/api/v1/vouchers/{id}" => { get: vouchers::get_voucher },
+    "/api/v1/vouchers/{id}/ledger" => { get: vouchers::get_voucher_ledger },
     "/api/v1/bookings/{id}/history" => { get: bookings::get_booking_history },
     "/api/v1/bookings/{id}/calendar.ics" => { get: bookings::get_booking_ics },
     "/api/v1/bookings/{id}/approve" => { post: bookings::approve_booking },

@@ -50,6 +50,35 @@ fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ApiError> {
         "310100",
         "11310000MB2K3L4D1",
     )?;
+    let js = org(
+        conn,
+        OrgKind::Agency,
+        "Jiangsu Department of Science and Technology (demo)",
+        "江苏省科学技术厅（演示）",
+        "320100",
+        "11320000MB3K4L5D2",
+    )?;
+    let zj = org(
+        conn,
+        OrgKind::Agency,
+        "Zhejiang Department of Science and Technology (demo)",
+        "浙江省科学技术厅（演示）",
+        "330100",
+        "11330000MB4K5L6D3",
+    )?;
+    let ah = org(
+        conn,
+        OrgKind::Agency,
+        "Anhui Department of Science and Technology (demo)",
+        "安徽省科学技术厅（演示）",
+        "340100",
+        "11340000MB5K6L7D4",
+    )?;
+    seed_vouchers(
+        conn,
+        &[("SH", agency), ("JS", js), ("ZJ", zj), ("AH", ah)],
+        acme,
+    )?;
     let fudan = institutions["Fudan University"];
     let mut user = |email: &str, role: Role, org: Option<OrganizationId>, locale: Locale| {
         let draft = UserDraft {
@@ -145,4 +174,73 @@ fn org(
         updated_at: crate::db::now(),
     };
     Ok(OrganizationId(organizations::insert(conn, &values)?.id))
+}
+
+pub const PROGRAMMES: &str = include_str!("../data/demo/demo-voucher-programmes.csv");
+/// The demo enterprise's Jiangsu voucher: 3 000 yuan, until the end of 2027 in Shanghai time.
+pub const ACME_VOUCHER_FEN: i64 = 300_000;
+
+/// The demo programmes, each issued by its province's agency, and a Jiangsu voucher for Acme.
+fn seed_vouchers(
+    conn: &mut DbConnection,
+    issuers: &[(&str, OrganizationId)],
+    acme: OrganizationId,
+) -> Result<(), ApiError> {
+    use crate::db::vouchers::{self, Line, NewProgram};
+    let now = crate::db::now();
+    let mut reader = csv::Reader::from_reader(PROGRAMMES.as_bytes());
+    let bad = |what: &str| ApiError::internal(format!("demo voucher programmes: {what}"));
+    for record in reader.records() {
+        let r = record.map_err(|e| bad(&e.to_string()))?;
+        let col = |i: usize| r.get(i).unwrap_or("").to_owned();
+        let date = |i: usize| {
+            chrono::NaiveDate::parse_from_str(&col(i), "%Y-%m-%d").map_err(|_| bad("date"))
+        };
+        let number = |i: usize| col(i).parse::<i64>().map_err(|_| bad("number"));
+        let issuer = issuers
+            .iter()
+            .find(|(p, _)| *p == col(1))
+            .ok_or_else(|| bad("issuer province"))?
+            .1;
+        vouchers::insert_program(
+            conn,
+            &NewProgram {
+                code: col(0),
+                issuer_id: issuer.0,
+                issuer_province: col(1),
+                name_en: col(2),
+                name_zh: col(3),
+                kind: col(4),
+                ratio_bps: number(5)?,
+                annual_cap_fen: number(6)?,
+                valid_from: date(7)?,
+                valid_until: date(8)?,
+                accepted_provinces: col(9),
+                eligible_kinds: col(10),
+                eligible_categories: String::new(),
+                created_at: now,
+            },
+        )?;
+    }
+    let js = vouchers::find_program_by_code(conn, "JS-IS")?.ok_or_else(|| bad("JS-IS missing"))?;
+    let expires = chrono::NaiveDate::from_ymd_opt(2027, 12, 31)
+        .and_then(|d| d.and_hms_opt(15, 59, 59))
+        .ok_or_else(|| bad("expiry"))?;
+    let voucher = vouchers::insert_voucher(conn, js.id, acme.0, expires, now)?;
+    let mut ledger = crate::domain::ledger::Ledger::default();
+    let entry = ledger
+        .grant(ACME_VOUCHER_FEN)
+        .map_err(|e| bad(&e.to_string()))?
+        .clone();
+    let line = Line {
+        voucher: voucher.id,
+        entry: &entry,
+        reverses_id: None,
+        actor: None,
+        reason: Some("demo grant"),
+        year: crate::vouchers::shanghai_year(now),
+        at: now,
+    };
+    vouchers::append(conn, &line)?;
+    Ok(())
 }

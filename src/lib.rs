@@ -12,3 +12,4 @@ pub mod domain;
 pub mod http;
 pub mod jobs;
 pub mod telemetry;
+pub mod vouchers;

@@ -8,6 +8,7 @@ pub mod resources;
 pub mod schema;
 pub mod tokens;
 pub mod users;
+pub mod vouchers;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -207,6 +207,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    voucher_programs (id) {
+        id -> BigInt,
+        code -> Text,
+        issuer_id -> BigInt,
+        issuer_province -> Text,
+        name_en -> Text,
+        name_zh -> Text,
+        kind -> Text,
+        ratio_bps -> BigInt,
+        annual_cap_fen -> BigInt,
+        valid_from -> Date,
+        valid_until -> Date,
+        accepted_provinces -> Text,
+        eligible_kinds -> Text,
+        eligible_categories -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vouchers (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        enterprise_id -> BigInt,
+        status -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    voucher_ledger (id) {
+        id -> BigInt,
+        voucher_id -> BigInt,
+        movement -> Text,
+        amount_fen -> BigInt,
+        booking_id -> Nullable<BigInt>,
+        reverses_id -> Nullable<BigInt>,
+        actor_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        year -> Integer,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(vouchers -> voucher_programs (program_id));
 diesel::joinable!(bookings -> resources (resource_id));
 diesel::joinable!(booking_events -> bookings (booking_id));
 diesel::joinable!(organizations -> jurisdictions (jurisdiction_code));
@@ -237,4 +285,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     booking_events,
     idempotency_keys,
     qualifications,
+    voucher_programs,
+    vouchers,
+    voucher_ledger,
 );

@@ -11,3 +11,4 @@ mod errors;
 mod openapi;
 mod tokens;
 mod usage;
+mod vouchers;

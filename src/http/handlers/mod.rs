@@ -10,6 +10,7 @@ pub mod organizations;
 pub mod resources;
 pub mod usage;
 pub mod users;
+pub mod vouchers;
 
 use actix_web::HttpResponse;
 use serde::Serialize;

@@ -1,0 +1,220 @@
+//! Voucher programmes, vouchers and their ledgers. Balances are derived from the ledger here and
+//! nowhere stored.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{voucher_ledger, voucher_programs, vouchers};
+use crate::domain::ledger::{Entry, Ledger, Movement};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ProgramRow {
+    pub id: i64,
+    pub code: String,
+    pub issuer_id: i64,
+    pub issuer_province: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub kind: String,
+    pub ratio_bps: i64,
+    pub annual_cap_fen: i64,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub accepted_provinces: String,
+    pub eligible_kinds: String,
+    pub eligible_categories: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = voucher_programs)]
+pub struct NewProgram {
+    pub code: String,
+    pub issuer_id: i64,
+    pub issuer_province: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub kind: String,
+    pub ratio_bps: i64,
+    pub annual_cap_fen: i64,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub accepted_provinces: String,
+    pub eligible_kinds: String,
+    pub eligible_categories: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct VoucherRow {
+    pub id: i64,
+    pub program_id: i64,
+    pub enterprise_id: i64,
+    pub status: String,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub voucher_id: i64,
+    pub movement: String,
+    pub amount_fen: i64,
+    pub booking_id: Option<i64>,
+    pub reverses_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub reason: Option<String>,
+    pub year: i32,
+    pub at: NaiveDateTime,
+}
+
+pub fn insert_program(conn: &mut DbConnection, new: &NewProgram) -> QueryResult<ProgramRow> {
+    diesel::insert_into(voucher_programs::table)
+        .values(new)
+        .returning(voucher_programs::all_columns)
+        .get_result(conn)
+}
+
+pub fn list_programs(
+    conn: &mut DbConnection,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ProgramRow>> {
+    let mut q = voucher_programs::table
+        .order(voucher_programs::id)
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(voucher_programs::id.gt(a));
+    }
+    q.limit(limit).load(conn)
+}
+
+pub fn find_program(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ProgramRow>> {
+    voucher_programs::table.find(id).first(conn).optional()
+}
+
+pub fn find_program_by_code(
+    conn: &mut DbConnection,
+    code: &str,
+) -> QueryResult<Option<ProgramRow>> {
+    voucher_programs::table
+        .filter(voucher_programs::code.eq(code))
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_voucher(
+    conn: &mut DbConnection,
+    program: i64,
+    enterprise: i64,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<VoucherRow> {
+    diesel::insert_into(vouchers::table)
+        .values((
+            vouchers::program_id.eq(program),
+            vouchers::enterprise_id.eq(enterprise),
+            vouchers::status.eq("active"),
+            vouchers::expires_at.eq(expires_at),
+            vouchers::created_at.eq(now),
+            vouchers::updated_at.eq(now),
+        ))
+        .returning(vouchers::all_columns)
+        .get_result(conn)
+}
+
+pub fn find_voucher(conn: &mut DbConnection, id: i64) -> QueryResult<Option<VoucherRow>> {
+    vouchers::table.find(id).first(conn).optional()
+}
+
+/// Vouchers of one enterprise, or of the programmes one agency issues, or all.
+pub fn list_vouchers(
+    conn: &mut DbConnection,
+    enterprise: Option<i64>,
+    issuer: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<VoucherRow>> {
+    let mut q = vouchers::table.order(vouchers::id).into_boxed();
+    if let Some(e) = enterprise {
+        q = q.filter(vouchers::enterprise_id.eq(e));
+    }
+    if let Some(i) = issuer {
+        let mine = voucher_programs::table
+            .filter(voucher_programs::issuer_id.eq(i))
+            .select(voucher_programs::id);
+        q = q.filter(vouchers::program_id.eq_any(mine));
+    }
+    if let Some(a) = after {
+        q = q.filter(vouchers::id.gt(a));
+    }
+    q.limit(limit).load(conn)
+}
+
+pub fn ledger_rows(conn: &mut DbConnection, voucher: i64) -> QueryResult<Vec<LedgerRow>> {
+    voucher_ledger::table
+        .filter(voucher_ledger::voucher_id.eq(voucher))
+        .order(voucher_ledger::id)
+        .load(conn)
+}
+
+fn movement(text: &str) -> Movement {
+    match text {
+        "grant" => Movement::Grant,
+        "hold" => Movement::Hold,
+        "release" => Movement::Release,
+        "capture" => Movement::Capture,
+        "expire" => Movement::Expire,
+        _ => Movement::Reversal,
+    }
+}
+
+/// The voucher's ledger as the domain sees it (reversals point at positions, not ids).
+pub fn ledger(rows: &[LedgerRow]) -> Ledger {
+    let position = |id: i64| rows.iter().position(|r| r.id == id);
+    Ledger::from_entries(
+        rows.iter()
+            .map(|r| Entry {
+                movement: movement(&r.movement),
+                amount: r.amount_fen,
+                booking: r.booking_id,
+                reverses: r.reverses_id.and_then(position),
+            })
+            .collect(),
+    )
+}
+
+/// One new ledger line.
+pub struct Line<'a> {
+    pub voucher: i64,
+    pub entry: &'a Entry,
+    pub reverses_id: Option<i64>,
+    pub actor: Option<i64>,
+    pub reason: Option<&'a str>,
+    pub year: i32,
+    pub at: NaiveDateTime,
+}
+
+pub fn append(conn: &mut DbConnection, line: &Line<'_>) -> QueryResult<LedgerRow> {
+    let text = serde_json::to_value(line.entry.movement)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    diesel::insert_into(voucher_ledger::table)
+        .values((
+            voucher_ledger::voucher_id.eq(line.voucher),
+            voucher_ledger::movement.eq(text),
+            voucher_ledger::amount_fen.eq(line.entry.amount),
+            voucher_ledger::booking_id.eq(line.entry.booking),
+            voucher_ledger::reverses_id.eq(line.reverses_id),
+            voucher_ledger::actor_id.eq(line.actor),
+            voucher_ledger::reason.eq(line.reason),
+            voucher_ledger::year.eq(line.year),
+            voucher_ledger::at.eq(line.at),
+        ))
+        .returning(voucher_ledger::all_columns)
+        .get_result(conn)
+}

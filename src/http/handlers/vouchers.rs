@@ -1,0 +1,240 @@
+//! Voucher programmes, vouchers with their balances and ledgers, and quotes.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ok;
+use crate::app::AppState;
+use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
+use crate::db::{organizations, resources};
+use crate::domain::ids::ResourceId;
+use crate::domain::money::{self, PurposeKind, Service, Split};
+use crate::domain::types::{OrgKind, Province, ResourceKind, Role};
+use crate::http::dto::{parse_instant, utc};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::AuthUser;
+use crate::http::page::Page;
+use crate::http::read;
+use crate::vouchers::{self, Loaded};
+
+fn program_json(p: &ProgramRow) -> Value {
+    let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    json!({
+        "id": p.id, "code": p.code, "issuer_id": p.issuer_id, "issuer_province": p.issuer_province,
+        "name_en": p.name_en, "name_zh": p.name_zh, "kind": p.kind, "ratio_bps": p.ratio_bps,
+        "annual_cap_fen": p.annual_cap_fen, "valid_from": p.valid_from, "valid_until": p.valid_until,
+        "accepted_provinces": words(&p.accepted_provinces), "eligible_kinds": words(&p.eligible_kinds),
+        "eligible_categories": words(&p.eligible_categories), "created_at": utc(p.created_at),
+    })
+}
+
+fn voucher_json(v: &Loaded) -> Value {
+    json!({
+        "id": v.voucher.id, "program": program_json(&v.program), "enterprise_id": v.voucher.enterprise_id,
+        "status": v.voucher.status, "expires_at": utc(v.voucher.expires_at), "usable": v.standing.usable,
+        "balance": v.balance, "annual_cap_left_fen": v.standing.cap_left.max(0),
+        "created_at": utc(v.voucher.created_at), "updated_at": utc(v.voucher.updated_at),
+    })
+}
+
+fn ledger_json(r: LedgerRow) -> Value {
+    json!({
+        "id": r.id, "movement": r.movement, "amount_fen": r.amount_fen, "booking_id": r.booking_id,
+        "reverses_id": r.reverses_id, "actor_id": r.actor_id, "reason": r.reason, "at": utc(r.at),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list_voucher_programs(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = Page::parse(query.limit, query.cursor.as_deref())?;
+    let (after, fetch) = (page.after_id()?, page.fetch());
+    let rows = read(&state, move |conn| {
+        Ok(store::list_programs(conn, after, fetch)?)
+    })
+    .await?;
+    Ok(ok(page.finish(
+        rows,
+        |p| p.id.to_string(),
+        |p| program_json(&p),
+    )))
+}
+
+/// Whose vouchers the caller sees: a booker their organisation's, an issuer those of the
+/// programmes their agency issues, an admin all.
+fn scope(user: &AuthUser) -> Result<(Option<i64>, Option<i64>), ApiError> {
+    let org = user.org.map(|o| o.0);
+    match user.role {
+        Role::Admin => Ok((None, None)),
+        Role::Booker => Ok((org, None)),
+        Role::Issuer => Ok((None, org)),
+        _ => Err(ApiError::forbidden(
+            "vouchers are seen by their enterprise, their issuer and admins",
+        )),
+    }
+}
+
+pub async fn list_vouchers(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (enterprise, issuer) = scope(&user)?;
+    let page = Page::parse(query.limit, query.cursor.as_deref())?;
+    let (after, fetch) = (page.after_id()?, page.fetch());
+    let now = crate::db::now();
+    let rows = read(&state, move |conn| {
+        let rows = store::list_vouchers(conn, enterprise, issuer, after, fetch)?;
+        let mut loaded = Vec::new();
+        for r in rows {
+            loaded.extend(vouchers::load(conn, r.id, now)?);
+        }
+        Ok(loaded)
+    })
+    .await?;
+    Ok(ok(page.finish(
+        rows,
+        |v| v.voucher.id.to_string(),
+        |v| voucher_json(&v),
+    )))
+}
+
+/// Loads a voucher the caller may see; anyone else gets 404.
+fn visible(
+    conn: &mut crate::db::DbConnection,
+    user: &AuthUser,
+    id: i64,
+) -> Result<Loaded, ApiError> {
+    let (enterprise, issuer) = scope(user)?;
+    let v = vouchers::load(conn, id, crate::db::now())?
+        .ok_or_else(|| ApiError::not_found("voucher"))?;
+    let seen = enterprise.is_none_or(|e| e == v.voucher.enterprise_id)
+        && issuer.is_none_or(|i| i == v.program.issuer_id);
+    if seen {
+        Ok(v)
+    } else {
+        Err(ApiError::not_found("voucher"))
+    }
+}
+
+pub async fn get_voucher(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let v = read(&state, move |conn| visible(conn, &user, id)).await?;
+    Ok(ok(voucher_json(&v)))
+}
+
+pub async fn get_voucher_ledger(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let page = Page::parse(query.limit, query.cursor.as_deref())?;
+    let after = page.after_id()?.unwrap_or(0);
+    let limit = page.fetch() as usize;
+    let rows = read(&state, move |conn| {
+        visible(conn, &user, id)?;
+        Ok(store::ledger_rows(conn, id)?
+            .into_iter()
+            .filter(|r| r.id > after)
+            .take(limit)
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(ok(page.finish(rows, |r| r.id.to_string(), ledger_json)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteQuery {
+    start: String,
+    end: String,
+    #[serde(default = "one")]
+    quantity: i64,
+    voucher_id: Option<i64>,
+    purpose_kind: Option<PurposeKind>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// The fee for a slot at the caller's customer category, and what a voucher would cover.
+pub async fn get_quote(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+    query: web::Query<QuoteQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ResourceId(path.into_inner());
+    let q = query.into_inner();
+    let (start, end) = (
+        parse_instant("start", &q.start)?,
+        parse_instant("end", &q.end)?,
+    );
+    if end <= start {
+        return Err(ApiError::invalid_field("end", "must be after start"));
+    }
+    if !(1..=1_000_000).contains(&q.quantity) {
+        return Err(ApiError::invalid_field(
+            "quantity",
+            "must be between 1 and 1000000",
+        ));
+    }
+    let org = user.org.ok_or_else(|| {
+        ApiError::forbidden("quotes are for an organisation's bookers; admins have none")
+    })?;
+    let minutes = (end - start).num_minutes();
+    let purpose = q.purpose_kind.unwrap_or(PurposeKind::Research);
+    let body = read(&state, move |conn| {
+        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        let me = organizations::find(conn, org)?.ok_or_else(|| ApiError::internal("caller's organisation vanished"))?;
+        let kind = OrgKind::parse(&me.kind).unwrap_or(OrgKind::Enterprise);
+        let category = money::customer_category(org.0, kind, view.row.organization_id);
+        let rate = match category {
+            money::CustomerCategory::Internal => view.rates.internal,
+            money::CustomerCategory::Academic => view.rates.academic,
+            money::CustomerCategory::Enterprise => view.rates.enterprise,
+        };
+        let gross = money::gross_fee(rate, q.quantity, minutes);
+        let voucher = match q.voucher_id {
+            None => Value::Null,
+            Some(vid) => {
+                let v = vouchers::load(conn, vid, crate::db::now())?
+                    .filter(|v| v.voucher.enterprise_id == org.0)
+                    .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "voucher not found among your organisation's"))?;
+                let service = Service {
+                    provider_province: Province::parse(&view.jurisdiction.province).unwrap_or(Province::SH),
+                    kind: ResourceKind::parse(&view.row.kind).unwrap_or(ResourceKind::Instrument),
+                    category: &view.row.category,
+                    purpose,
+                };
+                let split: Split = money::split(gross, &vouchers::terms(&v.program), v.standing, &service);
+                json!({"id": v.voucher.id, "program": v.program.code, "share_fen": split.voucher_share, "limited_by": split.limited_by})
+            }
+        };
+        let share = voucher.get("share_fen").and_then(Value::as_i64).unwrap_or(0);
+        Ok(json!({
+            "resource_id": id.0, "customer_category": category, "rate_fen_per_unit_hour": rate,
+            "quantity": q.quantity, "minutes": minutes, "gross_fen": gross, "voucher": voucher,
+            "co_payment_fen": gross - share,
+        }))
+    })
+    .await?;
+    Ok(ok(body))
+}

@@ -1,0 +1,116 @@
+//! Voucher rules that need the database: a voucher's standing (balance from its ledger, what the
+//! annual cap still allows, whether it is usable) and quotes.
+
+use chrono::{Datelike, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{voucher_ledger, vouchers};
+use crate::db::vouchers::{self as store, ProgramRow, VoucherRow};
+use crate::domain::ledger::Balance;
+use crate::domain::money::{Fen, Standing, Terms};
+use crate::domain::types::{Province, ResourceKind};
+use crate::http::error::ApiError;
+
+/// The calendar year in Asia/Shanghai, which annual caps count by.
+pub fn shanghai_year(at: NaiveDateTime) -> i32 {
+    at.and_utc()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .year()
+}
+
+pub fn terms(p: &ProgramRow) -> Terms {
+    let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    Terms {
+        ratio_bps: p.ratio_bps,
+        accepted_provinces: words(&p.accepted_provinces)
+            .iter()
+            .filter_map(|w| Province::parse(w))
+            .collect(),
+        eligible_kinds: words(&p.eligible_kinds)
+            .iter()
+            .filter_map(|w| ResourceKind::parse(w))
+            .collect(),
+        eligible_categories: words(&p.eligible_categories),
+    }
+}
+
+/// What an enterprise has committed under a programme in a year: held or spent, net of releases
+/// and reversed captures, across all its vouchers of that programme.
+pub fn committed_in_year(
+    conn: &mut DbConnection,
+    program: i64,
+    enterprise: i64,
+    year: i32,
+) -> Result<Fen, ApiError> {
+    let mine = vouchers::table
+        .filter(vouchers::program_id.eq(program))
+        .filter(vouchers::enterprise_id.eq(enterprise))
+        .select(vouchers::id);
+    let rows: Vec<(i64, String, i64, Option<i64>, i32)> = voucher_ledger::table
+        .filter(voucher_ledger::voucher_id.eq_any(mine))
+        .select((
+            voucher_ledger::id,
+            voucher_ledger::movement,
+            voucher_ledger::amount_fen,
+            voucher_ledger::reverses_id,
+            voucher_ledger::year,
+        ))
+        .load(conn)?;
+    let movement_of = |id: i64| rows.iter().find(|r| r.0 == id).map(|r| r.1.as_str());
+    let mut total = 0;
+    for (_, movement, amount, reverses, _) in rows.iter().filter(|r| r.4 == year) {
+        match (movement.as_str(), reverses.and_then(movement_of)) {
+            ("hold", _) => total += amount,
+            ("release", _) => total -= amount,
+            // A reversed capture is money given back; grants and expiries never counted.
+            ("reversal", Some("capture")) => total -= amount,
+            _ => {}
+        }
+    }
+    Ok(total)
+}
+
+/// A voucher with its programme, balance and standing at `now`.
+pub struct Loaded {
+    pub voucher: VoucherRow,
+    pub program: ProgramRow,
+    pub balance: Balance,
+    pub standing: Standing,
+}
+
+pub fn load(
+    conn: &mut DbConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<Option<Loaded>, ApiError> {
+    let Some(voucher) = store::find_voucher(conn, id)? else {
+        return Ok(None);
+    };
+    let program = store::find_program(conn, voucher.program_id)?
+        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+    let rows = store::ledger_rows(conn, id)?;
+    let ledger = store::ledger(&rows);
+    let balance = ledger.balance();
+    let today = now
+        .and_utc()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let usable = voucher.status == "active"
+        && now < voucher.expires_at
+        && !ledger.expired()
+        && program.valid_from <= today
+        && today <= program.valid_until;
+    let committed = committed_in_year(conn, program.id, voucher.enterprise_id, shanghai_year(now))?;
+    let standing = Standing {
+        usable,
+        available: balance.available,
+        cap_left: program.annual_cap_fen - committed,
+    };
+    Ok(Some(Loaded {
+        voucher,
+        program,
+        balance,
+        standing,
+    }))
+}
