@@ -11,8 +11,8 @@ use crate::auth::TokenKeys;
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::handlers::{
-    accounts, api_tokens, blackouts, bookings, opening_hours, ops, organizations, resources, usage,
-    users, vouchers,
+    accounts, api_tokens, availability, blackouts, booking_series, bookings, opening_hours, ops,
+    organizations, resources, usage, users, vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -66,11 +66,11 @@ route_table! {
     "/api/v1/resources/{id}/opening-hours" => { get: opening_hours::get_opening_hours, put: opening_hours::replace_opening_hours },
     "/api/v1/resources/{id}/blackouts" => { get: blackouts::list_blackouts, post: blackouts::create_blackout },
     "/api/v1/resources/{id}/blackouts/{blackout_id}" => { delete: blackouts::delete_blackout },
-    "/api/v1/resources/{id}/availability" => { get: bookings::get_resource_availability },
-    "/api/v1/availability" => { get: bookings::search_availability },
+    "/api/v1/resources/{id}/availability" => { get: availability::get_resource_availability },
+    "/api/v1/availability" => { get: availability::search_availability },
     "/api/v1/bookings" => { get: bookings::list_bookings, post: bookings::create_booking },
     "/api/v1/bookings/{id}" => { get: bookings::get_booking },
-    "/api/v1/booking-series" => { post: bookings::create_booking_series },
+    "/api/v1/booking-series" => { post: booking_series::create_booking_series },
     "/api/v1/approval-queue" => { get: bookings::list_approval_queue },
     "/api/v1/resources/{id}/quote" => { get: vouchers::get_quote },
     "/api/v1/voucher-programs" => { get: vouchers::list_voucher_programs },

@@ -2,7 +2,9 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod availability;
 pub mod blackouts;
+pub mod booking_series;
 pub mod bookings;
 pub mod opening_hours;
 pub mod ops;

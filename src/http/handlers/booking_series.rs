@@ -1,0 +1,65 @@
+//! Weekly series: the same slot every week, with a result per occurrence.
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::bookings::{parse_request, tz_of};
+use crate::app::AppState;
+use crate::db::resources;
+use crate::http::dto::bookings::{Booking, CreateBooking, Slot};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::{AuthUser, Json};
+use crate::http::write;
+
+/// Books the same slot every week for `weeks` weeks; answers a result per occurrence.
+pub async fn create_booking_series(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = body.into_inner();
+    let weeks = raw.get("weeks").and_then(Value::as_i64).ok_or_else(|| {
+        ApiError::invalid_field("weeks", "give the number of weekly occurrences, 1 to 52")
+    })?;
+    if !(1..=52).contains(&weeks) {
+        return Err(ApiError::invalid_field("weeks", "must be between 1 and 52"));
+    }
+    let mut first = raw.clone();
+    if let Some(map) = first.as_object_mut() {
+        map.remove("weeks");
+    }
+    let dto: CreateBooking = serde_json::from_value(first).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidBody,
+            format!("the body does not have the expected fields: {e}"),
+        )
+    })?;
+    let request = parse_request(&dto)?;
+    let now = Utc::now();
+    let (series, results, tz) = write(&state, move |conn| {
+        let (series, results) =
+            crate::booking::series::create_series(conn, &user, &request, weeks, now)?;
+        let view = resources::find(conn, request.resource)?
+            .ok_or_else(|| ApiError::internal("resource vanished"))?;
+        Ok((series, results, tz_of(&view)))
+    })
+    .await?;
+    let occurrences: Vec<Value> = results
+        .into_iter()
+        .enumerate()
+        .map(|(i, (span, outcome))| {
+            let slot = Slot::new(span, tz);
+            match outcome {
+                crate::booking::series::Outcome::Booked(row) => {
+                    let result = if row.state == "waitlisted" { "waitlisted" } else { "booked" };
+                    json!({"index": i, "slot": slot, "result": result, "booking": Booking::new(*row, tz), "reason": null})
+                }
+                crate::booking::series::Outcome::Skipped(reason) => {
+                    json!({"index": i, "slot": slot, "result": "skipped", "booking": null, "reason": reason})
+                }
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Created().json(json!({"series_id": series, "occurrences": occurrences})))
+}
