@@ -114,3 +114,94 @@ pub fn load(
         standing,
     }))
 }
+
+/// Grants a voucher of `program` to an enterprise, with its opening ledger line, for the
+/// programme's issuing agency (or an admin).
+pub fn grant(
+    conn: &mut DbConnection,
+    actor: &crate::http::extract::AuthUser,
+    program: i64,
+    enterprise: i64,
+    amount: Fen,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<VoucherRow, ApiError> {
+    use crate::db::organizations;
+    use crate::domain::ids::OrganizationId;
+    let p = store::find_program(conn, program)?
+        .ok_or_else(|| ApiError::invalid_field("program_id", "no such programme"))?;
+    if !actor.acts_for(OrganizationId(p.issuer_id)) {
+        return Err(ApiError::forbidden(
+            "only the programme's issuing agency grants its vouchers",
+        ));
+    }
+    let org = organizations::find(conn, OrganizationId(enterprise))?;
+    if org.is_none_or(|o| o.kind != "enterprise") {
+        return Err(ApiError::invalid_field(
+            "enterprise_id",
+            "vouchers are granted to enterprises",
+        ));
+    }
+    if amount <= 0 || amount > 100_000_000_000 {
+        return Err(ApiError::invalid_field(
+            "amount_fen",
+            "must be between 1 and 100000000000 fen",
+        ));
+    }
+    let last_day = p.valid_until.and_hms_opt(15, 59, 59).unwrap_or(expires_at);
+    if expires_at <= now || expires_at > last_day {
+        return Err(ApiError::invalid_field(
+            "expires_at",
+            format!(
+                "must be in the future and no later than the programme's last day, {}",
+                p.valid_until
+            ),
+        ));
+    }
+    let voucher = store::insert_voucher(conn, p.id, enterprise, expires_at, now)?;
+    let mut ledger = crate::domain::ledger::Ledger::default();
+    let entry = ledger
+        .grant(amount)
+        .map_err(|e| ApiError::invalid_field("amount_fen", e.to_string()))?
+        .clone();
+    let line = store::Line {
+        voucher: voucher.id,
+        entry: &entry,
+        reverses_id: None,
+        actor: Some(actor.id.0),
+        reason: Some("granted"),
+        year: shanghai_year(now),
+        at: now,
+    };
+    store::append(conn, &line)?;
+    Ok(voucher)
+}
+
+/// Suspends, reinstates or revokes a voucher (its issuing agency, or an admin); revocation is final.
+pub fn set_status(
+    conn: &mut DbConnection,
+    actor: &crate::http::extract::AuthUser,
+    id: i64,
+    to: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    use crate::domain::ids::OrganizationId;
+    let v = store::find_voucher(conn, id)?.ok_or_else(|| ApiError::not_found("voucher"))?;
+    let p = store::find_program(conn, v.program_id)?
+        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+    if !actor.acts_for(OrganizationId(p.issuer_id)) {
+        return Err(ApiError::not_found("voucher"));
+    }
+    let allowed = matches!(
+        (v.status.as_str(), to),
+        ("active", "suspended") | ("suspended", "active") | ("active" | "suspended", "revoked")
+    );
+    if !allowed {
+        return Err(ApiError::new(
+            crate::http::error::ErrorCode::InvalidState,
+            format!("a {} voucher cannot become {to}", v.status),
+        ));
+    }
+    store::set_status(conn, id, to, now)?;
+    Ok(())
+}

@@ -218,3 +218,15 @@ pub fn append(conn: &mut DbConnection, line: &Line<'_>) -> QueryResult<LedgerRow
         .returning(voucher_ledger::all_columns)
         .get_result(conn)
 }
+
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: i64,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(vouchers::table.find(id))
+        .set((vouchers::status.eq(status), vouchers::updated_at.eq(now)))
+        .execute(conn)
+        .map(|_| ())
+}

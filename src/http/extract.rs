@@ -210,3 +210,9 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
         })
     }
 }
+
+/// Voucher issuers (and admins).
+pub struct Issuers;
+impl Allowed for Issuers {
+    const ROLES: &'static [Role] = &[Role::Issuer];
+}

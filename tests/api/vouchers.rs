@@ -146,7 +146,102 @@ async fn quotes_split_the_fee_and_name_the_limit(app: TestApp) {
     );
 }
 
+async fn an_issuer_grants_suspends_and_revokes(app: TestApp) {
+    let issuer = app.login(ISSUER).await;
+    let t = app.login(BOOKER).await;
+    let acme = app.get("/api/v1/me", &t).await.body["organization_id"]
+        .as_i64()
+        .unwrap();
+    let programmes = app.list_all("/api/v1/voucher-programs", &t).await;
+    let code = |c: &str| {
+        programmes.iter().find(|p| p["code"] == c).unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let grant = |program: i64, enterprise: i64| serde_json::json!({"program_id": program, "enterprise_id": enterprise, "amount_fen": 500_000, "expires_at": "2027-06-30T00:00:00+08:00"});
+    let made = app
+        .post("/api/v1/vouchers", &issuer, grant(code("SH-IV"), acme))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.body["balance"]["available"], 500_000);
+    let id = made.body["id"].as_i64().unwrap();
+    assert_eq!(app.list_all("/api/v1/vouchers", &t).await.len(), 2);
+    assert_eq!(
+        app.list_all("/api/v1/vouchers", &issuer).await.len(),
+        1,
+        "the issuer sees its own programme's"
+    );
+
+    let not_theirs = app
+        .post("/api/v1/vouchers", &issuer, grant(code("JS-IS"), acme))
+        .await;
+    assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
+    let m = app.login(MANAGER).await;
+    let fudan = app.get("/api/v1/me", &m).await.body["organization_id"]
+        .as_i64()
+        .unwrap();
+    let to_institution = app
+        .post("/api/v1/vouchers", &issuer, grant(code("SH-IV"), fudan))
+        .await;
+    assert_eq!(to_institution.body["errors"][0]["field"], "enterprise_id");
+    assert_eq!(
+        app.post("/api/v1/vouchers", &m, grant(code("SH-IV"), acme))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    let nmr800 = resource_id(&app, &t, "800 MHz NMR spectrometer", "Fudan University").await;
+    let day = workday(5);
+    let quote = format!(
+        "/api/v1/resources/{nmr800}/quote?start={}&end={}&voucher_id={id}",
+        enc(&sh(day, "09:00")),
+        enc(&sh(day, "11:00"))
+    );
+    assert_eq!(
+        app.get(&quote, &t).await.body["voucher"]["share_fen"],
+        80_000
+    );
+    let suspended = app
+        .post(
+            &format!("/api/v1/vouchers/{id}/suspend"),
+            &issuer,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(suspended.body["status"], "suspended");
+    assert_eq!(
+        app.get(&quote, &t).await.body["voucher"]["limited_by"],
+        "voucher_not_usable"
+    );
+    let back = app
+        .post(
+            &format!("/api/v1/vouchers/{id}/reinstate"),
+            &issuer,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(back.body["usable"], true);
+    let revoked = app
+        .post(
+            &format!("/api/v1/vouchers/{id}/revoke"),
+            &issuer,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(revoked.body["status"], "revoked");
+    let again = app
+        .post(
+            &format!("/api/v1/vouchers/{id}/reinstate"),
+            &issuer,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
 on_both_backends!(
+    an_issuer_grants_suspends_and_revokes,
     the_demo_enterprise_holds_a_jiangsu_voucher,
     quotes_split_the_fee_and_name_the_limit
 );

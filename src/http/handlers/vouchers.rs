@@ -13,9 +13,9 @@ use crate::domain::money::{self, PurposeKind, Service, Split};
 use crate::domain::types::{OrgKind, Province, ResourceKind, Role};
 use crate::http::dto::{parse_instant, utc};
 use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
+use crate::http::extract::{AuthUser, Authorized, Issuers, Json};
 use crate::http::page::Page;
-use crate::http::read;
+use crate::http::{read, write};
 use crate::vouchers::{self, Loaded};
 
 fn program_json(p: &ProgramRow) -> Value {
@@ -237,4 +237,78 @@ pub async fn get_quote(
     })
     .await?;
     Ok(ok(body))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantVoucher {
+    program_id: i64,
+    enterprise_id: i64,
+    amount_fen: i64,
+    expires_at: String,
+}
+
+/// Grants a voucher to an enterprise (the programme's issuing agency).
+pub async fn grant_voucher(
+    state: web::Data<AppState>,
+    Authorized { user, .. }: Authorized<Issuers>,
+    body: Json<GrantVoucher>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let expires = parse_instant("expires_at", &b.expires_at)?;
+    let now = crate::db::now();
+    let v = write(&state, move |conn| {
+        let row = vouchers::grant(
+            conn,
+            &user,
+            b.program_id,
+            b.enterprise_id,
+            b.amount_fen,
+            expires,
+            now,
+        )?;
+        vouchers::load(conn, row.id, now)?
+            .ok_or_else(|| ApiError::internal("granted voucher vanished"))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(voucher_json(&v)))
+}
+
+async fn change_status(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: i64,
+    to: &'static str,
+) -> Result<HttpResponse, ApiError> {
+    let now = crate::db::now();
+    let v = write(&state, move |conn| {
+        vouchers::set_status(conn, &user, id, to, now)?;
+        vouchers::load(conn, id, now)?.ok_or_else(|| ApiError::not_found("voucher"))
+    })
+    .await?;
+    Ok(ok(voucher_json(&v)))
+}
+
+pub async fn suspend_voucher(
+    state: web::Data<AppState>,
+    a: Authorized<Issuers>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(state, a.user, path.into_inner(), "suspended").await
+}
+
+pub async fn reinstate_voucher(
+    state: web::Data<AppState>,
+    a: Authorized<Issuers>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(state, a.user, path.into_inner(), "active").await
+}
+
+pub async fn revoke_voucher(
+    state: web::Data<AppState>,
+    a: Authorized<Issuers>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(state, a.user, path.into_inner(), "revoked").await
 }
