@@ -73,7 +73,7 @@ route_table! {
     "/api/v1/booking-series" => { post: booking_series::create_booking_series },
     "/api/v1/approval-queue" => { get: bookings::list_approval_queue },
     "/api/v1/resources/{id}/quote" => { get: vouchers::get_quote },
-    "/api/v1/voucher-programs" => { get: vouchers::list_voucher_programs },
+    "/api/v1/voucher-programs" => { get: vouchers::list_voucher_programs, post: vouchers::create_voucher_program },
     "/api/v1/vouchers" => { get: vouchers::list_vouchers, post: vouchers::grant_voucher },
     "/api/v1/vouchers/{id}/suspend" => { post: vouchers::suspend_voucher },
     "/api/v1/vouchers/{id}/reinstate" => { post: vouchers::reinstate_voucher },

@@ -240,7 +240,50 @@ async fn an_issuer_grants_suspends_and_revokes(app: TestApp) {
     assert_eq!(again.status, StatusCode::CONFLICT);
 }
 
+async fn an_issuer_defines_a_programme(app: TestApp) {
+    let issuer = app.login(ISSUER).await;
+    let body = serde_json::json!({
+        "code": "SH-AI", "name_en": "Shanghai AI compute voucher", "name_zh": "上海人工智能算力券",
+        "kind": "computing", "ratio_bps": 3000, "annual_cap_fen": 50_000_000,
+        "valid_from": "2027-01-01", "valid_until": "2027-12-31",
+        "accepted_provinces": ["SH"], "eligible_kinds": ["computing"], "eligible_categories": ["computing"]
+    });
+    let made = app
+        .post("/api/v1/voucher-programs", &issuer, body.clone())
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.body["issuer_province"], "SH");
+    assert_eq!(
+        made.body["eligible_categories"],
+        serde_json::json!(["computing"])
+    );
+    assert_eq!(
+        app.post("/api/v1/voucher-programs", &issuer, body.clone())
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let mut bad = body.clone();
+    bad["code"] = serde_json::json!("sh ai");
+    bad["ratio_bps"] = serde_json::json!(0);
+    bad["valid_until"] = serde_json::json!("2026-01-01");
+    let refused = app.post("/api/v1/voucher-programs", &issuer, bad).await;
+    let fields: Vec<&str> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["code", "ratio_bps", "valid_until"]);
+    let t = app.login(BOOKER).await;
+    assert_eq!(
+        app.post("/api/v1/voucher-programs", &t, body).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
 on_both_backends!(
+    an_issuer_defines_a_programme,
     an_issuer_grants_suspends_and_revokes,
     the_demo_enterprise_holds_a_jiangsu_voucher,
     quotes_split_the_fee_and_name_the_limit

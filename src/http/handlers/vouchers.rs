@@ -312,3 +312,143 @@ pub async fn revoke_voucher(
 ) -> Result<HttpResponse, ApiError> {
     change_status(state, a.user, path.into_inner(), "revoked").await
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProgram {
+    code: String,
+    name_en: String,
+    name_zh: String,
+    kind: String,
+    ratio_bps: i64,
+    annual_cap_fen: i64,
+    valid_from: chrono::NaiveDate,
+    valid_until: chrono::NaiveDate,
+    accepted_provinces: Vec<Province>,
+    eligible_kinds: Vec<ResourceKind>,
+    #[serde(default)]
+    eligible_categories: Vec<String>,
+}
+
+fn check_program(b: &CreateProgram) -> Result<(), ApiError> {
+    use crate::domain::{Issue, text_fits};
+    let mut issues = Vec::new();
+    let mut check = |ok: bool, field: &str, message: &str| {
+        if !ok {
+            issues.push(Issue::field(field, message));
+        }
+    };
+    let code_ok = (2..=20).contains(&b.code.len())
+        && b.code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+    check(code_ok, "code", "2 to 20 characters: A-Z, 0-9 and -");
+    check(
+        text_fits(&b.name_en, 200),
+        "name_en",
+        "must be 1 to 200 characters",
+    );
+    check(
+        text_fits(&b.name_zh, 200),
+        "name_zh",
+        "must be 1 to 200 characters",
+    );
+    check(
+        text_fits(&b.kind, 40) && !b.kind.contains(char::is_whitespace),
+        "kind",
+        "one word of at most 40 characters, such as innovation or computing",
+    );
+    check(
+        (1..=10_000).contains(&b.ratio_bps),
+        "ratio_bps",
+        "must be between 1 and 10000 basis points",
+    );
+    check(
+        b.annual_cap_fen >= 0,
+        "annual_cap_fen",
+        "must not be negative",
+    );
+    check(
+        b.valid_from <= b.valid_until,
+        "valid_until",
+        "must not be before valid_from",
+    );
+    check(
+        !b.accepted_provinces.is_empty(),
+        "accepted_provinces",
+        "name at least one province",
+    );
+    check(
+        !b.eligible_kinds.is_empty(),
+        "eligible_kinds",
+        "name at least one kind",
+    );
+    check(
+        b.eligible_categories
+            .iter()
+            .all(|c| text_fits(c, 100) && !c.contains(char::is_whitespace)),
+        "eligible_categories",
+        "categories are single words of at most 100 characters",
+    );
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(issues))
+    }
+}
+
+/// Defines a programme of the caller's agency, in the agency's province.
+pub async fn create_voucher_program(
+    state: web::Data<AppState>,
+    Authorized { user, .. }: Authorized<Issuers>,
+    body: Json<CreateProgram>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    check_program(&b)?;
+    let agency = user.org.ok_or_else(|| {
+        ApiError::forbidden("programmes belong to an issuing agency; admins have none")
+    })?;
+    let join = |items: Vec<String>| items.join(" ");
+    let row = write(&state, move |conn| {
+        let org = organizations::find(conn, agency)?
+            .ok_or_else(|| ApiError::internal("agency vanished"))?;
+        let province = crate::db::jurisdictions::find(conn, &org.jurisdiction_code)?
+            .map(|j| j.province)
+            .ok_or_else(|| ApiError::internal("agency without jurisdiction"))?;
+        if store::find_program_by_code(conn, &b.code)?.is_some() {
+            return Err(ApiError::conflict(format!(
+                "a programme with code {} exists",
+                b.code
+            )));
+        }
+        let new = store::NewProgram {
+            code: b.code,
+            issuer_id: agency.0,
+            issuer_province: province,
+            name_en: b.name_en.trim().to_owned(),
+            name_zh: b.name_zh.trim().to_owned(),
+            kind: b.kind.trim().to_owned(),
+            ratio_bps: b.ratio_bps,
+            annual_cap_fen: b.annual_cap_fen,
+            valid_from: b.valid_from,
+            valid_until: b.valid_until,
+            accepted_provinces: join(
+                b.accepted_provinces
+                    .iter()
+                    .map(|p| p.as_str().to_owned())
+                    .collect(),
+            ),
+            eligible_kinds: join(
+                b.eligible_kinds
+                    .iter()
+                    .map(|k| k.as_str().to_owned())
+                    .collect(),
+            ),
+            eligible_categories: join(b.eligible_categories),
+            created_at: crate::db::now(),
+        };
+        Ok(store::insert_program(conn, &new)?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(program_json(&row)))
+}
