@@ -43,13 +43,15 @@ impl Loaded {
 
     /// Forgets one booking's own occupancy, to ask whether it would fit without itself.
     pub fn without(&mut self, booking: i64) {
-        let keep: Vec<bool> = self.occupied_ids.iter().map(|id| *id != booking).collect();
-        let mut i = 0;
-        self.occupied.retain(|_| {
-            i += 1;
-            keep[i - 1]
-        });
-        self.occupied_ids.retain(|id| *id != booking);
+        let (occupied, ids) = self
+            .occupied
+            .iter()
+            .zip(&self.occupied_ids)
+            .filter(|(_, id)| **id != booking)
+            .map(|(o, id)| (*o, *id))
+            .unzip();
+        self.occupied = occupied;
+        self.occupied_ids = ids;
     }
 
     /// Adds a booking that now holds capacity.

@@ -155,9 +155,21 @@ pub fn list_vouchers(
 }
 
 pub fn ledger_rows(conn: &mut DbConnection, voucher: i64) -> QueryResult<Vec<LedgerRow>> {
+    ledger_page(conn, voucher, 0, i64::MAX)
+}
+
+/// One page of a voucher's ledger, oldest first, after entry `after`.
+pub fn ledger_page(
+    conn: &mut DbConnection,
+    voucher: i64,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<LedgerRow>> {
     voucher_ledger::table
         .filter(voucher_ledger::voucher_id.eq(voucher))
+        .filter(voucher_ledger::id.gt(after))
         .order(voucher_ledger::id)
+        .limit(limit)
         .load(conn)
 }
 

@@ -146,14 +146,10 @@ pub async fn get_voucher_ledger(
     let id = path.into_inner();
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let after = page.after_id()?.unwrap_or(0);
-    let limit = page.fetch() as usize;
+    let limit = page.fetch();
     let rows = read(&state, move |conn| {
         visible(conn, &user, id)?;
-        Ok(store::ledger_rows(conn, id)?
-            .into_iter()
-            .filter(|r| r.id > after)
-            .take(limit)
-            .collect::<Vec<_>>())
+        Ok(store::ledger_page(conn, id, after, limit)?)
     })
     .await?;
     Ok(ok(page.finish(rows, |r| r.id.to_string(), ledger_json)))
