@@ -97,6 +97,7 @@ fn cancel_all(
                 to: "cancelled",
             };
             log(conn, at, b.id, Some(actor.id), step, Some(reason))?;
+            super::payment::release(conn, b, Some(actor.id), "cancelled for a blackout", at)?;
             out.push(collision(b, Some("cancelled")));
         }
     }

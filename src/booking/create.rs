@@ -4,12 +4,13 @@
 use chrono::Duration;
 
 use super::calendar::{self, Loaded, naive};
-use super::{Step, log};
+use super::{Step, log, payment};
 use crate::db::bookings::{self, BookingRow, NewBooking};
 use crate::db::{DbConnection, resources};
 use crate::domain::availability::{Instant, Refusal, Span};
 use crate::domain::booking::{explain, is_blocking, pending_deadline};
 use crate::domain::ids::{ResourceId, UserId};
+use crate::domain::money::{Fen, PurposeKind};
 use crate::domain::types::{ApprovalPolicy, BookingState, ConflictPolicy, ResourceStatus, Role};
 use crate::http::error::ApiError;
 use crate::http::extract::AuthUser;
@@ -23,6 +24,16 @@ pub struct Request {
     pub purpose: String,
     pub waitlist: bool,
     pub series: Option<String>,
+    pub purpose_kind: PurposeKind,
+    pub payment: Option<VoucherPayment>,
+}
+
+/// Paying part of a booking with a voucher, on the quote the booker accepted.
+#[derive(Debug, Clone, Copy)]
+pub struct VoucherPayment {
+    pub voucher: i64,
+    /// The co-payment of the accepted quote: the booking fails rather than charge more.
+    pub accepted_co_payment: Fen,
 }
 
 /// Why a request was not booked.
@@ -98,21 +109,21 @@ pub fn expire_overdue(
     now: Instant,
 ) -> Result<(), ApiError> {
     let at = naive(now);
-    for booking in bookings::overdue_pending(conn, id, at)? {
-        if bookings::transition(conn, booking, "pending", "expired", false, false, at)? {
+    for booking in bookings::overdue_requests(conn, id, at)? {
+        let from = booking.state.as_str();
+        if bookings::transition(conn, booking.id, from, "expired", false, false, at)? {
             let step = Step {
                 event: "expired",
-                from: Some("pending"),
+                from: Some(from),
                 to: "expired",
             };
-            log(
-                conn,
-                at,
-                booking,
-                None,
-                step,
-                Some("no decision before the deadline"),
-            )?;
+            let why = if from == "pending" {
+                "no decision before the deadline"
+            } else {
+                "no space became free before the slot began"
+            };
+            log(conn, at, booking.id, None, step, Some(why))?;
+            payment::release(conn, &booking, None, why, at)?;
         }
     }
     Ok(())
@@ -143,6 +154,7 @@ pub fn create(
     let blocking = is_blocking(state, policy);
     let buffered = loaded.buffered(req.span);
     let at = naive(now);
+    let priced = price_request(conn, org, &loaded, req, now)?;
     let new = NewBooking {
         resource_id: req.resource.0,
         booker_id: actor.id.0,
@@ -165,6 +177,16 @@ pub fn create(
         version: 1,
         created_at: at,
         updated_at: at,
+        customer_category: priced.price.customer_category.as_str().into(),
+        rate_fen: priced.price.rate_fen_per_unit_hour,
+        gross_fen: priced.price.gross_fen,
+        purpose_kind: req.purpose_kind.as_str().into(),
+        voucher_id: priced
+            .voucher
+            .as_ref()
+            .filter(|v| v.share_fen > 0)
+            .map(|v| v.id),
+        voucher_share_fen: priced.voucher_share(),
     };
     let block_min = (buffered.end - buffered.start).num_minutes() as i32;
     if block_min > loaded.view.row.longest_block_min {
@@ -177,7 +199,41 @@ pub fn create(
         to: state.as_str(),
     };
     log(conn, at, row.id, Some(actor.id), step, None)?;
+    if let Some(voucher) = row.voucher_id {
+        payment::hold(conn, voucher, row.id, row.voucher_share_fen, actor.id, at)?;
+    }
     Ok(Made { row, tz: loaded.tz })
+}
+
+/// Prices a request at the booker's category. With a voucher, the enterprise's vouchers of its
+/// programme are locked first, so the quote checked here is the one the hold is taken on; a
+/// co-payment above the accepted one refuses the request with the fresh quote.
+fn price_request(
+    conn: &mut DbConnection,
+    org: crate::domain::ids::OrganizationId,
+    loaded: &Loaded,
+    req: &Request,
+    now: Instant,
+) -> Result<payment::Quote, Failure> {
+    if let Some(p) = req.payment {
+        payment::lock_vouchers(conn, p.voucher)?;
+    }
+    let minutes = (req.span.end - req.span.start).num_minutes();
+    let quote = payment::quote(
+        conn,
+        org,
+        &loaded.view,
+        (req.quantity, minutes),
+        req.payment.map(|p| p.voucher),
+        req.purpose_kind,
+        now,
+    )?;
+    match req.payment {
+        Some(p) if quote.co_payment_fen > p.accepted_co_payment => {
+            Err(payment::quote_changed(&quote, p.accepted_co_payment).into())
+        }
+        _ => Ok(quote),
+    }
 }
 
 /// A booking just written, with the time zone its times are shown in.

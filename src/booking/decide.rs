@@ -6,7 +6,7 @@ use chrono::Duration;
 
 use super::calendar::{Loaded, instant, naive};
 use super::create::{Failure, open_resource, refusal_error};
-use super::{Step, Visible, log, visible};
+use super::{Step, Visible, log, payment, visible};
 use crate::db::DbConnection;
 use crate::db::bookings::{self, BookingRow};
 use crate::domain::availability::{Instant, Span};
@@ -180,6 +180,7 @@ pub fn reject(
         to: "rejected",
     };
     log(conn, at, booking.id, Some(actor.id), step, Some(reason))?;
+    payment::release(conn, &booking, Some(actor.id), "rejected", at)?;
     Ok(bookings::find(conn, booking.id)?.ok_or_else(|| ApiError::internal("booking vanished"))?)
 }
 
@@ -237,6 +238,7 @@ pub fn cancel(
         },
         Some(reason),
     )?;
+    payment::release(conn, &booking, Some(actor.id), "cancelled", at)?;
     if booking.blocking {
         promote_waitlist(conn, &booking, now)?;
     }

@@ -7,6 +7,7 @@ pub mod blackout;
 pub mod calendar;
 pub mod create;
 pub mod decide;
+pub mod payment;
 pub mod search;
 pub mod series;
 pub mod usage;

@@ -63,7 +63,12 @@ pub fn create_series(
         let outcome = match create::create(conn, actor, &request, now) {
             Ok(made) => Outcome::Booked(Box::new(made.row)),
             Err(Failure::Conflict(_)) => Outcome::Skipped("the slot is taken".into()),
-            Err(Failure::Api(e)) if e.code == ErrorCode::ValidationFailed => {
+            Err(Failure::Api(e))
+                if matches!(
+                    e.code,
+                    ErrorCode::ValidationFailed | ErrorCode::QuoteChanged
+                ) =>
+            {
                 Outcome::Skipped(e.detail)
             }
             Err(Failure::Api(e)) => return Err(e),

@@ -81,6 +81,8 @@ pub fn check_out(
     }
     let at = naive(now);
     bookings::record_check_out(conn, id, at)?;
+    let booking = bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?;
+    super::payment::capture(conn, &booking, actor.id, at)?;
     if !bookings::transition(
         conn,
         id,
@@ -149,6 +151,7 @@ pub fn mark_no_shows(conn: &mut DbConnection, now: Instant, batch: i64) -> Resul
                 step,
                 Some("nobody checked in within the grace period"),
             )?;
+            super::payment::release(conn, &booking, None, "no-show", naive(now))?;
             marked += 1;
         }
     }

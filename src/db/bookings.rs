@@ -32,6 +32,14 @@ pub struct BookingRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub customer_category: String,
+    pub rate_fen: i64,
+    pub gross_fen: i64,
+    pub purpose_kind: String,
+    pub voucher_id: Option<i64>,
+    pub voucher_share_fen: i64,
+    pub final_gross_fen: Option<i64>,
+    pub final_voucher_fen: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -56,6 +64,12 @@ pub struct NewBooking {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub customer_category: String,
+    pub rate_fen: i64,
+    pub gross_fen: i64,
+    pub purpose_kind: String,
+    pub voucher_id: Option<i64>,
+    pub voucher_share_fen: i64,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -207,17 +221,45 @@ pub fn record_check_out(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> 
 }
 
 /// Pending requests of a resource whose deadline has passed, oldest first.
-pub fn overdue_pending(
+/// Requests that can no longer happen: pending past their decision deadline, or still waitlisted
+/// when their slot begins.
+pub fn overdue_requests(
     conn: &mut DbConnection,
     resource: ResourceId,
     now: NaiveDateTime,
+) -> QueryResult<Vec<BookingRow>> {
+    bookings::table
+        .filter(bookings::resource_id.eq(resource.0))
+        .filter(
+            (bookings::state
+                .eq("pending")
+                .and(bookings::pending_deadline.le(now)))
+            .or(bookings::state
+                .eq("waitlisted")
+                .and(bookings::start_at.le(now))),
+        )
+        .order(bookings::id)
+        .load(conn)
+}
+
+/// Resources with requests that can no longer happen, up to `limit`.
+pub fn resources_with_overdue_requests(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
 ) -> QueryResult<Vec<i64>> {
     bookings::table
-        .filter(bookings::state.eq("pending"))
-        .filter(bookings::resource_id.eq(resource.0))
-        .filter(bookings::pending_deadline.le(now))
-        .select(bookings::id)
-        .order(bookings::id)
+        .filter(
+            (bookings::state
+                .eq("pending")
+                .and(bookings::pending_deadline.le(now)))
+            .or(bookings::state
+                .eq("waitlisted")
+                .and(bookings::start_at.le(now))),
+        )
+        .select(bookings::resource_id)
+        .distinct()
+        .limit(limit)
         .load(conn)
 }
 
@@ -392,4 +434,20 @@ pub fn set_exclusive(
     .set(bookings::exclusive.eq(exclusive))
     .execute(conn)
     .map(|_| ())
+}
+
+/// Records what a completed booking is charged on its actual use, and the voucher's part of it.
+pub fn set_final_charge(
+    conn: &mut DbConnection,
+    id: i64,
+    gross: i64,
+    voucher: i64,
+) -> QueryResult<()> {
+    diesel::update(bookings::table.find(id))
+        .set((
+            bookings::final_gross_fen.eq(gross),
+            bookings::final_voucher_fen.eq(voucher),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }

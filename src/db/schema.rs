@@ -168,6 +168,14 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        customer_category -> Text,
+        rate_fen -> BigInt,
+        gross_fen -> BigInt,
+        purpose_kind -> Text,
+        voucher_id -> Nullable<BigInt>,
+        voucher_share_fen -> BigInt,
+        final_gross_fen -> Nullable<BigInt>,
+        final_voucher_fen -> Nullable<BigInt>,
     }
 }
 

@@ -242,3 +242,21 @@ pub fn set_status(
         .execute(conn)
         .map(|_| ())
 }
+
+/// Locks the vouchers one enterprise holds under one programme, in id order, until the
+/// transaction ends. On SQLite the `BEGIN IMMEDIATE` transaction already holds the only write lock.
+pub fn lock_of_enterprise(
+    conn: &mut DbConnection,
+    program: i64,
+    enterprise: i64,
+) -> QueryResult<()> {
+    let query = vouchers::table
+        .filter(vouchers::program_id.eq(program))
+        .filter(vouchers::enterprise_id.eq(enterprise))
+        .order(vouchers::id)
+        .select(vouchers::id);
+    match conn {
+        DbConnection::Postgresql(pg) => query.for_update().load::<i64>(pg).map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}

@@ -19,6 +19,16 @@ pub enum CustomerCategory {
     Enterprise,
 }
 
+impl CustomerCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomerCategory::Internal => "internal",
+            CustomerCategory::Academic => "academic",
+            CustomerCategory::Enterprise => "enterprise",
+        }
+    }
+}
+
 pub fn customer_category(
     booker_org: i64,
     booker_kind: OrgKind,
@@ -51,6 +61,26 @@ pub enum PurposeKind {
 }
 
 impl PurposeKind {
+    pub const ALL: [PurposeKind; 4] = [
+        PurposeKind::Research,
+        PurposeKind::StatutoryCertification,
+        PurposeKind::CommercialInspection,
+        PurposeKind::BulkQualityTesting,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PurposeKind::Research => "research",
+            PurposeKind::StatutoryCertification => "statutory_certification",
+            PurposeKind::CommercialInspection => "commercial_inspection",
+            PurposeKind::BulkQualityTesting => "bulk_quality_testing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PurposeKind> {
+        PurposeKind::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
     pub fn is_rnd(self) -> bool {
         self == PurposeKind::Research
     }

@@ -31,6 +31,7 @@ pub enum ErrorCode {
     InvalidState,
     BlackoutCollides,
     IdempotencyKeyReused,
+    QuoteChanged,
     PreconditionFailed,
     PreconditionRequired,
     DatabaseUnavailable,
@@ -62,6 +63,7 @@ impl ErrorCode {
             InvalidState,
             BlackoutCollides,
             IdempotencyKeyReused,
+            QuoteChanged,
             PreconditionFailed,
             PreconditionRequired,
             DatabaseUnavailable,
@@ -81,9 +83,8 @@ impl ErrorCode {
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AlreadyExists | ResourceRetired | SlotUnavailable | InvalidState | BlackoutCollides => {
-                StatusCode::CONFLICT
-            }
+            AlreadyExists | ResourceRetired | SlotUnavailable | InvalidState | BlackoutCollides
+            | QuoteChanged => StatusCode::CONFLICT,
             IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -295,6 +296,7 @@ mod tests {
             ("invalid_state", 409),
             ("blackout_collides", 409),
             ("idempotency_key_reused", 422),
+            ("quote_changed", 409),
             ("precondition_failed", 412),
             ("precondition_required", 428),
             ("database_unavailable", 503),

@@ -1,10 +1,7 @@
 //! Lapses pending requests past their deadline and marks no-shows, in bounded batches.
 
-use diesel::prelude::*;
-
 use crate::booking::create::expire_overdue;
 use crate::booking::usage::mark_no_shows;
-use crate::db::schema::bookings as b;
 use crate::db::{Db, bookings};
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
@@ -30,14 +27,7 @@ impl Done {
 pub fn run(db: &Db, now: Instant) -> Result<Done, ApiError> {
     let at = crate::booking::calendar::naive(now);
     let due: Vec<i64> = db.read_blocking(|conn| {
-        b::table
-            .filter(b::state.eq("pending"))
-            .filter(b::pending_deadline.le(at))
-            .select(b::resource_id)
-            .distinct()
-            .limit(BATCH)
-            .load::<i64>(conn)
-            .map_err(ApiError::from)
+        bookings::resources_with_overdue_requests(conn, at, BATCH).map_err(ApiError::from)
     })?;
     for resource in &due {
         db.write_blocking(|conn| {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::utc;
 use crate::db::bookings::{BookingRow, EventRow};
 use crate::domain::availability::{Instant, Span};
+use crate::domain::money::PurposeKind;
 
 /// An instant in the resource's local time, with its offset.
 pub fn local(t: Instant, tz: Tz) -> DateTime<FixedOffset> {
@@ -33,15 +34,54 @@ pub struct Booking {
     pub operation: &'static str,
     pub check_in_at: Option<DateTime<Utc>>,
     pub check_out_at: Option<DateTime<Utc>>,
+    pub payment: Payment,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a booking costs and who pays: priced when requested, charged on actual use at completion.
+#[derive(Debug, Serialize)]
+pub struct Payment {
+    pub customer_category: String,
+    pub rate_fen_per_unit_hour: i64,
+    pub gross_fen: i64,
+    pub purpose_kind: String,
+    pub voucher_id: Option<i64>,
+    pub voucher_share_fen: i64,
+    pub co_payment_fen: i64,
+    /// Set at completion: the fee for the recorded use at the booked rate.
+    pub final_gross_fen: Option<i64>,
+    /// Set at completion: what the voucher paid of it (captured from the hold).
+    pub final_voucher_fen: Option<i64>,
+    pub final_co_payment_fen: Option<i64>,
+}
+
+impl Payment {
+    fn of(b: &BookingRow) -> Payment {
+        Payment {
+            customer_category: b.customer_category.clone(),
+            rate_fen_per_unit_hour: b.rate_fen,
+            gross_fen: b.gross_fen,
+            purpose_kind: b.purpose_kind.clone(),
+            voucher_id: b.voucher_id,
+            voucher_share_fen: b.voucher_share_fen,
+            co_payment_fen: b.gross_fen - b.voucher_share_fen,
+            final_gross_fen: b.final_gross_fen,
+            final_voucher_fen: b.final_voucher_fen,
+            final_co_payment_fen: b
+                .final_gross_fen
+                .map(|g| g - b.final_voucher_fen.unwrap_or(0)),
+        }
+    }
+}
+
 impl Booking {
     pub fn new(b: BookingRow, tz: Tz) -> Booking {
         let (start, end) = (utc(b.start_at), utc(b.end_at));
+        let payment = Payment::of(&b);
         Booking {
+            payment,
             id: b.id,
             resource_id: b.resource_id,
             booker_id: b.booker_id,
@@ -82,6 +122,14 @@ pub struct CreateBooking {
     pub purpose: String,
     #[serde(default)]
     pub waitlist: bool,
+    #[serde(default = "research")]
+    pub purpose_kind: PurposeKind,
+    pub voucher_id: Option<i64>,
+    pub accepted_co_payment_fen: Option<i64>,
+}
+
+fn research() -> PurposeKind {
+    PurposeKind::Research
 }
 
 fn one() -> i64 {

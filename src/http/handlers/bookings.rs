@@ -11,7 +11,7 @@ use super::ok;
 use crate::app::AppState;
 use crate::booking::alternatives::alternatives;
 use crate::booking::calendar::{Loaded, naive};
-use crate::booking::create::{self, Failure, Request};
+use crate::booking::create::{self, Failure, Request, VoucherPayment};
 use crate::booking::{self as engine, decide};
 use crate::db::bookings::{self, BookingRow};
 use crate::db::resources::{self, ResourceView};
@@ -55,7 +55,33 @@ pub(super) fn parse_request(body: &CreateBooking) -> Result<Request, ApiError> {
         purpose,
         waitlist: body.waitlist,
         series: None,
+        purpose_kind: body.purpose_kind,
+        payment: voucher_payment(body)?,
     })
+}
+
+/// A voucher named on a booking must come with the co-payment of the quote the booker accepted.
+fn voucher_payment(body: &CreateBooking) -> Result<Option<VoucherPayment>, ApiError> {
+    match (body.voucher_id, body.accepted_co_payment_fen) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(ApiError::invalid_field(
+            "voucher_id",
+            "accepted_co_payment_fen only means something with a voucher_id",
+        )),
+        (Some(_), None) => Err(ApiError::invalid_field(
+            "accepted_co_payment_fen",
+            "required with voucher_id: the co_payment_fen of the quote you accepted \
+             (GET /api/v1/resources/{id}/quote)",
+        )),
+        (Some(_), Some(c)) if c < 0 => Err(ApiError::invalid_field(
+            "accepted_co_payment_fen",
+            "must be zero or more fen",
+        )),
+        (Some(voucher), Some(accepted_co_payment)) => Ok(Some(VoucherPayment {
+            voucher,
+            accepted_co_payment,
+        })),
+    }
 }
 
 /// The Idempotency-Key header, if sent: 1 to 200 visible ASCII characters.

@@ -6,13 +6,14 @@ use serde_json::{Value, json};
 
 use super::ok;
 use crate::app::AppState;
+use crate::booking::payment;
 use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
 use crate::db::{organizations, resources};
 use crate::domain::ids::ResourceId;
-use crate::domain::money::{self, PurposeKind, Service, Split};
-use crate::domain::types::{OrgKind, Province, ResourceKind, Role};
+use crate::domain::money::PurposeKind;
+use crate::domain::types::{Province, ResourceKind, Role};
 use crate::http::dto::{parse_instant, utc};
-use crate::http::error::{ApiError, ErrorCode};
+use crate::http::error::ApiError;
 use crate::http::extract::{AuthUser, Authorized, Issuers, Json};
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -199,37 +200,17 @@ pub async fn get_quote(
     let purpose = q.purpose_kind.unwrap_or(PurposeKind::Research);
     let body = read(&state, move |conn| {
         let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
-        let me = organizations::find(conn, org)?.ok_or_else(|| ApiError::internal("caller's organisation vanished"))?;
-        let kind = OrgKind::parse(&me.kind).unwrap_or(OrgKind::Enterprise);
-        let category = money::customer_category(org.0, kind, view.row.organization_id);
-        let rate = match category {
-            money::CustomerCategory::Internal => view.rates.internal,
-            money::CustomerCategory::Academic => view.rates.academic,
-            money::CustomerCategory::Enterprise => view.rates.enterprise,
-        };
-        let gross = money::gross_fee(rate, q.quantity, minutes);
-        let voucher = match q.voucher_id {
-            None => Value::Null,
-            Some(vid) => {
-                let v = vouchers::load(conn, vid, crate::db::now())?
-                    .filter(|v| v.voucher.enterprise_id == org.0)
-                    .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "voucher not found among your organisation's"))?;
-                let service = Service {
-                    provider_province: Province::parse(&view.jurisdiction.province).unwrap_or(Province::SH),
-                    kind: ResourceKind::parse(&view.row.kind).unwrap_or(ResourceKind::Instrument),
-                    category: &view.row.category,
-                    purpose,
-                };
-                let split: Split = money::split(gross, &vouchers::terms(&v.program), v.standing, &service);
-                json!({"id": v.voucher.id, "program": v.program.code, "share_fen": split.voucher_share, "limited_by": split.limited_by})
-            }
-        };
-        let share = voucher.get("share_fen").and_then(Value::as_i64).unwrap_or(0);
-        Ok(json!({
-            "resource_id": id.0, "customer_category": category, "rate_fen_per_unit_hour": rate,
-            "quantity": q.quantity, "minutes": minutes, "gross_fen": gross, "voucher": voucher,
-            "co_payment_fen": gross - share,
-        }))
+        let now = chrono::Utc::now();
+        let quote = payment::quote(
+            conn,
+            org,
+            &view,
+            (q.quantity, minutes),
+            q.voucher_id,
+            purpose,
+            now,
+        )?;
+        serde_json::to_value(quote).map_err(ApiError::internal)
     })
     .await?;
     Ok(ok(body))

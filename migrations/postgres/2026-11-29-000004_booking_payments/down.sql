@@ -1,0 +1,10 @@
+DROP INDEX voucher_ledger_settlement;
+DROP INDEX bookings_voucher;
+ALTER TABLE bookings DROP COLUMN final_voucher_fen;
+ALTER TABLE bookings DROP COLUMN final_gross_fen;
+ALTER TABLE bookings DROP COLUMN voucher_share_fen;
+ALTER TABLE bookings DROP COLUMN voucher_id;
+ALTER TABLE bookings DROP COLUMN purpose_kind;
+ALTER TABLE bookings DROP COLUMN gross_fen;
+ALTER TABLE bookings DROP COLUMN rate_fen;
+ALTER TABLE bookings DROP COLUMN customer_category;

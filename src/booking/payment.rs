@@ -1,0 +1,305 @@
+//! How a booking is paid: its price at the booker's customer category, the share a voucher covers,
+//! and the voucher's hold, release and capture. Every ledger line is written in the transaction of
+//! the booking change that causes it, after the resource's lock and then the enterprise's vouchers
+//! of that programme are locked (always in that order, so two bookings never wait on each other).
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use super::calendar::naive;
+use crate::db::bookings::BookingRow;
+use crate::db::resources::ResourceView;
+use crate::db::vouchers::{self as store, Line};
+use crate::db::{DbConnection, organizations};
+use crate::domain::availability::Instant;
+use crate::domain::ids::{OrganizationId, UserId};
+use crate::domain::ledger::Entry;
+use crate::domain::money::{self, CustomerCategory, Fen, PurposeKind, Service, Split};
+use crate::domain::types::{OrgKind, Province, ResourceKind};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::vouchers::{self, shanghai_year};
+
+/// The fee for a slot at the caller's customer category.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Price {
+    pub customer_category: CustomerCategory,
+    pub rate_fen_per_unit_hour: Fen,
+    pub quantity: i64,
+    pub minutes: i64,
+    pub gross_fen: Fen,
+}
+
+/// What a voucher would cover of a price.
+#[derive(Debug, Clone, Serialize)]
+pub struct VoucherShare {
+    pub id: i64,
+    pub program: String,
+    pub share_fen: Fen,
+    pub limited_by: Option<money::Limit>,
+}
+
+/// A quote: the price, the voucher's share (if a voucher was named) and the co-payment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quote {
+    pub resource_id: i64,
+    #[serde(flatten)]
+    pub price: Price,
+    pub purpose_kind: PurposeKind,
+    pub voucher: Option<VoucherShare>,
+    pub co_payment_fen: Fen,
+}
+
+impl Quote {
+    pub fn voucher_share(&self) -> Fen {
+        self.voucher.as_ref().map_or(0, |v| v.share_fen)
+    }
+}
+
+/// The price of `quantity` units for `minutes` on `view` for someone of organisation `org`.
+pub fn price(
+    conn: &mut DbConnection,
+    org: OrganizationId,
+    view: &ResourceView,
+    quantity: i64,
+    minutes: i64,
+) -> Result<Price, ApiError> {
+    let me = organizations::find(conn, org)?
+        .ok_or_else(|| ApiError::internal("caller's organisation vanished"))?;
+    let kind = OrgKind::parse(&me.kind).unwrap_or(OrgKind::Enterprise);
+    let category = money::customer_category(org.0, kind, view.row.organization_id);
+    let rate = match category {
+        CustomerCategory::Internal => view.rates.internal,
+        CustomerCategory::Academic => view.rates.academic,
+        CustomerCategory::Enterprise => view.rates.enterprise,
+    };
+    Ok(Price {
+        customer_category: category,
+        rate_fen_per_unit_hour: rate,
+        quantity,
+        minutes,
+        gross_fen: money::gross_fee(rate, quantity, minutes),
+    })
+}
+
+fn service(view: &ResourceView, purpose: PurposeKind) -> Service<'_> {
+    Service {
+        provider_province: Province::parse(&view.jurisdiction.province).unwrap_or(Province::SH),
+        kind: ResourceKind::parse(&view.row.kind).unwrap_or(ResourceKind::Instrument),
+        category: &view.row.category,
+        purpose,
+    }
+}
+
+/// A voucher of `org`, or a 422 naming `field` when it is not one of theirs.
+fn own_voucher(
+    conn: &mut DbConnection,
+    org: OrganizationId,
+    id: i64,
+    now: NaiveDateTime,
+    field: &str,
+) -> Result<vouchers::Loaded, ApiError> {
+    vouchers::load(conn, id, now)?
+        .filter(|v| v.voucher.enterprise_id == org.0)
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                field,
+                format!("voucher {id} is not one of your organisation's"),
+            )
+        })
+}
+
+/// Quotes a slot for `org`, with what voucher `voucher` would cover at `now`.
+pub fn quote(
+    conn: &mut DbConnection,
+    org: OrganizationId,
+    view: &ResourceView,
+    (quantity, minutes): (i64, i64),
+    voucher: Option<i64>,
+    purpose: PurposeKind,
+    now: Instant,
+) -> Result<Quote, ApiError> {
+    let price = price(conn, org, view, quantity, minutes)?;
+    let share = match voucher {
+        None => None,
+        Some(id) => {
+            let v = own_voucher(conn, org, id, naive(now), "voucher_id")?;
+            let split: Split = money::split(
+                price.gross_fen,
+                &vouchers::terms(&v.program),
+                v.standing,
+                &service(view, purpose),
+            );
+            Some(VoucherShare {
+                id,
+                program: v.program.code,
+                share_fen: split.voucher_share,
+                limited_by: split.limited_by,
+            })
+        }
+    };
+    let covered = share.as_ref().map_or(0, |s| s.share_fen);
+    Ok(Quote {
+        resource_id: view.row.id,
+        price,
+        purpose_kind: purpose,
+        voucher: share,
+        co_payment_fen: price.gross_fen - covered,
+    })
+}
+
+/// The 409 when a voucher now covers less than the booker accepted: nothing is written, and the
+/// fresh quote comes with the refusal.
+pub fn quote_changed(fresh: &Quote, accepted: Fen) -> ApiError {
+    let mut e = ApiError::new(
+        ErrorCode::QuoteChanged,
+        format!(
+            "the co-payment would now be {} fen, more than the {accepted} fen you accepted; \
+             book again with the fresh quote if it suits you",
+            fresh.co_payment_fen
+        ),
+    );
+    if let Ok(q) = serde_json::to_value(fresh) {
+        e.extra.insert("quote".into(), q);
+    }
+    e
+}
+
+/// Locks every voucher the enterprise holds under the voucher's programme, in id order: the annual
+/// cap spans them all. On SQLite the write transaction already holds the only lock.
+pub fn lock_vouchers(conn: &mut DbConnection, voucher: i64) -> Result<(), ApiError> {
+    // An unknown voucher locks nothing; the quote then refuses it.
+    if let Some(v) = store::find_voucher(conn, voucher)? {
+        store::lock_of_enterprise(conn, v.program_id, v.enterprise_id)?;
+    }
+    Ok(())
+}
+
+fn line<'a>(
+    voucher: i64,
+    entry: &'a Entry,
+    actor: Option<UserId>,
+    reason: Option<&'a str>,
+    at: NaiveDateTime,
+) -> Line<'a> {
+    Line {
+        voucher,
+        entry,
+        reverses_id: None,
+        actor: actor.map(|a| a.0),
+        reason,
+        year: shanghai_year(at),
+        at,
+    }
+}
+
+/// Holds `amount` of `voucher` for a booking just written. The caller has locked the vouchers and
+/// checked the quote; the ledger checks balance, expiry and one hold per booking again.
+pub fn hold(
+    conn: &mut DbConnection,
+    voucher: i64,
+    booking: i64,
+    amount: Fen,
+    actor: UserId,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let rows = store::ledger_rows(conn, voucher)?;
+    let mut ledger = store::ledger(&rows);
+    let entry = ledger
+        .hold(booking, amount)
+        .map_err(|e| ApiError::new(ErrorCode::QuoteChanged, e.to_string()))?
+        .clone();
+    store::append(
+        conn,
+        &line(voucher, &entry, Some(actor), Some("booked"), at),
+    )?;
+    Ok(())
+}
+
+/// Gives back whatever of a booking's hold is still open; does nothing for bookings without one.
+pub fn release(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    actor: Option<UserId>,
+    reason: &str,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let Some(voucher) = booking.voucher_id else {
+        return Ok(());
+    };
+    lock_vouchers(conn, voucher)?;
+    let rows = store::ledger_rows(conn, voucher)?;
+    let mut ledger = store::ledger(&rows);
+    let Some((_, open)) = ledger.hold_of(booking.id).filter(|(_, open)| *open > 0) else {
+        return Ok(());
+    };
+    let entry = ledger
+        .release(booking.id, open)
+        .map_err(ApiError::internal)?
+        .clone();
+    store::append(conn, &line(voucher, &entry, actor, Some(reason), at))?;
+    Ok(())
+}
+
+/// The charge for a completed booking on its recorded use, at the rate it was booked at.
+pub fn final_gross(booking: &BookingRow) -> Fen {
+    let used = match (booking.check_in_at, booking.check_out_at) {
+        (Some(i), Some(o)) => (o - i).num_minutes().max(0),
+        _ => (booking.end_at - booking.start_at).num_minutes(),
+    };
+    money::gross_fee(booking.rate_fen, booking.quantity, used)
+}
+
+/// At completion: captures the voucher's share of the charge for the actual use (at the
+/// programme's ratio, never more than was held) and releases the rest of the hold.
+pub fn capture(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    actor: UserId,
+    at: NaiveDateTime,
+) -> Result<Fen, ApiError> {
+    let gross = final_gross(booking);
+    let captured = capture_share(conn, booking, gross, actor, at)?;
+    crate::db::bookings::set_final_charge(conn, booking.id, gross, captured)?;
+    Ok(gross)
+}
+
+/// Captures the voucher's share of `gross` and releases the rest of the hold; returns the capture.
+fn capture_share(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    gross: Fen,
+    actor: UserId,
+    at: NaiveDateTime,
+) -> Result<Fen, ApiError> {
+    let Some(voucher) = booking.voucher_id else {
+        return Ok(0);
+    };
+    lock_vouchers(conn, voucher)?;
+    let v = store::find_voucher(conn, voucher)?.ok_or_else(|| ApiError::not_found("voucher"))?;
+    let program = store::find_program(conn, v.program_id)?
+        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+    let rows = store::ledger_rows(conn, voucher)?;
+    let mut ledger = store::ledger(&rows);
+    let Some((_, open)) = ledger.hold_of(booking.id) else {
+        return Ok(0);
+    };
+    let by_ratio = Fen::try_from(i128::from(gross) * i128::from(program.ratio_bps) / 10_000)
+        .unwrap_or(Fen::MAX);
+    let take = by_ratio.min(open);
+    if take > 0 {
+        let e = ledger
+            .capture(booking.id, take)
+            .map_err(ApiError::internal)?
+            .clone();
+        store::append(conn, &line(voucher, &e, Some(actor), Some("used"), at))?;
+    }
+    if open > take {
+        let e = ledger
+            .release(booking.id, open - take)
+            .map_err(ApiError::internal)?
+            .clone();
+        let reason = "used less than booked";
+        store::append(conn, &line(voucher, &e, Some(actor), Some(reason), at))?;
+    }
+    Ok(take)
+}
