@@ -80,6 +80,7 @@ route_table! {
     "/api/v1/vouchers/{id}/revoke" => { post: vouchers::revoke_voucher },
     "/api/v1/vouchers/{id}" => { get: vouchers::get_voucher },
     "/api/v1/vouchers/{id}/ledger" => { get: vouchers::get_voucher_ledger },
+    "/api/v1/vouchers/{id}/ledger/{entry}/reversal" => { post: vouchers::reverse_ledger_entry },
     "/api/v1/bookings/{id}/history" => { get: bookings::get_booking_history },
     "/api/v1/bookings/{id}/calendar.ics" => { get: bookings::get_booking_ics },
     "/api/v1/bookings/{id}/approve" => { post: bookings::approve_booking },

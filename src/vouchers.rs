@@ -205,3 +205,43 @@ pub fn set_status(
     store::set_status(conn, id, to, now)?;
     Ok(())
 }
+
+/// Corrects a ledger: reverses one grant, capture or expiry of a voucher with a reason, for the
+/// programme's issuing agency (or an admin). The reversal is a new line; nothing is edited.
+pub fn reverse(
+    conn: &mut DbConnection,
+    actor: &crate::http::extract::AuthUser,
+    voucher: i64,
+    entry_id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<store::LedgerRow, ApiError> {
+    use crate::domain::ids::OrganizationId;
+    let v = store::find_voucher(conn, voucher)?.ok_or_else(|| ApiError::not_found("voucher"))?;
+    let p = store::find_program(conn, v.program_id)?
+        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+    if !actor.acts_for(OrganizationId(p.issuer_id)) {
+        return Err(ApiError::not_found("voucher"));
+    }
+    crate::booking::payment::lock_vouchers(conn, voucher)?;
+    let rows = store::ledger_rows(conn, voucher)?;
+    let position = rows
+        .iter()
+        .position(|r| r.id == entry_id)
+        .ok_or_else(|| ApiError::not_found("ledger entry"))?;
+    let mut ledger = store::ledger(&rows);
+    let entry = ledger
+        .reverse(position)
+        .map_err(|e| ApiError::new(crate::http::error::ErrorCode::InvalidState, e.to_string()))?
+        .clone();
+    let line = store::Line {
+        voucher,
+        entry: &entry,
+        reverses_id: Some(entry_id),
+        actor: Some(actor.id.0),
+        reason: Some(reason),
+        year: shanghai_year(now),
+        at: now,
+    };
+    Ok(store::append(conn, &line)?)
+}

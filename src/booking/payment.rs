@@ -237,6 +237,24 @@ pub fn release(
         .map_err(ApiError::internal)?
         .clone();
     store::append(conn, &line(voucher, &entry, actor, Some(reason), at))?;
+    expire_released(conn, &mut ledger, voucher, at)
+}
+
+/// Money released on a voucher that has already expired expires with it.
+fn expire_released(
+    conn: &mut DbConnection,
+    ledger: &mut crate::domain::ledger::Ledger,
+    voucher: i64,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    if !ledger.expired() {
+        return Ok(());
+    }
+    if let Ok(entry) = ledger.expire() {
+        let entry = entry.clone();
+        let reason = Some("released after the voucher expired");
+        store::append(conn, &line(voucher, &entry, None, reason, at))?;
+    }
     Ok(())
 }
 
@@ -300,6 +318,7 @@ fn capture_share(
             .clone();
         let reason = "used less than booked";
         store::append(conn, &line(voucher, &e, Some(actor), Some(reason), at))?;
+        expire_released(conn, &mut ledger, voucher, at)?;
     }
     Ok(take)
 }

@@ -356,24 +356,53 @@ pub fn idempotent_response(
         .optional()
 }
 
-pub fn remember_response(
+/// Claims an idempotency key for a request; false when the user already used it. On PostgreSQL
+/// a concurrent claim of the same key waits until the first transaction ends.
+pub fn claim_key(
     conn: &mut DbConnection,
     user: UserId,
     key: &str,
     hash: &str,
-    status: i32,
-    body: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(idempotency_keys::table)
+) -> QueryResult<bool> {
+    let claim = diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::user_id.eq(user.0),
             idempotency_keys::key.eq(key),
             idempotency_keys::request_hash.eq(hash),
-            idempotency_keys::status.eq(status),
-            idempotency_keys::body.eq(body),
+            idempotency_keys::status.eq(0),
+            idempotency_keys::body.eq(""),
             idempotency_keys::created_at.eq(now),
         ))
+        .on_conflict_do_nothing();
+    // Per backend: the multi-backend query builder has no ON CONFLICT.
+    let inserted = match conn {
+        DbConnection::Postgresql(pg) => claim.execute(pg)?,
+        DbConnection::Sqlite(lite) => claim.execute(lite)?,
+    };
+    Ok(inserted == 1)
+}
+
+/// Stores the response a claimed key replays.
+pub fn finish_key(
+    conn: &mut DbConnection,
+    user: UserId,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> QueryResult<()> {
+    diesel::update(idempotency_keys::table.find((user.0, key)))
+        .set((
+            idempotency_keys::status.eq(i32::from(status)),
+            idempotency_keys::body.eq(body),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Frees a claimed key whose request did not complete, so a retry runs again.
+pub fn forget_key(conn: &mut DbConnection, user: UserId, key: &str) -> QueryResult<()> {
+    diesel::delete(idempotency_keys::table.find((user.0, key)))
         .execute(conn)
         .map(|_| ())
 }

@@ -260,3 +260,21 @@ pub fn lock_of_enterprise(
         DbConnection::Sqlite(_) => Ok(()),
     }
 }
+
+/// Vouchers past their expiry with no expiry entry yet, up to `limit`.
+pub fn due_for_expiry(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    let expired = voucher_ledger::table
+        .filter(voucher_ledger::movement.eq("expire"))
+        .select(voucher_ledger::voucher_id);
+    vouchers::table
+        .filter(vouchers::expires_at.le(now))
+        .filter(diesel::dsl::not(vouchers::id.eq_any(expired)))
+        .order(vouchers::id)
+        .select(vouchers::id)
+        .limit(limit)
+        .load(conn)
+}

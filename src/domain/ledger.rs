@@ -197,23 +197,21 @@ impl Ledger {
         self.take_from_hold(Movement::Capture, booking, amount)
     }
 
-    /// Expires whatever is still available; held money stays held for its bookings.
-    pub fn expire(&mut self) -> Result<Option<&Entry>, LedgerError> {
-        if self.expired() {
+    /// Expires whatever is still available; held money stays held for its bookings. After the
+    /// first expiry, money released from a hold is expired again, so nothing is ever spendable.
+    pub fn expire(&mut self) -> Result<&Entry, LedgerError> {
+        let available = self.balance().available;
+        if self.expired() && available == 0 {
             return Err(LedgerError::Expired);
         }
-        let available = self.balance().available;
-        if available == 0 {
-            // Nothing left to expire; record the expiry anyway so nothing new can be granted.
-            self.entries.push(Entry {
-                movement: Movement::Expire,
-                amount: 0,
-                booking: None,
-                reverses: None,
-            });
-            return Ok(self.entries.last());
-        }
-        self.push(Movement::Expire, available, None).map(Some)
+        // The first expiry is recorded even with nothing left, so nothing new can be granted.
+        self.entries.push(Entry {
+            movement: Movement::Expire,
+            amount: available,
+            booking: None,
+            reverses: None,
+        });
+        Ok(self.entries.last().expect("just pushed"))
     }
 
     /// Reverses a grant, a capture or an expiry, once. Reversing a grant must leave the
@@ -281,6 +279,11 @@ mod tests {
         );
         l.expire().unwrap();
         assert_eq!(l.balance().available, 0);
+        assert_eq!(
+            l.expire(),
+            Err(LedgerError::Expired),
+            "nothing left to expire"
+        );
         assert_eq!(l.hold(3, 1), Err(LedgerError::Expired));
         assert_eq!(l.grant(1), Err(LedgerError::Expired));
         let capture = 2;

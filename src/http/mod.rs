@@ -4,6 +4,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod idempotency;
 pub mod middleware;
 pub mod page;
 

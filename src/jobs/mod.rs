@@ -3,6 +3,7 @@
 //! at once change each booking once. The scheduler only registers them.
 
 pub mod bookings;
+pub mod vouchers;
 
 use tokio_cron_scheduler::{Job, JobScheduler};
 
@@ -21,10 +22,16 @@ pub async fn start(
         let db = db.clone();
         Box::pin(async move {
             // Diesel blocks: keep it off the scheduler's thread.
-            let outcome =
-                tokio::task::spawn_blocking(move || bookings::run(&db, chrono::Utc::now())).await;
+            let outcome = tokio::task::spawn_blocking(move || {
+                let now = chrono::Utc::now();
+                let done = bookings::run(&db, now)?;
+                Ok::<_, crate::http::error::ApiError>((done, vouchers::run(&db, now)?))
+            })
+            .await;
             match outcome {
-                Ok(Ok(done)) if done.any() => tracing::info!(?done, "booking jobs"),
+                Ok(Ok((done, expired))) if done.any() || expired > 0 => {
+                    tracing::info!(?done, expired_vouchers = expired, "booking jobs")
+                }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "booking jobs failed"),
                 Err(e) => tracing::error!(error = %e, "booking jobs panicked"),

@@ -1,11 +1,11 @@
 //! Bookings: request (idempotent), read, list, cancel, approve, reject, history, availability.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::ok;
 use crate::app::AppState;
@@ -13,6 +13,7 @@ use crate::booking::alternatives::alternatives;
 use crate::booking::calendar::{Loaded, naive};
 use crate::booking::create::{self, Failure, Request, VoucherPayment};
 use crate::booking::{self as engine, decide};
+use crate::db::DbConnection;
 use crate::db::bookings::{self, BookingRow};
 use crate::db::resources::{self, ResourceView};
 use crate::domain::availability::Span;
@@ -24,6 +25,7 @@ use crate::http::dto::parse_instant;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::AuthUser;
 use crate::http::extract::Json;
+use crate::http::idempotency::{Key, Once, once};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
@@ -84,31 +86,8 @@ fn voucher_payment(body: &CreateBooking) -> Result<Option<VoucherPayment>, ApiEr
     }
 }
 
-/// The Idempotency-Key header, if sent: 1 to 200 visible ASCII characters.
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = value.to_str().unwrap_or("").trim();
-    if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::new(
-            ErrorCode::InvalidBody,
-            "Idempotency-Key must be 1 to 200 visible characters",
-        ));
-    }
-    Ok(Some(key.to_owned()))
-}
-
-fn digest(body: &Value) -> String {
-    Sha256::digest(body.to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 enum Created {
     New(Value),
-    Replay(Value),
     Taken(Vec<Span>),
 }
 
@@ -126,39 +105,30 @@ pub async fn create_booking(
         )
     })?;
     let request = parse_request(&dto)?;
-    let key = idempotency_key(&req)?;
-    let (hash, now) = (digest(&raw), Utc::now());
+    let key = Key::of(&req, &raw.to_string())?;
+    let now = Utc::now();
     let actor = user.clone();
     let r = request.clone();
     let outcome = write(&state, move |conn| {
-        if let Some(key) = &key {
-            // Under the resource's lock, so a concurrent retry waits and then replays.
-            bookings::lock_resource(conn, r.resource)?;
-            if let Some((stored, _, body)) = bookings::idempotent_response(conn, actor.id, key)? {
-                if stored != hash {
-                    return Err(ApiError::new(
-                        ErrorCode::IdempotencyKeyReused,
-                        "this Idempotency-Key was used with a different body; use a new key for a new request",
-                    ));
-                }
-                return Ok(Created::Replay(serde_json::from_str(&body).map_err(ApiError::internal)?));
-            }
-        }
-        let made = match create::create(conn, &actor, &r, now) {
-            Ok(made) => made,
-            Err(Failure::Conflict(spans)) => return Ok(Created::Taken(spans)),
-            Err(Failure::Api(e)) => return Err(e),
+        let work = |conn: &mut DbConnection| match create::create(conn, &actor, &r, now) {
+            Ok(made) => Ok(Created::New(
+                serde_json::to_value(Booking::new(made.row, made.tz))
+                    .map_err(ApiError::internal)?,
+            )),
+            Err(Failure::Conflict(spans)) => Ok(Created::Taken(spans)),
+            Err(Failure::Api(e)) => Err(e),
         };
-        let body = serde_json::to_value(Booking::new(made.row, made.tz)).map_err(ApiError::internal)?;
-        if let Some(key) = &key {
-            bookings::remember_response(conn, actor.id, key, &hash, 201, &body.to_string(), naive(now))?;
-        }
-        Ok(Created::New(body))
+        let keep = |c: &Created| match c {
+            Created::New(body) => Some((StatusCode::CREATED, body.to_string())),
+            Created::Taken(_) => None,
+        };
+        once(conn, actor.id, key.as_ref(), naive(now), work, keep)
     })
     .await?;
     match outcome {
-        Created::New(body) | Created::Replay(body) => Ok(HttpResponse::Created().json(body)),
-        Created::Taken(spans) => Err(conflict(&state, &request, spans).await?),
+        Once::Fresh(Created::New(body)) => Ok(HttpResponse::Created().json(body)),
+        Once::Replay(status, body) => Ok(HttpResponse::build(status).json(body)),
+        Once::Fresh(Created::Taken(spans)) => Err(conflict(&state, &request, spans).await?),
     }
 }
 
@@ -220,28 +190,39 @@ pub async fn get_booking_history(
     Ok(ok(json!({"items": items, "next_cursor": null})))
 }
 
-/// Runs a decision in one transaction and answers with the booking as it now stands.
+/// Runs a decision in one transaction, once per `Idempotency-Key`, and answers with the booking as
+/// it now stands.
 pub async fn decision_response<F>(
     state: web::Data<AppState>,
+    user: &AuthUser,
+    key: Option<Key>,
     f: F,
 ) -> Result<HttpResponse, ApiError>
 where
-    F: FnOnce(&mut crate::db::DbConnection) -> Result<BookingRow, Failure> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<BookingRow, Failure> + Send + 'static,
 {
-    let (row, view) = write(&state, move |conn| {
-        let row = f(conn).map_err(|e| match e {
-            Failure::Api(e) => e,
-            Failure::Conflict(_) => ApiError::new(
-                ErrorCode::SlotUnavailable,
-                "the booking no longer fits: its slot is taken",
-            ),
-        })?;
-        let view = resources::find(conn, ResourceId(row.resource_id))?
-            .ok_or_else(|| ApiError::internal("resource vanished"))?;
-        Ok((row, view))
+    let actor = user.id;
+    let outcome = write(&state, move |conn| {
+        let work = |conn: &mut DbConnection| {
+            let row = f(conn).map_err(|e| match e {
+                Failure::Api(e) => e,
+                Failure::Conflict(_) => ApiError::new(
+                    ErrorCode::SlotUnavailable,
+                    "the booking no longer fits: its slot is taken",
+                ),
+            })?;
+            let view = resources::find(conn, ResourceId(row.resource_id))?
+                .ok_or_else(|| ApiError::internal("resource vanished"))?;
+            serde_json::to_value(Booking::new(row, tz_of(&view))).map_err(ApiError::internal)
+        };
+        let keep = |body: &Value| Some((StatusCode::OK, body.to_string()));
+        once(conn, actor, key.as_ref(), crate::db::now(), work, keep)
     })
     .await?;
-    Ok(ok(Booking::new(row, tz_of(&view))))
+    Ok(match outcome {
+        Once::Fresh(body) => ok(body),
+        Once::Replay(status, body) => HttpResponse::build(status).json(body),
+    })
 }
 
 fn reason_text(body: Reason) -> Result<String, ApiError> {
@@ -258,10 +239,11 @@ fn reason_text(body: Reason) -> Result<String, ApiError> {
 pub async fn approve_booking(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    decision_response(state, move |conn| {
+    let (id, key) = (path.into_inner(), Key::of(&req, "")?);
+    decision_response(state, &user.clone(), key, move |conn| {
         decide::approve(conn, &user, id, Utc::now())
     })
     .await
@@ -270,11 +252,13 @@ pub async fn approve_booking(
 pub async fn reject_booking(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     path: web::Path<i64>,
     body: Json<Reason>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, reason) = (path.into_inner(), reason_text(body.into_inner())?);
-    decision_response(state, move |conn| {
+    let key = Key::of(&req, &reason)?;
+    decision_response(state, &user.clone(), key, move |conn| {
         decide::reject(conn, &user, id, &reason, Utc::now())
     })
     .await
@@ -283,11 +267,13 @@ pub async fn reject_booking(
 pub async fn cancel_booking(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     path: web::Path<i64>,
     body: Json<Reason>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, reason) = (path.into_inner(), reason_text(body.into_inner())?);
-    decision_response(state, move |conn| {
+    let key = Key::of(&req, &reason)?;
+    decision_response(state, &user.clone(), key, move |conn| {
         decide::cancel(conn, &user, id, &reason, Utc::now())
     })
     .await

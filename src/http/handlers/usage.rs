@@ -1,6 +1,6 @@
 //! Recording actual use (check-in, check-out) and granting qualifications for self-operation.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,16 +15,18 @@ use crate::domain::ids::ResourceId;
 use crate::http::dto::parse_instant;
 use crate::http::error::ApiError;
 use crate::http::extract::{AuthUser, Json};
+use crate::http::idempotency::Key;
 use crate::http::page::Page;
 use crate::http::{read, write};
 
 pub async fn check_in_booking(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    decision_response(state, move |conn| {
+    let (id, key) = (path.into_inner(), Key::of(&req, "")?);
+    decision_response(state, &user.clone(), key, move |conn| {
         usage::check_in(conn, &user, id, Utc::now())
     })
     .await
@@ -33,10 +35,11 @@ pub async fn check_in_booking(
 pub async fn check_out_booking(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    decision_response(state, move |conn| {
+    let (id, key) = (path.into_inner(), Key::of(&req, "")?);
+    decision_response(state, &user.clone(), key, move |conn| {
         usage::check_out(conn, &user, id, Utc::now())
     })
     .await

@@ -1,12 +1,14 @@
 //! Voucher programmes, vouchers with their balances and ledgers, and quotes.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ok;
 use crate::app::AppState;
 use crate::booking::payment;
+use crate::db::DbConnection;
 use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
 use crate::db::{organizations, resources};
 use crate::domain::ids::ResourceId;
@@ -15,6 +17,7 @@ use crate::domain::types::{Province, ResourceKind, Role};
 use crate::http::dto::{parse_instant, utc};
 use crate::http::error::ApiError;
 use crate::http::extract::{AuthUser, Authorized, Issuers, Json};
+use crate::http::idempotency::{Key, Once, once};
 use crate::http::page::Page;
 use crate::http::{read, write};
 use crate::vouchers::{self, Loaded};
@@ -216,7 +219,7 @@ pub async fn get_quote(
     Ok(ok(body))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GrantVoucher {
     program_id: i64,
@@ -229,26 +232,38 @@ pub struct GrantVoucher {
 pub async fn grant_voucher(
     state: web::Data<AppState>,
     Authorized { user, .. }: Authorized<Issuers>,
+    req: HttpRequest,
     body: Json<GrantVoucher>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
+    let key = Key::of(
+        &req,
+        &serde_json::to_string(&b).map_err(ApiError::internal)?,
+    )?;
     let expires = parse_instant("expires_at", &b.expires_at)?;
     let now = crate::db::now();
-    let v = write(&state, move |conn| {
-        let row = vouchers::grant(
-            conn,
-            &user,
-            b.program_id,
-            b.enterprise_id,
-            b.amount_fen,
-            expires,
-            now,
-        )?;
-        vouchers::load(conn, row.id, now)?
-            .ok_or_else(|| ApiError::internal("granted voucher vanished"))
+    let outcome = write(&state, move |conn| {
+        let work = |conn: &mut DbConnection| {
+            let (program, enterprise) = (b.program_id, b.enterprise_id);
+            let row =
+                vouchers::grant(conn, &user, program, enterprise, b.amount_fen, expires, now)?;
+            let v = vouchers::load(conn, row.id, now)?
+                .ok_or_else(|| ApiError::internal("granted voucher vanished"))?;
+            Ok(voucher_json(&v))
+        };
+        let keep = |body: &Value| Some((StatusCode::CREATED, body.to_string()));
+        once(conn, user.id, key.as_ref(), now, work, keep)
     })
     .await?;
-    Ok(HttpResponse::Created().json(voucher_json(&v)))
+    Ok(created_or_replayed(outcome))
+}
+
+/// A keyed write's answer: 201 with what it made, or the stored response of the first attempt.
+fn created_or_replayed(outcome: Once<Value>) -> HttpResponse {
+    match outcome {
+        Once::Fresh(body) => HttpResponse::Created().json(body),
+        Once::Replay(status, body) => HttpResponse::build(status).json(body),
+    }
 }
 
 async fn change_status(
@@ -288,6 +303,36 @@ pub async fn revoke_voucher(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     change_status(state, a.user, path.into_inner(), "revoked").await
+}
+
+/// Reverses one grant, capture or expiry on a voucher's ledger, with the reason (its issuer).
+pub async fn reverse_ledger_entry(
+    state: web::Data<AppState>,
+    Authorized { user, .. }: Authorized<Issuers>,
+    req: HttpRequest,
+    path: web::Path<(i64, i64)>,
+    body: Json<crate::http::dto::bookings::Reason>,
+) -> Result<HttpResponse, ApiError> {
+    let (voucher, entry) = path.into_inner();
+    let reason = body.into_inner().reason.trim().to_owned();
+    if !crate::domain::text_fits(&reason, 500) {
+        return Err(ApiError::invalid_field(
+            "reason",
+            "say why the entry is reversed (1 to 500 characters)",
+        ));
+    }
+    let key = Key::of(&req, &reason)?;
+    let now = crate::db::now();
+    let outcome = write(&state, move |conn| {
+        let work = |conn: &mut DbConnection| {
+            let row = vouchers::reverse(conn, &user, voucher, entry, &reason, now)?;
+            Ok(ledger_json(row))
+        };
+        let keep = |body: &Value| Some((StatusCode::CREATED, body.to_string()));
+        once(conn, user.id, key.as_ref(), now, work, keep)
+    })
+    .await?;
+    Ok(created_or_replayed(outcome))
 }
 
 #[derive(Debug, Deserialize)]
