@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::handlers::{
     accounts, api_tokens, availability, blackouts, booking_series, bookings, opening_hours, ops,
-    organizations, resources, usage, users, vouchers,
+    organizations, resources, settlements, usage, users, vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -80,6 +80,7 @@ route_table! {
     "/api/v1/vouchers/{id}/revoke" => { post: vouchers::revoke_voucher },
     "/api/v1/vouchers/{id}" => { get: vouchers::get_voucher },
     "/api/v1/vouchers/{id}/ledger" => { get: vouchers::get_voucher_ledger },
+    "/api/v1/settlements" => { get: settlements::get_settlements },
     "/api/v1/vouchers/{id}/ledger/{entry}/reversal" => { post: vouchers::reverse_ledger_entry },
     "/api/v1/bookings/{id}/history" => { get: bookings::get_booking_history },
     "/api/v1/bookings/{id}/calendar.ics" => { get: bookings::get_booking_ics },

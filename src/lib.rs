@@ -11,5 +11,6 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod jobs;
+pub mod settlements;
 pub mod telemetry;
 pub mod vouchers;

@@ -11,4 +11,5 @@ mod errors;
 mod openapi;
 mod tokens;
 mod usage;
+mod voucher_payments;
 mod vouchers;

@@ -10,6 +10,7 @@ pub mod opening_hours;
 pub mod ops;
 pub mod organizations;
 pub mod resources;
+pub mod settlements;
 pub mod usage;
 pub mod users;
 pub mod vouchers;

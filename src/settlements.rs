@@ -1,0 +1,261 @@
+//! Settlement statements: what vouchers paid providers in a period ("issuer pays"). Each captured
+//! amount is a line with its booking, the provider's province and the issuer's; a reversed capture
+//! is a negative line in the period of its reversal. Totals per pair of provinces say who owes whom.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{bookings, resources, voucher_ledger, voucher_programs, vouchers};
+use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
+use crate::db::{DbConnection, organizations};
+use crate::domain::ids::{OrganizationId, ResourceId};
+use crate::http::error::ApiError;
+
+/// Whose money a statement covers: an issuing agency's programmes, a provider institution's
+/// resources, one programme, or any combination (all three empty: everything, for admins).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope {
+    pub issuer: Option<i64>,
+    pub provider: Option<i64>,
+    pub program: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    pub entry_id: i64,
+    pub at: DateTime<Utc>,
+    /// `capture`, or `reversal` of a capture (a negative amount).
+    pub kind: String,
+    pub amount_fen: i64,
+    pub booking_id: i64,
+    pub resource_id: i64,
+    pub resource_name_en: String,
+    pub voucher_id: i64,
+    pub program_code: String,
+    pub enterprise_id: i64,
+    pub enterprise_name_en: String,
+    pub issuer_id: i64,
+    pub issuer_name_en: String,
+    pub issuer_province: String,
+    pub provider_id: i64,
+    pub provider_name_en: String,
+    pub provider_province: String,
+}
+
+/// What the issuers of one province owe the providers of another.
+#[derive(Debug, Clone, Serialize)]
+pub struct Total {
+    pub issuer_province: String,
+    pub provider_province: String,
+    pub amount_fen: i64,
+    pub lines: usize,
+}
+
+/// Captures and reversed captures in `[from, to)` within `scope`, oldest first.
+fn movements(
+    conn: &mut DbConnection,
+    scope: Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<LedgerRow>> {
+    // Only a capture's reversal carries a booking: grants and expiries have none.
+    let mut q = voucher_ledger::table
+        .filter(voucher_ledger::at.ge(from))
+        .filter(voucher_ledger::at.lt(to))
+        .filter(voucher_ledger::movement.eq_any(["capture", "reversal"]))
+        .filter(voucher_ledger::booking_id.is_not_null())
+        .order(voucher_ledger::id)
+        .into_boxed();
+    if let Some(issuer) = scope.issuer {
+        let programs = voucher_programs::table
+            .filter(voucher_programs::issuer_id.eq(issuer))
+            .select(voucher_programs::id);
+        let theirs = vouchers::table
+            .filter(vouchers::program_id.eq_any(programs))
+            .select(vouchers::id);
+        q = q.filter(voucher_ledger::voucher_id.eq_any(theirs));
+    }
+    if let Some(program) = scope.program {
+        let of_program = vouchers::table
+            .filter(vouchers::program_id.eq(program))
+            .select(vouchers::id);
+        q = q.filter(voucher_ledger::voucher_id.eq_any(of_program));
+    }
+    if let Some(provider) = scope.provider {
+        let theirs = resources::table
+            .filter(resources::organization_id.eq(provider))
+            .select(resources::id);
+        let booked = bookings::table
+            .filter(bookings::resource_id.eq_any(theirs))
+            .select(bookings::id);
+        q = q.filter(voucher_ledger::booking_id.assume_not_null().eq_any(booked));
+    }
+    q.load(conn)
+}
+
+/// Names and places looked up once per statement.
+#[derive(Default)]
+struct Lookup {
+    orgs: HashMap<i64, String>,
+    resources: HashMap<i64, (String, i64, String)>,
+    programs: HashMap<i64, ProgramRow>,
+    vouchers: HashMap<i64, (i64, i64)>,
+}
+
+impl Lookup {
+    fn org(&mut self, conn: &mut DbConnection, id: i64) -> Result<String, ApiError> {
+        if let Some(name) = self.orgs.get(&id) {
+            return Ok(name.clone());
+        }
+        let name = organizations::find(conn, OrganizationId(id))?
+            .map(|o| o.name_en)
+            .unwrap_or_default();
+        self.orgs.insert(id, name.clone());
+        Ok(name)
+    }
+
+    /// A resource's English name, institution and province.
+    fn resource(
+        &mut self,
+        conn: &mut DbConnection,
+        id: i64,
+    ) -> Result<(String, i64, String), ApiError> {
+        if let Some(r) = self.resources.get(&id) {
+            return Ok(r.clone());
+        }
+        let view = crate::db::resources::find(conn, ResourceId(id))?
+            .ok_or_else(|| ApiError::internal("settled booking without resource"))?;
+        let r = (
+            view.row.name_en,
+            view.row.organization_id,
+            view.jurisdiction.province,
+        );
+        self.resources.insert(id, r.clone());
+        Ok(r)
+    }
+
+    /// A voucher's programme and enterprise.
+    fn voucher(&mut self, conn: &mut DbConnection, id: i64) -> Result<(ProgramRow, i64), ApiError> {
+        if !self.vouchers.contains_key(&id) {
+            let v = store::find_voucher(conn, id)?
+                .ok_or_else(|| ApiError::internal("ledger without voucher"))?;
+            if !self.programs.contains_key(&v.program_id) {
+                let p = store::find_program(conn, v.program_id)?
+                    .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+                self.programs.insert(p.id, p);
+            }
+            self.vouchers.insert(id, (v.program_id, v.enterprise_id));
+        }
+        let (program, enterprise) = self.vouchers[&id];
+        Ok((self.programs[&program].clone(), enterprise))
+    }
+}
+
+/// The statement's lines for `scope` in `[from, to)`.
+pub fn lines(
+    conn: &mut DbConnection,
+    scope: Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<Line>, ApiError> {
+    let rows = movements(conn, scope, from, to)?;
+    let mut look = Lookup::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let booking = r.booking_id.unwrap_or_default();
+        let resource: i64 = bookings::table
+            .find(booking)
+            .select(bookings::resource_id)
+            .first(conn)?;
+        let (resource_name_en, provider_id, provider_province) = look.resource(conn, resource)?;
+        let (program, enterprise_id) = look.voucher(conn, r.voucher_id)?;
+        let sign = if r.movement == "capture" { 1 } else { -1 };
+        out.push(Line {
+            entry_id: r.id,
+            at: r.at.and_utc(),
+            kind: r.movement,
+            amount_fen: sign * r.amount_fen,
+            booking_id: booking,
+            resource_id: resource,
+            resource_name_en,
+            voucher_id: r.voucher_id,
+            program_code: program.code,
+            enterprise_id,
+            enterprise_name_en: look.org(conn, enterprise_id)?,
+            issuer_id: program.issuer_id,
+            issuer_name_en: look.org(conn, program.issuer_id)?,
+            issuer_province: program.issuer_province,
+            provider_id,
+            provider_name_en: look.org(conn, provider_id)?,
+            provider_province,
+        });
+    }
+    Ok(out)
+}
+
+/// Totals per (issuer province, provider province), in a stable order.
+pub fn totals(lines: &[Line]) -> Vec<Total> {
+    let mut by_pair: BTreeMap<(String, String), (i64, usize)> = BTreeMap::new();
+    for l in lines {
+        let pair = (l.issuer_province.clone(), l.provider_province.clone());
+        let t = by_pair.entry(pair).or_default();
+        t.0 += l.amount_fen;
+        t.1 += 1;
+    }
+    by_pair
+        .into_iter()
+        .map(
+            |((issuer_province, provider_province), (amount_fen, lines))| Total {
+                issuer_province,
+                provider_province,
+                amount_fen,
+                lines,
+            },
+        )
+        .collect()
+}
+
+/// The statement as CSV: one row per line, then one `total` row per pair of provinces.
+pub fn csv(lines: &[Line], totals: &[Total]) -> Result<String, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for l in lines {
+        w.serialize(l).map_err(ApiError::internal)?;
+    }
+    if lines.is_empty() {
+        w.write_record(HEADER).map_err(ApiError::internal)?;
+    }
+    for t in totals {
+        let mut row = vec![String::new(); HEADER.len()];
+        row[2] = "total".into();
+        row[3] = t.amount_fen.to_string();
+        row[13] = t.issuer_province.clone();
+        row[16] = t.provider_province.clone();
+        w.write_record(&row).map_err(ApiError::internal)?;
+    }
+    let bytes = w.into_inner().map_err(ApiError::internal)?;
+    String::from_utf8(bytes).map_err(ApiError::internal)
+}
+
+/// The CSV columns, in the order of [`Line`]'s fields.
+const HEADER: [&str; 17] = [
+    "entry_id",
+    "at",
+    "kind",
+    "amount_fen",
+    "booking_id",
+    "resource_id",
+    "resource_name_en",
+    "voucher_id",
+    "program_code",
+    "enterprise_id",
+    "enterprise_name_en",
+    "issuer_id",
+    "issuer_name_en",
+    "issuer_province",
+    "provider_id",
+    "provider_name_en",
+    "provider_province",
+];
