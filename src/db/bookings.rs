@@ -223,6 +223,18 @@ pub fn record_check_out(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> 
 /// Pending requests of a resource whose deadline has passed, oldest first.
 /// Requests that can no longer happen: pending past their decision deadline, or still waitlisted
 /// when their slot begins.
+#[diesel::dsl::auto_type]
+fn overdue(now: NaiveDateTime) -> _ {
+    let late_decision = bookings::state
+        .eq("pending")
+        .and(bookings::pending_deadline.le(now));
+    let slot_begun = bookings::state
+        .eq("waitlisted")
+        .and(bookings::start_at.le(now));
+    late_decision.or(slot_begun)
+}
+
+/// The resource's requests that can no longer happen.
 pub fn overdue_requests(
     conn: &mut DbConnection,
     resource: ResourceId,
@@ -230,14 +242,7 @@ pub fn overdue_requests(
 ) -> QueryResult<Vec<BookingRow>> {
     bookings::table
         .filter(bookings::resource_id.eq(resource.0))
-        .filter(
-            (bookings::state
-                .eq("pending")
-                .and(bookings::pending_deadline.le(now)))
-            .or(bookings::state
-                .eq("waitlisted")
-                .and(bookings::start_at.le(now))),
-        )
+        .filter(overdue(now))
         .order(bookings::id)
         .load(conn)
 }
@@ -249,14 +254,7 @@ pub fn resources_with_overdue_requests(
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     bookings::table
-        .filter(
-            (bookings::state
-                .eq("pending")
-                .and(bookings::pending_deadline.le(now)))
-            .or(bookings::state
-                .eq("waitlisted")
-                .and(bookings::start_at.le(now))),
-        )
+        .filter(overdue(now))
         .select(bookings::resource_id)
         .distinct()
         .limit(limit)

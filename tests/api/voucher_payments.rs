@@ -78,6 +78,13 @@ fn paid_booking(resource: i64, s: &(String, String), voucher: i64, accepted: i64
         "voucher_id": voucher, "accepted_co_payment_fen": accepted})
 }
 
+/// Books, expecting it to succeed.
+async fn book(app: &TestApp, t: &str, body: Value) -> Response {
+    let made = app.post("/api/v1/bookings", t, body).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    made
+}
+
 async fn available(app: &TestApp, t: &str, voucher: i64) -> i64 {
     let v = app.get(&format!("/api/v1/vouchers/{voucher}"), t).await;
     v.body["balance"]["available"].as_i64().unwrap()
@@ -119,14 +126,7 @@ async fn a_voucher_pays_its_share_held_then_captured_on_use(app: TestApp) {
         (q["gross_fen"].as_i64(), q["co_payment_fen"].as_i64()),
         (Some(60_000), Some(30_000))
     );
-    let made = app
-        .post(
-            "/api/v1/bookings",
-            &t,
-            paid_booking(xrd, &s, voucher, 30_000),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let made = book(&app, &t, paid_booking(xrd, &s, voucher, 30_000)).await;
     let id = made.body["id"].as_i64().unwrap();
     let p = &made.body["payment"];
     assert_eq!(p["customer_category"], "enterprise");
@@ -269,14 +269,7 @@ async fn a_quote_that_no_longer_holds_is_409_and_writes_nothing(app: TestApp) {
     assert_eq!(accepted, 30_000);
     // Meanwhile a ten-hour booking takes the whole balance.
     let big = slot(next_half_hour() + Duration::hours(48), 10);
-    let all = app
-        .post(
-            "/api/v1/bookings",
-            &t,
-            paid_booking(xrd, &big, voucher, 300_000),
-        )
-        .await;
-    assert_eq!(all.status, StatusCode::CREATED, "{:?}", all.body);
+    book(&app, &t, paid_booking(xrd, &big, voucher, 300_000)).await;
     assert_eq!(available(&app, &t, voucher).await, 0);
 
     let before = rows(&app);
@@ -296,14 +289,7 @@ async fn a_quote_that_no_longer_holds_is_409_and_writes_nothing(app: TestApp) {
     );
     assert_eq!(rows(&app), before, "nothing written");
 
-    let fresh = app
-        .post(
-            "/api/v1/bookings",
-            &t,
-            paid_booking(xrd, &small, voucher, 60_000),
-        )
-        .await;
-    assert_eq!(fresh.status, StatusCode::CREATED, "{:?}", fresh.body);
+    let fresh = book(&app, &t, paid_booking(xrd, &small, voucher, 60_000)).await;
     assert_eq!(
         fresh.body["payment"]["voucher_id"],
         Value::Null,
@@ -359,14 +345,7 @@ async fn holds_are_released_when_bookings_end_unused(app: TestApp) {
         let s = slot(base + Duration::hours(hours_ahead), 1);
         let (app, t) = (&app, t.clone());
         async move {
-            let r = app
-                .post(
-                    "/api/v1/bookings",
-                    &t,
-                    paid_booking(resource, &s, voucher, 30_000),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+            let r = book(app, &t, paid_booking(resource, &s, voucher, 30_000)).await;
             (
                 r.body["id"].as_i64().unwrap(),
                 r.body["state"].as_str().unwrap().to_owned(),
@@ -451,24 +430,12 @@ async fn the_annual_cap_spans_an_enterprises_vouchers(app: TestApp) {
     let grant = json!({"program_id": programme.body["id"], "enterprise_id": acme, "amount_fen": 100_000,
         "expires_at": "2030-06-30T00:00:00+08:00"});
     let key = [("Idempotency-Key", "grant-1")];
-    let first = app
-        .request_with(
-            Method::POST,
-            "/api/v1/vouchers",
-            Some(&issuer),
-            Some(grant.clone()),
-            &key,
-        )
-        .await;
-    let replay = app
-        .request_with(
-            Method::POST,
-            "/api/v1/vouchers",
-            Some(&issuer),
-            Some(grant.clone()),
-            &key,
-        )
-        .await;
+    let keyed_grant = || {
+        let (path, body) = ("/api/v1/vouchers", Some(grant.clone()));
+        app.request_with(Method::POST, path, Some(&issuer), body, &key)
+    };
+    let first = keyed_grant().await;
+    let replay = keyed_grant().await;
     assert_eq!(
         replay.body["id"], first.body["id"],
         "a retried grant grants once"
@@ -486,14 +453,7 @@ async fn the_annual_cap_spans_an_enterprises_vouchers(app: TestApp) {
         "60 000 by ratio, 40 000 by the cap"
     );
     assert_eq!(q["voucher"]["limited_by"], "annual_cap");
-    let made = app
-        .post(
-            "/api/v1/bookings",
-            &t,
-            paid_booking(xrd, &two_hours, v1, 80_000),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    book(&app, &t, paid_booking(xrd, &two_hours, v1, 80_000)).await;
     let other = slot(next_half_hour() + Duration::hours(30), 1);
     let q2 = quote(&app, &t, xrd, &other, v2).await;
     assert_eq!(
@@ -516,14 +476,7 @@ async fn after_expiry_nothing_can_be_spent(app: TestApp) {
     let xrd = instrument(&app, &m, "auto").await;
     let voucher = acme_js_voucher(&app, &t).await;
     let s = slot(next_half_hour() + Duration::hours(24), 1);
-    let held = app
-        .post(
-            "/api/v1/bookings",
-            &t,
-            paid_booking(xrd, &s, voucher, 30_000),
-        )
-        .await;
-    assert_eq!(held.status, StatusCode::CREATED, "{:?}", held.body);
+    let held = book(&app, &t, paid_booking(xrd, &s, voucher, 30_000)).await;
     let expires = app
         .get(&format!("/api/v1/vouchers/{voucher}"), &t)
         .await
