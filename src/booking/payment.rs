@@ -261,7 +261,8 @@ fn expire_released(
 /// The charge for a completed booking on its recorded use, at the rate it was booked at.
 pub fn final_gross(booking: &BookingRow) -> Fen {
     let used = match (booking.check_in_at, booking.check_out_at) {
-        (Some(i), Some(o)) => (o - i).num_minutes().max(0),
+        // To the nearest minute: a check-out at 10:59:59.6 for 10:00 is an hour.
+        (Some(i), Some(o)) => ((o - i).num_milliseconds().max(0) + 30_000) / 60_000,
         _ => (booking.end_at - booking.start_at).num_minutes(),
     };
     money::gross_fee(booking.rate_fen, booking.quantity, used)

@@ -33,12 +33,28 @@ fn refuse(detail: String) -> Failure {
     Failure::Api(ApiError::new(ErrorCode::InvalidState, detail))
 }
 
+/// When use was recorded as happening: now, or earlier when the operator records it late (never
+/// in the future).
+fn recorded_at(at: Option<Instant>, now: Instant) -> Result<Instant, Failure> {
+    match at {
+        Some(t) if t > now => Err(Failure::Api(ApiError::invalid_field(
+            "at",
+            "use cannot be recorded in the future",
+        ))),
+        Some(t) => Ok(t),
+        None => Ok(now),
+    }
+}
+
+/// Records that the user arrived, now or at `at` if the operator records it late.
 pub fn check_in(
     conn: &mut DbConnection,
     actor: &AuthUser,
     id: i64,
     now: Instant,
+    at: Option<Instant>,
 ) -> Result<BookingRow, Failure> {
+    let arrived = recorded_at(at, now)?;
     let booking = staff_only(conn, actor, id)?;
     if booking.state != "confirmed" || booking.check_in_at.is_some() {
         return Err(refuse(format!(
@@ -47,13 +63,13 @@ pub fn check_in(
         )));
     }
     let opens = instant(booking.start_at) - Duration::minutes(EARLY_CHECK_IN_MIN);
-    if now < opens || now >= instant(booking.end_at) {
+    if arrived < opens || arrived >= instant(booking.end_at) {
         return Err(refuse(format!(
             "check-in is possible from {} until the booking ends",
             opens.to_rfc3339()
         )));
     }
-    bookings::record_check_in(conn, id, naive(now))?;
+    bookings::record_check_in(conn, id, naive(arrived))?;
     log(
         conn,
         naive(now),
@@ -69,18 +85,31 @@ pub fn check_in(
     Ok(bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?)
 }
 
+/// Records that the user left, now or at `left` if the operator records it late; the booking is
+/// completed and charged on the use between check-in and check-out.
 pub fn check_out(
     conn: &mut DbConnection,
     actor: &AuthUser,
     id: i64,
     now: Instant,
+    left: Option<Instant>,
 ) -> Result<BookingRow, Failure> {
+    let left = recorded_at(left, now)?;
     let booking = staff_only(conn, actor, id)?;
-    if booking.state != "confirmed" || booking.check_in_at.is_none() {
+    let Some(arrived) = booking.check_in_at.filter(|_| booking.state == "confirmed") else {
         return Err(refuse("check the user in before checking them out".into()));
+    };
+    if naive(left) <= arrived {
+        return Err(Failure::Api(ApiError::invalid_field(
+            "at",
+            format!(
+                "must be after the check-in at {}",
+                instant(arrived).to_rfc3339()
+            ),
+        )));
     }
     let at = naive(now);
-    bookings::record_check_out(conn, id, at)?;
+    bookings::record_check_out(conn, id, naive(left))?;
     let booking = bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?;
     super::payment::capture(conn, &booking, actor.id, at)?;
     if !bookings::transition(

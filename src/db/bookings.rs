@@ -220,7 +220,6 @@ pub fn record_check_out(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> 
         .map(|_| ())
 }
 
-/// Pending requests of a resource whose deadline has passed, oldest first.
 /// Requests that can no longer happen: pending past their decision deadline, or still waitlisted
 /// when their slot begins.
 #[diesel::dsl::auto_type]

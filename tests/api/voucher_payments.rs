@@ -141,8 +141,10 @@ async fn a_voucher_pays_its_share_held_then_captured_on_use(app: TestApp) {
         .post(&format!("/api/v1/bookings/{id}/check-in"), &m, json!({}))
         .await;
     assert_eq!(checked_in.status, StatusCode::OK, "{:?}", checked_in.body);
-    // The user has been at the instrument for 45 minutes when the operator checks them out.
-    let arrived = (Utc::now() - Duration::minutes(45)).naive_utc();
+    // The user arrived 50 minutes ago (the booking has been moved back in time for the test)
+    // and left 5 minutes ago; the operator records the departure late.
+    let arrived = (Utc::now() - Duration::minutes(50)).naive_utc();
+    let left = (arrived + Duration::minutes(45)).and_utc();
     app.db
         .write_blocking(|c| {
             diesel::update(b::table.find(id))
@@ -151,8 +153,21 @@ async fn a_voucher_pays_its_share_held_then_captured_on_use(app: TestApp) {
                 .map_err(ApiError::from)
         })
         .unwrap();
+    let check_out = format!("/api/v1/bookings/{id}/check-out");
+    for bad in [
+        left + Duration::minutes(10),
+        arrived.and_utc() - Duration::minutes(1),
+    ] {
+        let r = app
+            .post(&check_out, &m, json!({"at": bad.to_rfc3339()}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert_eq!(r.body["errors"][0]["field"], "at");
+    }
+    let garbage = app.post(&check_out, &m, json!({"when": "soon"})).await;
+    assert_eq!(garbage.code(), "invalid_body");
     let out = app
-        .post(&format!("/api/v1/bookings/{id}/check-out"), &m, json!({}))
+        .post(&check_out, &m, json!({"at": left.to_rfc3339()}))
         .await;
     assert_eq!(out.status, StatusCode::OK, "{:?}", out.body);
     let p = &out.body["payment"];

@@ -19,15 +19,42 @@ use crate::http::idempotency::Key;
 use crate::http::page::Page;
 use crate::http::{read, write};
 
+/// An optional body for check-in and check-out: when it really happened, if recorded late.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedAt {
+    at: Option<String>,
+}
+
+/// Reads the optional body: none, or `{"at": "<RFC 3339>"}`.
+fn recorded_at(body: &web::Bytes) -> Result<Option<chrono::DateTime<Utc>>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let parsed: RecordedAt = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            crate::http::error::ErrorCode::InvalidBody,
+            format!("the body is optional; if sent, it is {{\"at\": \"<RFC 3339 time>\"}}: {e}"),
+        )
+    })?;
+    parsed
+        .at
+        .map(|t| parse_instant("at", &t).map(|n| n.and_utc()))
+        .transpose()
+}
+
 pub async fn check_in_booking(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
     path: web::Path<i64>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, key) = (path.into_inner(), Key::of(&req, "")?);
+    let at = recorded_at(&body)?;
+    let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
+    let id = path.into_inner();
     decision_response(state, &user.clone(), key, move |conn| {
-        usage::check_in(conn, &user, id, Utc::now())
+        usage::check_in(conn, &user, id, Utc::now(), at)
     })
     .await
 }
@@ -37,10 +64,13 @@ pub async fn check_out_booking(
     user: AuthUser,
     req: HttpRequest,
     path: web::Path<i64>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, key) = (path.into_inner(), Key::of(&req, "")?);
+    let at = recorded_at(&body)?;
+    let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
+    let id = path.into_inner();
     decision_response(state, &user.clone(), key, move |conn| {
-        usage::check_out(conn, &user, id, Utc::now())
+        usage::check_out(conn, &user, id, Utc::now(), at)
     })
     .await
 }
