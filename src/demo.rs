@@ -2,6 +2,8 @@
 //! one agency in Shanghai, and one account per role, all with the password `demo-password`.
 //! Every figure is illustrative demo data, not an institution's real offer.
 
+pub mod session;
+
 use std::collections::BTreeMap;
 
 use crate::accounts::{self, UserDraft};
@@ -226,7 +228,9 @@ fn seed_vouchers(
     let expires = chrono::NaiveDate::from_ymd_opt(2027, 12, 31)
         .and_then(|d| d.and_hms_opt(15, 59, 59))
         .ok_or_else(|| bad("expiry"))?;
-    let voucher = vouchers::insert_voucher(conn, js.id, acme.0, expires, now)?;
+    // Granted a month ago, so the demo session booked since reads in order in the ledger.
+    let granted = now - chrono::Duration::days(30);
+    let voucher = vouchers::insert_voucher(conn, js.id, acme.0, expires, granted)?;
     let mut ledger = crate::domain::ledger::Ledger::default();
     let entry = ledger
         .grant(ACME_VOUCHER_FEN)
@@ -238,8 +242,8 @@ fn seed_vouchers(
         reverses_id: None,
         actor: None,
         reason: Some("demo grant"),
-        year: crate::vouchers::shanghai_year(now),
-        at: now,
+        year: crate::vouchers::shanghai_year(granted),
+        at: granted,
     };
     vouchers::append(conn, &line)?;
     Ok(())

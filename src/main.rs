@@ -44,7 +44,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn Error>> {
             Ok(())
         }
         Command::SeedDemo => {
-            let loaded = demo::seed(&Db::open(&url, 2)?)?;
+            let db = Db::open(&url, 2)?;
+            let loaded = demo::seed(&db)?;
+            if loaded {
+                demo::session::seed(&db, chrono::Utc::now())?;
+            }
             println!(
                 "{}",
                 if loaded {
@@ -66,7 +70,9 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     let secret = config::jwt_secret(args.jwt_secret.as_deref(), backend, &storage.data_dir)?;
     let db = Db::open(url, storage.db_pool_size)?;
     if args.demo {
-        demo::seed(&db)?;
+        if demo::seed(&db)? {
+            demo::session::seed(&db, chrono::Utc::now())?;
+        }
         tracing::warn!(
             "DEMO MODE: demo accounts with the password 'demo-password' are active; never expose this server"
         );

@@ -1,0 +1,117 @@
+//! A session in progress for the demo: Acme's researcher has been at Fudan's 800 MHz NMR since two
+//! hours ago, for a three-hour booking paid partly with Acme's Jiangsu voucher. Seeded when a demo
+//! server first loads the region (not in tests), so the demo shows check-out, capture and the
+//! settlement line without waiting for a booking's time to come.
+
+use chrono::{Duration, DurationRound};
+use diesel::prelude::*;
+
+use crate::booking::calendar::{self, naive};
+use crate::booking::{Step, log, payment};
+use crate::db::bookings::{self, NewBooking};
+use crate::db::schema::resources as r;
+use crate::db::{Db, DbConnection, users, vouchers};
+use crate::domain::availability::{Instant, Span};
+use crate::domain::ids::{OrganizationId, ResourceId, UserId};
+use crate::domain::money::PurposeKind;
+use crate::http::error::ApiError;
+
+/// Seeds the session; returns its booking id.
+pub fn seed(db: &Db, now: Instant) -> Result<i64, ApiError> {
+    db.write_blocking(|conn| seed_in(conn, now))
+}
+
+fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ApiError> {
+    let missing = |what: &str| ApiError::internal(format!("demo session: {what} missing"));
+    let booker =
+        users::find_by_email(conn, "booker@acme.demo.test")?.ok_or_else(|| missing("booker"))?;
+    let acme = OrganizationId(booker.organization_id.ok_or_else(|| missing("Acme"))?);
+    let voucher = vouchers::list_vouchers(conn, Some(acme.0), None, None, 1)?
+        .pop()
+        .ok_or_else(|| missing("voucher"))?
+        .id;
+    let nmr = ResourceId(
+        r::table
+            .filter(r::name_en.eq("800 MHz NMR spectrometer"))
+            .select(r::id)
+            .first(conn)?,
+    );
+    bookings::lock_resource(conn, nmr)?;
+    let view = crate::db::resources::find(conn, nmr)?.ok_or_else(|| missing("NMR"))?;
+    let start = now
+        .duration_trunc(Duration::minutes(30))
+        .map_err(ApiError::internal)?
+        - Duration::hours(2);
+    let span = Span::new(start, start + Duration::hours(3));
+    let loaded = calendar::load(conn, view, span, now)?;
+    let quote = payment::quote(
+        conn,
+        acme,
+        &loaded.view,
+        (1, 180),
+        Some(voucher),
+        PurposeKind::Research,
+        now,
+    )?;
+    let block = loaded.buffered(span);
+    let new = NewBooking {
+        resource_id: nmr.0,
+        booker_id: booker.id,
+        organization_id: acme.0,
+        state: "confirmed".into(),
+        blocking: true,
+        exclusive: true,
+        start_at: naive(span.start),
+        end_at: naive(span.end),
+        block_start: naive(block.start),
+        block_end: naive(block.end),
+        quantity: 1,
+        purpose: "1H and 13C NMR of a new catalyst (demo session in progress)".into(),
+        wants_waitlist: false,
+        series_id: None,
+        pending_deadline: None,
+        operator_assisted: false,
+        version: 1,
+        created_at: naive(start - Duration::days(1)),
+        updated_at: naive(start),
+        customer_category: quote.price.customer_category.as_str().into(),
+        rate_fen: quote.price.rate_fen_per_unit_hour,
+        gross_fen: quote.price.gross_fen,
+        purpose_kind: PurposeKind::Research.as_str().into(),
+        voucher_id: Some(voucher),
+        voucher_share_fen: quote.voucher_share(),
+    };
+    let minutes = (block.end - block.start).num_minutes() as i32;
+    bookings::note_block_length(conn, nmr, minutes)?;
+    let row = bookings::insert(conn, &new)?;
+    let me = Some(UserId(booker.id));
+    let requested = Step {
+        event: "requested",
+        from: None,
+        to: "confirmed",
+    };
+    log(conn, new.created_at, row.id, me, requested, None)?;
+    payment::hold(
+        conn,
+        voucher,
+        row.id,
+        row.voucher_share_fen,
+        UserId(booker.id),
+        new.created_at,
+    )?;
+    bookings::record_check_in(conn, row.id, naive(start))?;
+    let arrived = Step {
+        event: "checked_in",
+        from: Some("confirmed"),
+        to: "confirmed",
+    };
+    log(
+        conn,
+        naive(start),
+        row.id,
+        None,
+        arrived,
+        Some("demo session"),
+    )?;
+    Ok(row.id)
+}
