@@ -36,7 +36,8 @@ pub fn terms(p: &ProgramRow) -> Terms {
 }
 
 /// What an enterprise has committed under a programme in a year: held or spent, net of releases
-/// and reversed captures, across all its vouchers of that programme.
+/// and reversed captures, across all its vouchers of that programme. Money counts in the year it
+/// was held: a release or a reversed capture in January gives back to the year of its hold.
 pub fn committed_in_year(
     conn: &mut DbConnection,
     program: i64,
@@ -47,7 +48,8 @@ pub fn committed_in_year(
         .filter(vouchers::program_id.eq(program))
         .filter(vouchers::enterprise_id.eq(enterprise))
         .select(vouchers::id);
-    let rows: Vec<(i64, String, i64, Option<i64>, i32)> = voucher_ledger::table
+    type Row = (i64, String, i64, Option<i64>, i32, Option<i64>);
+    let rows: Vec<Row> = voucher_ledger::table
         .filter(voucher_ledger::voucher_id.eq_any(mine))
         .select((
             voucher_ledger::id,
@@ -55,11 +57,21 @@ pub fn committed_in_year(
             voucher_ledger::amount_fen,
             voucher_ledger::reverses_id,
             voucher_ledger::year,
+            voucher_ledger::booking_id,
         ))
         .load(conn)?;
+    // The year each booking's hold was taken in (one hold per booking).
+    let held_in: std::collections::HashMap<i64, i32> = rows
+        .iter()
+        .filter(|r| r.1 == "hold")
+        .filter_map(|r| Some((r.5?, r.4)))
+        .collect();
     let movement_of = |id: i64| rows.iter().find(|r| r.0 == id).map(|r| r.1.as_str());
     let mut total = 0;
-    for (_, movement, amount, reverses, _) in rows.iter().filter(|r| r.4 == year) {
+    for (_, movement, amount, reverses, _, booking) in rows.iter() {
+        if booking.and_then(|b| held_in.get(&b)) != Some(&year) {
+            continue;
+        }
         match (movement.as_str(), reverses.and_then(movement_of)) {
             ("hold", _) => total += amount,
             ("release", _) => total -= amount,

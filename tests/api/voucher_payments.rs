@@ -638,6 +638,7 @@ async fn audit_ledger(app: &TestApp, t: &str, voucher: i64, won: &[(i64, i64)]) 
 }
 
 on_both_backends!(
+    a_release_counts_in_the_year_of_its_hold,
     fifty_bookings_race_for_one_voucher,
     a_voucher_pays_its_share_held_then_captured_on_use,
     a_quote_that_no_longer_holds_is_409_and_writes_nothing,
@@ -646,3 +647,47 @@ on_both_backends!(
     the_annual_cap_spans_an_enterprises_vouchers,
     after_expiry_nothing_can_be_spent
 );
+
+/// A hold in December released in January gives back to December's cap, not January's.
+async fn a_release_counts_in_the_year_of_its_hold(app: TestApp) {
+    use instrument_booking::db::vouchers as store;
+    use instrument_booking::domain::ledger::{Entry, Movement};
+    let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
+    let xrd = instrument(&app, &m, "auto").await;
+    let voucher = acme_js_voucher(&app, &t).await;
+    let s = slot(next_half_hour() + Duration::hours(24), 1);
+    let made = book(&app, &t, paid_booking(xrd, &s, voucher, 30_000)).await;
+    let booking = made.body["id"].as_i64().unwrap();
+    let year = instrument_booking::vouchers::shanghai_year(Utc::now().naive_utc());
+    let committed = |y: i32| {
+        app.db
+            .read_blocking(|c| {
+                let v = store::find_voucher(c, voucher)?.unwrap();
+                instrument_booking::vouchers::committed_in_year(c, v.program_id, v.enterprise_id, y)
+            })
+            .unwrap()
+    };
+    assert_eq!(committed(year), 30_000);
+    let release = Entry {
+        movement: Movement::Release,
+        amount: 30_000,
+        booking: Some(booking),
+        reverses: None,
+    };
+    app.db
+        .write_blocking(|c| {
+            let line = store::Line {
+                voucher,
+                entry: &release,
+                reverses_id: None,
+                actor: None,
+                reason: Some("released in the new year"),
+                year: year + 1,
+                at: (Utc::now() + Duration::days(400)).naive_utc(),
+            };
+            store::append(c, &line).map_err(ApiError::from)
+        })
+        .unwrap();
+    assert_eq!(committed(year), 0);
+    assert_eq!(committed(year + 1), 0, "January's cap is not raised");
+}
