@@ -12,4 +12,5 @@ mod openapi;
 mod tokens;
 mod usage;
 mod voucher_payments;
+mod voucher_rules;
 mod vouchers;

@@ -1,6 +1,6 @@
 //! Paying with vouchers: the hold when a booking is requested, its release when the booking ends
-//! unused, capture on the recorded use, quotes that no longer hold, the annual cap, expiry,
-//! reversals, settlement statements, and one voucher raced by fifty bookings.
+//! unused, capture on the recorded use, quotes that no longer hold, reversals, a settlement line,
+//! idempotent retries, and one voucher raced by fifty bookings.
 
 use actix_web::http::{Method, StatusCode};
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -15,11 +15,16 @@ use instrument_booking::http::error::ApiError;
 
 /// A Fudan instrument in Shanghai, open around the clock with no lead time: 600 yuan an hour
 /// for enterprises, booked by the half hour.
-async fn instrument(app: &TestApp, manager: &str, approval: &str) -> i64 {
+pub(crate) async fn instrument(app: &TestApp, manager: &str, approval: &str) -> i64 {
     named_instrument(app, manager, approval, &format!("Fudan XRD {approval}")).await
 }
 
-async fn named_instrument(app: &TestApp, manager: &str, approval: &str, name: &str) -> i64 {
+pub(crate) async fn named_instrument(
+    app: &TestApp,
+    manager: &str,
+    approval: &str,
+    name: &str,
+) -> i64 {
     let body = json!({"kind": "instrument", "name_en": name, "name_zh": "复旦X射线衍射仪",
         "category": "analytical", "original_value_cny": 3000000, "jurisdiction_code": "310100", "capacity": 1,
         "approval_policy": approval, "rates": {"internal": 10000, "academic": 30000, "enterprise": 60000},
@@ -45,24 +50,30 @@ async fn named_instrument(app: &TestApp, manager: &str, approval: &str, name: &s
     id
 }
 
-fn next_half_hour() -> DateTime<Utc> {
+pub(crate) fn next_half_hour() -> DateTime<Utc> {
     Utc::now().duration_trunc(Duration::minutes(30)).unwrap() + Duration::minutes(30)
 }
 
-async fn acme_js_voucher(app: &TestApp, t: &str) -> i64 {
+pub(crate) async fn acme_js_voucher(app: &TestApp, t: &str) -> i64 {
     app.list_all("/api/v1/vouchers", t).await[0]["id"]
         .as_i64()
         .unwrap()
 }
 
-fn slot(start: DateTime<Utc>, hours: i64) -> (String, String) {
+pub(crate) fn slot(start: DateTime<Utc>, hours: i64) -> (String, String) {
     (
         start.to_rfc3339(),
         (start + Duration::hours(hours)).to_rfc3339(),
     )
 }
 
-async fn quote(app: &TestApp, t: &str, resource: i64, s: &(String, String), voucher: i64) -> Value {
+pub(crate) async fn quote(
+    app: &TestApp,
+    t: &str,
+    resource: i64,
+    s: &(String, String),
+    voucher: i64,
+) -> Value {
     let path = format!(
         "/api/v1/resources/{resource}/quote?start={}&end={}&voucher_id={voucher}",
         enc(&s.0),
@@ -73,25 +84,34 @@ async fn quote(app: &TestApp, t: &str, resource: i64, s: &(String, String), vouc
     q.body
 }
 
-fn paid_booking(resource: i64, s: &(String, String), voucher: i64, accepted: i64) -> Value {
+pub(crate) fn paid_booking(
+    resource: i64,
+    s: &(String, String),
+    voucher: i64,
+    accepted: i64,
+) -> Value {
     json!({"resource_id": resource, "start": s.0, "end": s.1, "purpose": "phase analysis of a new alloy",
         "voucher_id": voucher, "accepted_co_payment_fen": accepted})
 }
 
 /// Books, expecting it to succeed.
-async fn book(app: &TestApp, t: &str, body: Value) -> Response {
+pub(crate) async fn book(app: &TestApp, t: &str, body: Value) -> Response {
     let made = app.post("/api/v1/bookings", t, body).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     made
 }
 
-async fn available(app: &TestApp, t: &str, voucher: i64) -> i64 {
+pub(crate) async fn available(app: &TestApp, t: &str, voucher: i64) -> i64 {
     let v = app.get(&format!("/api/v1/vouchers/{voucher}"), t).await;
     v.body["balance"]["available"].as_i64().unwrap()
 }
 
 /// The voucher's ledger as (movement, amount, booking, reason).
-async fn ledger(app: &TestApp, t: &str, voucher: i64) -> Vec<(String, i64, Option<i64>, String)> {
+pub(crate) async fn ledger(
+    app: &TestApp,
+    t: &str,
+    voucher: i64,
+) -> Vec<(String, i64, Option<i64>, String)> {
     app.list_all(&format!("/api/v1/vouchers/{voucher}/ledger"), t)
         .await
         .iter()
@@ -106,7 +126,7 @@ async fn ledger(app: &TestApp, t: &str, voucher: i64) -> Vec<(String, i64, Optio
         .collect()
 }
 
-fn rows(app: &TestApp) -> (i64, i64) {
+pub(crate) fn rows(app: &TestApp) -> (i64, i64) {
     app.db
         .read_blocking(|c| {
             let bookings: i64 = b::table.count().get_result(c)?;
@@ -422,126 +442,6 @@ async fn holds_are_released_when_bookings_end_unused(app: TestApp) {
     );
 }
 
-async fn the_annual_cap_spans_an_enterprises_vouchers(app: TestApp) {
-    let (m, t, issuer) = (
-        app.login(MANAGER).await,
-        app.login(BOOKER).await,
-        app.login(ISSUER).await,
-    );
-    let xrd = instrument(&app, &m, "auto").await;
-    let programme = app
-        .post("/api/v1/voucher-programs", &issuer, json!({
-            "code": "SH-CAP", "name_en": "Capped voucher", "name_zh": "限额创新券", "kind": "innovation",
-            "ratio_bps": 5000, "annual_cap_fen": 40_000, "valid_from": "2026-01-01", "valid_until": "2030-12-31",
-            "accepted_provinces": ["SH"], "eligible_kinds": ["instrument"]}))
-        .await;
-    assert_eq!(
-        programme.status,
-        StatusCode::CREATED,
-        "{:?}",
-        programme.body
-    );
-    let acme = app.get("/api/v1/me", &t).await.body["organization_id"].clone();
-    let grant = json!({"program_id": programme.body["id"], "enterprise_id": acme, "amount_fen": 100_000,
-        "expires_at": "2030-06-30T00:00:00+08:00"});
-    let key = [("Idempotency-Key", "grant-1")];
-    let keyed_grant = || {
-        let (path, body) = ("/api/v1/vouchers", Some(grant.clone()));
-        app.request_with(Method::POST, path, Some(&issuer), body, &key)
-    };
-    let first = keyed_grant().await;
-    let replay = keyed_grant().await;
-    assert_eq!(
-        replay.body["id"], first.body["id"],
-        "a retried grant grants once"
-    );
-    let second = app.post("/api/v1/vouchers", &issuer, grant).await;
-    let (v1, v2) = (
-        first.body["id"].as_i64().unwrap(),
-        second.body["id"].as_i64().unwrap(),
-    );
-
-    let two_hours = slot(next_half_hour() + Duration::hours(24), 2);
-    let q = quote(&app, &t, xrd, &two_hours, v1).await;
-    assert_eq!(
-        q["voucher"]["share_fen"], 40_000,
-        "60 000 by ratio, 40 000 by the cap"
-    );
-    assert_eq!(q["voucher"]["limited_by"], "annual_cap");
-    book(&app, &t, paid_booking(xrd, &two_hours, v1, 80_000)).await;
-    let other = slot(next_half_hour() + Duration::hours(30), 1);
-    let q2 = quote(&app, &t, xrd, &other, v2).await;
-    assert_eq!(
-        (
-            q2["voucher"]["share_fen"].as_i64(),
-            q2["voucher"]["limited_by"].as_str()
-        ),
-        (Some(0), Some("annual_cap"))
-    );
-    let v = app.get(&format!("/api/v1/vouchers/{v2}"), &t).await;
-    assert_eq!(v.body["annual_cap_left_fen"], 0);
-    assert_eq!(
-        v.body["balance"]["available"], 100_000,
-        "the balance itself is untouched"
-    );
-}
-
-async fn after_expiry_nothing_can_be_spent(app: TestApp) {
-    let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
-    let xrd = instrument(&app, &m, "auto").await;
-    let voucher = acme_js_voucher(&app, &t).await;
-    let s = slot(next_half_hour() + Duration::hours(24), 1);
-    let held = book(&app, &t, paid_booking(xrd, &s, voucher, 30_000)).await;
-    let expires = app
-        .get(&format!("/api/v1/vouchers/{voucher}"), &t)
-        .await
-        .body["expires_at"]
-        .clone();
-    let after = DateTime::parse_from_rfc3339(expires.as_str().unwrap())
-        .unwrap()
-        .to_utc()
-        + Duration::seconds(1);
-    let jobs = |now| instrument_booking::jobs::vouchers::run(&app.db, now).unwrap();
-    assert_eq!(jobs(after - Duration::days(1)), 0, "not yet");
-    assert_eq!(jobs(after), 1);
-    assert_eq!(jobs(after), 0, "expired once");
-    let v = app
-        .get(&format!("/api/v1/vouchers/{voucher}"), &t)
-        .await
-        .body;
-    assert_eq!(
-        (
-            v["balance"]["expired"].as_i64(),
-            v["balance"]["held"].as_i64()
-        ),
-        (Some(270_000), Some(30_000))
-    );
-    assert_eq!(v["usable"], false);
-    // The held share is given back when the booking is cancelled, and expires with the voucher.
-    let id = held.body["id"].as_i64().unwrap();
-    app.post(
-        &format!("/api/v1/bookings/{id}/cancel"),
-        &t,
-        json!({"reason": "no longer needed"}),
-    )
-    .await;
-    let tail: Vec<(String, i64)> = ledger(&app, &t, voucher)
-        .await
-        .into_iter()
-        .rev()
-        .take(2)
-        .map(|(m, a, ..)| (m, a))
-        .collect();
-    assert_eq!(
-        tail,
-        [
-            ("expire".to_owned(), 30_000),
-            ("release".to_owned(), 30_000)
-        ]
-    );
-    assert_eq!(available(&app, &t, voucher).await, 0);
-}
-
 /// Fifty bookings at once, on two servers, each wanting 30 000 fen of a 300 000 fen voucher:
 /// ten get their hold, forty are refused with a fresh quote, and the ledger audited in SQL agrees.
 async fn fifty_bookings_race_for_one_voucher(app: TestApp) {
@@ -637,57 +537,48 @@ async fn audit_ledger(app: &TestApp, t: &str, voucher: i64, won: &[(i64, i64)]) 
     assert!(holds.iter().map(|(_, a)| a).sum::<i64>() <= 300_000);
 }
 
-on_both_backends!(
-    a_release_counts_in_the_year_of_its_hold,
-    fifty_bookings_race_for_one_voucher,
-    a_voucher_pays_its_share_held_then_captured_on_use,
-    a_quote_that_no_longer_holds_is_409_and_writes_nothing,
-    bad_payment_requests_are_refused_precisely,
-    holds_are_released_when_bookings_end_unused,
-    the_annual_cap_spans_an_enterprises_vouchers,
-    after_expiry_nothing_can_be_spent
-);
-
-/// A hold in December released in January gives back to December's cap, not January's.
-async fn a_release_counts_in_the_year_of_its_hold(app: TestApp) {
-    use instrument_booking::db::vouchers as store;
-    use instrument_booking::domain::ledger::{Entry, Movement};
+/// A retried cancellation with the same key answers as the first did, instead of a 409.
+async fn a_retried_cancellation_replays(app: TestApp) {
     let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
     let xrd = instrument(&app, &m, "auto").await;
     let voucher = acme_js_voucher(&app, &t).await;
     let s = slot(next_half_hour() + Duration::hours(24), 1);
-    let made = book(&app, &t, paid_booking(xrd, &s, voucher, 30_000)).await;
-    let booking = made.body["id"].as_i64().unwrap();
-    let year = instrument_booking::vouchers::shanghai_year(Utc::now().naive_utc());
-    let committed = |y: i32| {
-        app.db
-            .read_blocking(|c| {
-                let v = store::find_voucher(c, voucher)?.unwrap();
-                instrument_booking::vouchers::committed_in_year(c, v.program_id, v.enterprise_id, y)
-            })
-            .unwrap()
-    };
-    assert_eq!(committed(year), 30_000);
-    let release = Entry {
-        movement: Movement::Release,
-        amount: 30_000,
-        booking: Some(booking),
-        reverses: None,
-    };
-    app.db
-        .write_blocking(|c| {
-            let line = store::Line {
-                voucher,
-                entry: &release,
-                reverses_id: None,
-                actor: None,
-                reason: Some("released in the new year"),
-                year: year + 1,
-                at: (Utc::now() + Duration::days(400)).naive_utc(),
-            };
-            store::append(c, &line).map_err(ApiError::from)
-        })
+    let id = book(&app, &t, paid_booking(xrd, &s, voucher, 30_000))
+        .await
+        .body["id"]
+        .as_i64()
         .unwrap();
-    assert_eq!(committed(year), 0);
-    assert_eq!(committed(year + 1), 0, "January's cap is not raised");
+    let path = format!("/api/v1/bookings/{id}/cancel");
+    let why = json!({"reason": "the sample did not arrive"});
+    let key = [("Idempotency-Key", "cancel-1")];
+    let cancel = || app.request_with(Method::POST, &path, Some(&t), Some(why.clone()), &key);
+    let first = cancel().await;
+    let again = cancel().await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!((again.status, &again.body), (first.status, &first.body));
+    let other = app
+        .request_with(
+            Method::POST,
+            &path,
+            Some(&t),
+            Some(json!({"reason": "other"})),
+            &key,
+        )
+        .await;
+    assert_eq!(other.code(), "idempotency_key_reused");
+    let releases = ledger(&app, &t, voucher)
+        .await
+        .iter()
+        .filter(|(m, ..)| m == "release")
+        .count();
+    assert_eq!(releases, 1, "released once");
 }
+
+on_both_backends!(
+    a_retried_cancellation_replays,
+    fifty_bookings_race_for_one_voucher,
+    a_voucher_pays_its_share_held_then_captured_on_use,
+    a_quote_that_no_longer_holds_is_409_and_writes_nothing,
+    bad_payment_requests_are_refused_precisely,
+    holds_are_released_when_bookings_end_unused
+);
