@@ -70,6 +70,26 @@ pub struct ServeArgs {
     /// disables the jobs on this server.
     #[arg(long, env = "BOOKING_JOBS_CRON", default_value = crate::jobs::BOOKING_JOBS)]
     pub booking_jobs_cron: String,
+    /// When to deliver the outbox: a cron expression with seconds; empty disables delivery here.
+    #[arg(long, env = "OUTBOX_CRON", default_value = crate::jobs::OUTBOX)]
+    pub outbox_cron: String,
+    /// Where mail goes: smtp://HOST:PORT (plain, e.g. a relay on loopback),
+    /// smtps://USER:PASSWORD@HOST (TLS), file:///FOLDER, or memory: [default: .eml files in DATA_DIR/mail]
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The From address of every message.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "instrument-booking <noreply@instrument-booking.invalid>"
+    )]
+    pub mail_from: String,
+    /// Delivery attempts before a message is parked as failed.
+    #[arg(long, env = "MAIL_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(i32).range(1..=50))]
+    pub mail_max_attempts: i32,
+    /// The wait after a first failed attempt, in seconds; it doubles after each further one.
+    #[arg(long, env = "MAIL_BACKOFF_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=3600))]
+    pub mail_backoff_seconds: i64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -11,6 +11,8 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod jobs;
+pub mod mail;
+pub mod notify;
 pub mod settlements;
 pub mod telemetry;
 pub mod vouchers;

@@ -16,6 +16,7 @@ use instrument_booking::domain::types::{Locale, Role};
 use instrument_booking::http::error::ApiError;
 use instrument_booking::http::extract::AuthUser;
 use instrument_booking::http::middleware::Metrics;
+use instrument_booking::mail::Mailer;
 use instrument_booking::{accounts, catalogue, db, demo, jobs, telemetry};
 
 fn main() -> ExitCode {
@@ -81,12 +82,32 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
             args.bind
         );
     }
-    let cron = args.booking_jobs_cron.trim();
-    if !cron.is_empty() {
-        tokio_cron_scheduler::Job::new(cron, |_, _| {}).map_err(|e| {
-            format!("BOOKING_JOBS_CRON {cron:?} is not a cron expression with seconds: {e}")
-        })?;
+    for (name, cron) in [
+        ("BOOKING_JOBS_CRON", &args.booking_jobs_cron),
+        ("OUTBOX_CRON", &args.outbox_cron),
+    ] {
+        let cron = cron.trim();
+        if !cron.is_empty() {
+            tokio_cron_scheduler::Job::new(cron, |_, _| {}).map_err(|e| {
+                format!("{name} {cron:?} is not a cron expression with seconds: {e}")
+            })?;
+        }
     }
+    let sender = jobs::outbox::Sender {
+        mailer: Mailer::from_url(args.smtp_url.as_deref(), &storage.data_dir)?,
+        from: args
+            .mail_from
+            .parse()
+            .map_err(|e| format!("MAIL_FROM {:?} is not an address: {e}", args.mail_from))?,
+        retry: jobs::outbox::Retry {
+            max_attempts: args.mail_max_attempts,
+            first_backoff_seconds: args.mail_backoff_seconds,
+        },
+    };
+    let schedules = jobs::Schedules {
+        bookings: args.booking_jobs_cron.clone(),
+        outbox: args.outbox_cron.clone(),
+    };
     let listener = TcpListener::bind(args.bind)?;
     let state = AppState {
         db,
@@ -96,10 +117,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     tracing::info!(bind = %args.bind, database = %redact(url), "serving");
     let jobs_db = state.db.clone();
     actix_web::rt::System::new().block_on(async move {
-        let _jobs = match args.booking_jobs_cron.trim() {
-            "" => None,
-            cron => Some(jobs::start(jobs_db, cron).await?),
-        };
+        let _jobs = jobs::start(jobs_db, &schedules, sender).await?;
         Application::build(state, listener, args.workers)?
             .run()
             .await?;

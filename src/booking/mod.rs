@@ -73,7 +73,7 @@ pub struct Step<'a> {
     pub to: &'a str,
 }
 
-/// Records one step of a booking's history.
+/// Records one step of a booking's history, and queues the messages it causes.
 pub fn log(
     conn: &mut DbConnection,
     at: NaiveDateTime,
@@ -91,5 +91,48 @@ pub fn log(
         reason,
         at,
     };
-    Ok(bookings::add_event(conn, &e)?)
+    let event_id = bookings::add_event(conn, &e)?;
+    // Its messages go into the outbox in this same transaction.
+    let news = crate::notify::Step {
+        event_id,
+        booking,
+        event: step.event,
+        to: step.to,
+        actor,
+        reason,
+        at,
+    };
+    crate::notify::booking_step(conn, &news)
+}
+
+/// The booking as an iCalendar event: confirmed, tentative while it waits, or cancelled.
+pub fn booking_ics(b: &BookingRow, view: &ResourceView) -> String {
+    let r = &view.row;
+    let status = match b.state.as_str() {
+        "confirmed" | "completed" => "CONFIRMED",
+        "pending" | "waitlisted" => "TENTATIVE",
+        _ => "CANCELLED",
+    };
+    let summary = format!("{} / {}", r.name_en, r.name_zh);
+    let location = format!(
+        "{}, {} {}",
+        view.institution_en, view.jurisdiction.name_en, r.location
+    )
+    .trim_end()
+    .to_owned();
+    let description = format!(
+        "Booking {} ({}), quantity {}: {}",
+        b.id, b.state, b.quantity, b.purpose
+    );
+    crate::domain::ics::calendar(&crate::domain::ics::Event {
+        uid: format!("booking-{}@instrument-booking", b.id),
+        stamp: b.updated_at.and_utc(),
+        start: b.start_at.and_utc(),
+        end: b.end_at.and_utc(),
+        summary: &summary,
+        location: &location,
+        description: &description,
+        status,
+        sequence: b.version,
+    })
 }

@@ -208,11 +208,11 @@ pub fn hold(
         .hold(booking, amount)
         .map_err(|e| ApiError::new(ErrorCode::QuoteChanged, e.to_string()))?
         .clone();
-    store::append(
+    let row = store::append(
         conn,
         &line(voucher, &entry, Some(actor), Some("booked"), at),
     )?;
-    Ok(())
+    receipt(conn, &row)
 }
 
 /// Gives back whatever of a booking's hold is still open; does nothing for bookings without one.
@@ -236,7 +236,8 @@ pub fn release(
         .release(booking.id, open)
         .map_err(ApiError::internal)?
         .clone();
-    store::append(conn, &line(voucher, &entry, actor, Some(reason), at))?;
+    let row = store::append(conn, &line(voucher, &entry, actor, Some(reason), at))?;
+    receipt(conn, &row)?;
     expire_released(conn, &mut ledger, voucher, at)
 }
 
@@ -310,7 +311,8 @@ fn capture_share(
             .capture(booking.id, take)
             .map_err(ApiError::internal)?
             .clone();
-        store::append(conn, &line(voucher, &e, Some(actor), Some("used"), at))?;
+        let row = store::append(conn, &line(voucher, &e, Some(actor), Some("used"), at))?;
+        receipt(conn, &row)?;
     }
     if open > take {
         let e = ledger
@@ -318,8 +320,33 @@ fn capture_share(
             .map_err(ApiError::internal)?
             .clone();
         let reason = "used less than booked";
-        store::append(conn, &line(voucher, &e, Some(actor), Some(reason), at))?;
+        let row = store::append(conn, &line(voucher, &e, Some(actor), Some(reason), at))?;
+        receipt(conn, &row)?;
         expire_released(conn, &mut ledger, voucher, at)?;
     }
     Ok(take)
+}
+
+/// Tells the booker about a movement on their booking's voucher, in this transaction.
+fn receipt(conn: &mut DbConnection, row: &store::LedgerRow) -> Result<(), ApiError> {
+    let Some(booking) = row.booking_id else {
+        return Ok(());
+    };
+    let b = crate::db::bookings::find(conn, booking)?
+        .ok_or_else(|| ApiError::internal("ledger line for a missing booking"))?;
+    let v =
+        store::find_voucher(conn, row.voucher_id)?.ok_or_else(|| ApiError::not_found("voucher"))?;
+    let program = store::find_program(conn, v.program_id)?
+        .map(|p| p.code)
+        .unwrap_or_default();
+    let at = row.at;
+    crate::notify::voucher_movement(
+        conn,
+        row.id,
+        &row.movement,
+        row.amount_fen,
+        &program,
+        &b,
+        at,
+    )
 }

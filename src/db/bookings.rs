@@ -220,30 +220,27 @@ pub fn record_check_out(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> 
         .map(|_| ())
 }
 
-/// Requests that can no longer happen: pending past their decision deadline, or still waitlisted
-/// when their slot begins.
-#[diesel::dsl::auto_type]
-fn overdue(now: NaiveDateTime) -> _ {
-    let late_decision = bookings::state
-        .eq("pending")
-        .and(bookings::pending_deadline.le(now));
-    let slot_begun = bookings::state
-        .eq("waitlisted")
-        .and(bookings::start_at.le(now));
-    late_decision.or(slot_begun)
-}
-
-/// The resource's requests that can no longer happen.
+/// Requests of a resource that can no longer happen: pending past their decision deadline, or
+/// still waitlisted when their slot begins. Two queries, so each reads its own index.
 pub fn overdue_requests(
     conn: &mut DbConnection,
     resource: ResourceId,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<BookingRow>> {
-    bookings::table
+    let mut due: Vec<BookingRow> = bookings::table
+        .filter(bookings::state.eq("pending"))
+        .filter(bookings::pending_deadline.le(now))
         .filter(bookings::resource_id.eq(resource.0))
-        .filter(overdue(now))
-        .order(bookings::id)
-        .load(conn)
+        .load(conn)?;
+    due.extend(
+        bookings::table
+            .filter(bookings::state.eq("waitlisted"))
+            .filter(bookings::start_at.le(now))
+            .filter(bookings::resource_id.eq(resource.0))
+            .load::<BookingRow>(conn)?,
+    );
+    due.sort_by_key(|b| b.id);
+    Ok(due)
 }
 
 /// Resources with requests that can no longer happen, up to `limit`.
@@ -252,12 +249,26 @@ pub fn resources_with_overdue_requests(
     now: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
-    bookings::table
-        .filter(overdue(now))
+    let mut ids: Vec<i64> = bookings::table
+        .filter(bookings::state.eq("pending"))
+        .filter(bookings::pending_deadline.le(now))
         .select(bookings::resource_id)
         .distinct()
         .limit(limit)
-        .load(conn)
+        .load(conn)?;
+    ids.extend(
+        bookings::table
+            .filter(bookings::state.eq("waitlisted"))
+            .filter(bookings::start_at.le(now))
+            .select(bookings::resource_id)
+            .distinct()
+            .limit(limit)
+            .load::<i64>(conn)?,
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    ids.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(ids)
 }
 
 pub struct Event<'a> {
@@ -270,7 +281,8 @@ pub struct Event<'a> {
     pub at: NaiveDateTime,
 }
 
-pub fn add_event(conn: &mut DbConnection, e: &Event<'_>) -> QueryResult<()> {
+/// Records one step of a booking's history; returns its id.
+pub fn add_event(conn: &mut DbConnection, e: &Event<'_>) -> QueryResult<i64> {
     diesel::insert_into(booking_events::table)
         .values((
             booking_events::booking_id.eq(e.booking_id),
@@ -281,8 +293,8 @@ pub fn add_event(conn: &mut DbConnection, e: &Event<'_>) -> QueryResult<()> {
             booking_events::reason.eq(e.reason),
             booking_events::at.eq(e.at),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .returning(booking_events::id)
+        .get_result(conn)
 }
 
 pub fn events(conn: &mut DbConnection, booking: i64) -> QueryResult<Vec<EventRow>> {

@@ -4,6 +4,7 @@
 pub mod bookings;
 pub mod jurisdictions;
 pub mod organizations;
+pub mod outbox;
 pub mod resources;
 pub mod schema;
 pub mod tokens;

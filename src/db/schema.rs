@@ -262,6 +262,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        dedupe_key -> Text,
+        kind -> Text,
+        user_id -> Nullable<BigInt>,
+        to_address -> Text,
+        locale -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        ics -> Nullable<Text>,
+        booking_id -> Nullable<BigInt>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    resource_reminders (resource_id) {
+        resource_id -> BigInt,
+        minutes_before -> Integer,
+    }
+}
+
 diesel::joinable!(vouchers -> voucher_programs (program_id));
 diesel::joinable!(bookings -> resources (resource_id));
 diesel::joinable!(booking_events -> bookings (booking_id));
@@ -296,4 +326,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     voucher_programs,
     vouchers,
     voucher_ledger,
+    outbox,
+    resource_reminders,
 );

@@ -3,22 +3,45 @@
 //! at once change each booking once. The scheduler only registers them.
 
 pub mod bookings;
+pub mod outbox;
 pub mod vouchers;
 
-use tokio_cron_scheduler::{Job, JobScheduler};
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::db::Db;
+use outbox::Sender;
 
 /// How often the booking jobs run, as a cron expression with seconds.
 pub const BOOKING_JOBS: &str = "*/20 * * * * *";
+/// How often the outbox is delivered.
+pub const OUTBOX: &str = "*/5 * * * * *";
 
-/// Starts the scheduler with the booking jobs on `cron`; it runs until the process ends.
+/// When each job runs; an empty schedule disables that job on this server.
+#[derive(Debug, Clone)]
+pub struct Schedules {
+    pub bookings: String,
+    pub outbox: String,
+}
+
+/// Starts the scheduler with the jobs that have a schedule; it runs until the process ends.
 pub async fn start(
     db: Db,
-    cron: &str,
-) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
+    schedules: &Schedules,
+    sender: Sender,
+) -> Result<JobScheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
-    let job = Job::new_async(cron, move |_, _| {
+    if let Some(cron) = Some(schedules.bookings.trim()).filter(|c| !c.is_empty()) {
+        scheduler.add(booking_job(db.clone(), cron)?).await?;
+    }
+    if let Some(cron) = Some(schedules.outbox.trim()).filter(|c| !c.is_empty()) {
+        scheduler.add(outbox_job(db, cron, sender)?).await?;
+    }
+    scheduler.start().await?;
+    Ok(scheduler)
+}
+
+fn booking_job(db: Db, cron: &str) -> Result<Job, JobSchedulerError> {
+    Job::new_async(cron, move |_, _| {
         let db = db.clone();
         Box::pin(async move {
             // Diesel blocks: keep it off the scheduler's thread.
@@ -37,8 +60,18 @@ pub async fn start(
                 Err(e) => tracing::error!(error = %e, "booking jobs panicked"),
             }
         })
-    })?;
-    scheduler.add(job).await?;
-    scheduler.start().await?;
-    Ok(scheduler)
+    })
+}
+
+fn outbox_job(db: Db, cron: &str, sender: Sender) -> Result<Job, JobSchedulerError> {
+    Job::new_async(cron, move |_, _| {
+        let (db, sender) = (db.clone(), sender.clone());
+        Box::pin(async move {
+            match outbox::run(&db, &sender, chrono::Utc::now()).await {
+                Ok(d) if d != outbox::Delivered::default() => tracing::info!(?d, "outbox"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "outbox delivery failed"),
+            }
+        })
+    })
 }

@@ -364,34 +364,7 @@ pub async fn get_booking_ics(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let v = read(&state, move |conn| engine::visible(conn, &user, id)).await?;
-    let (b, r) = (&v.booking, &v.resource.row);
-    let status = match b.state.as_str() {
-        "confirmed" | "completed" => "CONFIRMED",
-        "pending" | "waitlisted" => "TENTATIVE",
-        _ => "CANCELLED",
-    };
-    let summary = format!("{} / {}", r.name_en, r.name_zh);
-    let location = format!(
-        "{}, {} {}",
-        v.resource.institution_en, v.resource.jurisdiction.name_en, r.location
-    )
-    .trim_end()
-    .to_owned();
-    let description = format!(
-        "Booking {} ({}), quantity {}: {}",
-        b.id, b.state, b.quantity, b.purpose
-    );
-    let ics = crate::domain::ics::calendar(&crate::domain::ics::Event {
-        uid: format!("booking-{}@instrument-booking", b.id),
-        stamp: b.updated_at.and_utc(),
-        start: b.start_at.and_utc(),
-        end: b.end_at.and_utc(),
-        summary: &summary,
-        location: &location,
-        description: &description,
-        status,
-        sequence: b.version,
-    });
+    let (b, ics) = (&v.booking, engine::booking_ics(&v.booking, &v.resource));
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((

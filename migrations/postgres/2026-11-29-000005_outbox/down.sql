@@ -1,0 +1,3 @@
+DROP INDEX bookings_waiting;
+DROP TABLE resource_reminders;
+DROP TABLE outbox;

@@ -1,0 +1,180 @@
+//! The outbox: messages written with the change that causes them, claimed and delivered later.
+//! A message is claimed with a lease; a dispatcher that dies leaves its claim to expire, so the
+//! message goes out again (the one duplicate a crash can cause). On PostgreSQL the claim skips rows
+//! another dispatcher has locked, so two servers never claim the same message.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
+
+use super::DbConnection;
+use super::schema::outbox;
+
+#[derive(Debug, Clone, Queryable, QueryableByName)]
+#[diesel(table_name = outbox)]
+pub struct MessageRow {
+    pub id: i64,
+    pub dedupe_key: String,
+    pub kind: String,
+    pub user_id: Option<i64>,
+    pub to_address: String,
+    pub locale: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub ics: Option<String>,
+    pub booking_id: Option<i64>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewMessage {
+    pub dedupe_key: String,
+    pub kind: String,
+    pub user_id: Option<i64>,
+    pub to_address: String,
+    pub locale: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub ics: Option<String>,
+    pub booking_id: Option<i64>,
+    pub status: String,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// Queues a message unless one with its dedupe key exists; true when it was queued now.
+pub fn enqueue(conn: &mut DbConnection, m: &NewMessage) -> QueryResult<bool> {
+    let insert = diesel::insert_into(outbox::table)
+        .values(m)
+        .on_conflict(outbox::dedupe_key)
+        .do_nothing();
+    // Per backend: the multi-backend query builder has no ON CONFLICT.
+    let n = match conn {
+        DbConnection::Postgresql(pg) => insert.execute(pg)?,
+        DbConnection::Sqlite(lite) => insert.execute(lite)?,
+    };
+    Ok(n == 1)
+}
+
+/// Claims up to `limit` due messages until `lease_until`: pending ones whose time has come, and
+/// sending ones whose holder's lease ran out. Counts the attempt.
+pub fn claim(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<MessageRow>> {
+    // Numbered placeholders differ: $1 on PostgreSQL, ?1 on SQLite.
+    let (p, skip_locked) = match conn {
+        DbConnection::Postgresql(_) => ("$", "FOR UPDATE SKIP LOCKED"),
+        DbConnection::Sqlite(_) => ("?", ""),
+    };
+    let sql = format!(
+        "UPDATE outbox SET status = 'sending', lease_until = {p}2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox \
+           WHERE (status = 'pending' AND next_attempt_at <= {p}1) \
+              OR (status = 'sending' AND lease_until <= {p}1) \
+           ORDER BY id LIMIT {p}3 {skip_locked}) \
+         RETURNING *"
+    );
+    let query = diesel::sql_query(sql)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<BigInt, _>(limit);
+    let mut rows: Vec<MessageRow> = query.load(conn)?;
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// Records a delivery, unless the lease was lost to another dispatcher meanwhile.
+pub fn mark_sent(
+    conn: &mut DbConnection,
+    id: i64,
+    lease: NaiveDateTime,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq("sending"))
+            .filter(outbox::lease_until.eq(lease)),
+    )
+    .set((
+        outbox::status.eq("sent"),
+        outbox::sent_at.eq(at),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Records a failed attempt: retried at `retry_at`, or parked as failed when `retry_at` is None.
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    id: i64,
+    lease: NaiveDateTime,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<bool> {
+    let (status, next) = match retry_at {
+        Some(t) => ("pending", t),
+        None => ("failed", lease),
+    };
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq("sending"))
+            .filter(outbox::lease_until.eq(lease)),
+    )
+    .set((
+        outbox::status.eq(status),
+        outbox::next_attempt_at.eq(next),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(error),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<MessageRow>> {
+    outbox::table.find(id).first(conn).optional()
+}
+
+/// A page of messages, newest last, optionally of one status.
+pub fn list(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<MessageRow>> {
+    let mut q = outbox::table.order(outbox::id).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(outbox::status.eq(s.to_owned()));
+    }
+    if let Some(a) = after {
+        q = q.filter(outbox::id.gt(a));
+    }
+    q.limit(limit).load(conn)
+}
+
+/// Puts a failed message back in the queue now (an admin's retry); false unless it had failed.
+pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq("failed")))
+        .set((
+            outbox::status.eq("pending"),
+            outbox::next_attempt_at.eq(now),
+            outbox::attempts.eq(0),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}

@@ -1,0 +1,116 @@
+//! Delivery: the transport a message leaves by (SMTP, a folder of `.eml` files, or memory for
+//! tests) and the MIME message built from an outbox row: a plain-text and an HTML part, the
+//! booking's `.ics` when it has one, and a `Message-ID` that is the same on every attempt.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::db::outbox::MessageRow;
+
+/// Where messages go.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// One `.eml` file per message in a folder: the embedded default.
+    File(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    /// Kept in memory (tests that do not need a mail server).
+    Memory(Arc<Mutex<Vec<Vec<u8>>>>),
+}
+
+impl Mailer {
+    /// From `--smtp-url`: `smtp://host:port` (plain, e.g. loopback), `smtps://user:pass@host`
+    /// (TLS), `file:///folder`, or `memory:`; none means `.eml` files under the data directory.
+    pub fn from_url(url: Option<&str>, data_dir: &Path) -> Result<Mailer, String> {
+        let url = url.map(str::trim).filter(|u| !u.is_empty());
+        match url {
+            None => Mailer::folder(data_dir.join("mail")),
+            Some("memory:") => Ok(Mailer::Memory(Arc::default())),
+            Some(u) if u.starts_with("file://") => Mailer::folder(PathBuf::from(&u[7..])),
+            Some(u) if u.starts_with("smtp://") || u.starts_with("smtps://") => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(u)
+                    .map_err(|e| format!("SMTP_URL is not usable: {e}"))?
+                    .build();
+                Ok(Mailer::Smtp(transport))
+            }
+            Some(_) => {
+                Err("SMTP_URL must start with smtp://, smtps://, file:// or be memory:".to_owned())
+            }
+        }
+    }
+
+    fn folder(dir: PathBuf) -> Result<Mailer, String> {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create the mail folder {}: {e}", dir.display()))?;
+        Ok(Mailer::File(
+            AsyncFileTransport::<Tokio1Executor>::new(&dir),
+            dir,
+        ))
+    }
+
+    /// Sends one message; the error says why it did not go.
+    pub async fn send(&self, m: &Message) -> Result<(), String> {
+        match self {
+            Mailer::Smtp(t) => t
+                .send(m.clone())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Mailer::File(t, _) => t
+                .send(m.clone())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Mailer::Memory(sent) => {
+                sent.lock()
+                    .map_err(|_| "memory mailer poisoned".to_owned())?
+                    .push(m.formatted());
+                Ok(())
+            }
+        }
+    }
+
+    /// What the memory mailer holds (empty for the others).
+    pub fn captured(&self) -> Vec<Vec<u8>> {
+        match self {
+            Mailer::Memory(sent) => sent.lock().map(|s| s.clone()).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The stable `Message-ID` of an outbox row: retries and duplicates after a crash carry the same.
+pub fn message_id(row: &MessageRow) -> String {
+    format!("<outbox-{}@instrument-booking>", row.id)
+}
+
+/// The MIME message for an outbox row.
+pub fn compose(row: &MessageRow, from: &Mailbox) -> Result<Message, String> {
+    let to: Mailbox = row
+        .to_address
+        .parse()
+        .map_err(|e| format!("bad recipient address {:?}: {e}", row.to_address))?;
+    let parts = MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone());
+    let body = match &row.ics {
+        None => parts,
+        Some(ics) => {
+            let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                .map_err(|e| e.to_string())?;
+            let name = format!("booking-{}.ics", row.booking_id.unwrap_or(row.id));
+            MultiPart::mixed()
+                .multipart(parts)
+                .singlepart(Attachment::new(name).body(ics.clone(), calendar))
+        }
+    };
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(row.subject.clone())
+        .message_id(Some(message_id(row)))
+        .date(row.created_at.and_utc().into())
+        .multipart(body)
+        .map_err(|e| e.to_string())
+}

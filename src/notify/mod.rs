@@ -1,0 +1,217 @@
+//! Who hears about what. Each booking step and voucher movement queues its messages in the outbox
+//! in the same transaction as the change, one per recipient under a stable dedupe key, so a retried
+//! or repeated event never queues a second message and a rolled-back change queues none.
+
+pub mod letters;
+pub mod text;
+
+use chrono::NaiveDateTime;
+
+use crate::db::bookings::{self, BookingRow};
+use crate::db::outbox::{self, NewMessage};
+use crate::db::resources::{self, ResourceView};
+use crate::db::{DbConnection, organizations, users};
+use crate::domain::ids::{OrganizationId, ResourceId, UserId};
+use crate::domain::types::{Locale, Role};
+use crate::http::error::ApiError;
+use letters::{About, BookingNews};
+use text::Letter;
+
+/// Someone a message goes to.
+pub struct Recipient {
+    pub id: i64,
+    pub email: String,
+    pub locale: Locale,
+}
+
+pub fn recipient(conn: &mut DbConnection, id: i64) -> Result<Option<Recipient>, ApiError> {
+    Ok(users::find(conn, UserId(id))?
+        .filter(|u| u.active)
+        .map(|u| Recipient {
+            id: u.id,
+            email: u.email,
+            locale: Locale::parse(&u.locale).unwrap_or(Locale::ZhCn),
+        }))
+}
+
+/// What to queue besides the letter itself.
+pub struct Envelope<'a> {
+    pub dedupe_key: String,
+    pub kind: &'a str,
+    pub booking: Option<i64>,
+    pub ics: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+/// Queues one letter to one recipient; nothing when its dedupe key was queued before.
+pub fn queue(
+    conn: &mut DbConnection,
+    to: &Recipient,
+    letter: &Letter,
+    env: Envelope<'_>,
+) -> Result<bool, ApiError> {
+    let m = NewMessage {
+        dedupe_key: env.dedupe_key,
+        kind: env.kind.to_owned(),
+        user_id: Some(to.id),
+        to_address: to.email.clone(),
+        locale: to.locale.as_str().to_owned(),
+        subject: letter.subject.clone(),
+        text_body: letter.text(),
+        html_body: letter.html(),
+        ics: env.ics,
+        booking_id: env.booking,
+        status: "pending".into(),
+        next_attempt_at: env.at,
+        created_at: env.at,
+    };
+    Ok(outbox::enqueue(conn, &m)?)
+}
+
+/// What a booker hears of a step, if anything.
+fn news_of(event: &str, to: &str) -> Option<BookingNews> {
+    use BookingNews::*;
+    Some(match (event, to) {
+        ("requested", "confirmed") | ("approved", _) => Confirmed,
+        ("requested", "pending") => Received,
+        ("requested" | "competitor_approved", "waitlisted") => Waitlisted,
+        ("rejected" | "competitor_approved", "rejected") => Rejected,
+        ("cancelled" | "cancelled_by_staff" | "cancelled_for_blackout", _) => Cancelled,
+        ("promoted_from_waitlist", _) => Promoted,
+        ("expired", _) => Expired,
+        _ => return None,
+    })
+}
+
+/// One step of a booking's history, as recorded.
+pub struct Step<'a> {
+    pub event_id: i64,
+    pub booking: i64,
+    pub event: &'a str,
+    pub to: &'a str,
+    pub actor: Option<UserId>,
+    pub reason: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+/// Queues the messages a booking's step causes: to its booker, and for a new request to the
+/// resource's operators (or, if it has none, its institution's managers).
+pub fn booking_step(conn: &mut DbConnection, step: &Step<'_>) -> Result<(), ApiError> {
+    let Some(news) = news_of(step.event, step.to) else {
+        return Ok(());
+    };
+    let booking = bookings::find(conn, step.booking)?
+        .ok_or_else(|| ApiError::internal("booking vanished"))?;
+    let view = resources::find(conn, ResourceId(booking.resource_id))?
+        .ok_or_else(|| ApiError::internal("resource vanished"))?;
+    let about = About {
+        booking: &booking,
+        view: &view,
+    };
+    if let Some(to) = recipient(conn, booking.booker_id)? {
+        let detail = detail(conn, step, &booking, to.locale)?;
+        let letter = letters::to_booker(news, to.locale, &about, detail.as_deref());
+        let ics =
+            (booking.state == "confirmed").then(|| crate::booking::booking_ics(&booking, &view));
+        let env = Envelope {
+            dedupe_key: format!("booking-event:{}:{}", step.event_id, to.id),
+            kind: news.kind(),
+            booking: Some(booking.id),
+            ics,
+            at: step.at,
+        };
+        queue(conn, &to, &letter, env)?;
+    }
+    if news == BookingNews::Received {
+        tell_operators(conn, step, &about)?;
+    }
+    Ok(())
+}
+
+/// Who did it and why, for cancellations, rejections and expiries.
+fn detail(
+    conn: &mut DbConnection,
+    step: &Step<'_>,
+    booking: &BookingRow,
+    l: Locale,
+) -> Result<Option<String>, ApiError> {
+    let Some(reason) = step.reason else {
+        return Ok(None);
+    };
+    let by = match step.actor {
+        Some(a) if a.0 == booking.booker_id => text::t(l, "you", "您本人").to_owned(),
+        Some(a) => users::find(conn, a)?
+            .map(|u| u.display_name)
+            .unwrap_or_default(),
+        None => text::t(l, "the system", "系统").to_owned(),
+    };
+    Ok(Some(match l {
+        Locale::En => format!("By {by}. Reason: {reason}"),
+        Locale::ZhCn => format!("操作人：{by}。原因：{reason}"),
+    }))
+}
+
+/// The people who decide on a resource's requests.
+pub fn deciders(conn: &mut DbConnection, view: &ResourceView) -> Result<Vec<i64>, ApiError> {
+    if !view.operator_ids.is_empty() {
+        return Ok(view.operator_ids.clone());
+    }
+    let filter = users::UserFilter {
+        organization_id: Some(OrganizationId(view.row.organization_id)),
+        role: Some(Role::Manager.as_str().to_owned()),
+    };
+    Ok(users::list(conn, &filter, None, 100)?
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}
+
+fn tell_operators(
+    conn: &mut DbConnection,
+    step: &Step<'_>,
+    about: &About<'_>,
+) -> Result<(), ApiError> {
+    let org = organizations::find(conn, OrganizationId(about.booking.organization_id))?
+        .map(|o| o.name_en)
+        .unwrap_or_default();
+    for id in deciders(conn, about.view)? {
+        let Some(to) = recipient(conn, id)? else {
+            continue;
+        };
+        let letter = letters::new_request(to.locale, about, &org);
+        let env = Envelope {
+            dedupe_key: format!("booking-event:{}:{}", step.event_id, to.id),
+            kind: "new_request",
+            booking: Some(about.booking.id),
+            ics: None,
+            at: step.at,
+        };
+        queue(conn, &to, &letter, env)?;
+    }
+    Ok(())
+}
+
+/// A receipt to the booker for a voucher movement on their booking, keyed by the ledger line.
+pub fn voucher_movement(
+    conn: &mut DbConnection,
+    line_id: i64,
+    movement: &str,
+    amount: i64,
+    program: &str,
+    booking: &BookingRow,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let Some(to) = recipient(conn, booking.booker_id)? else {
+        return Ok(());
+    };
+    let letter = letters::voucher_receipt(to.locale, movement, amount, program, booking.id);
+    let env = Envelope {
+        dedupe_key: format!("ledger:{line_id}:{}", to.id),
+        kind: "voucher_receipt",
+        booking: Some(booking.id),
+        ics: None,
+        at,
+    };
+    queue(conn, &to, &letter, env)?;
+    Ok(())
+}
