@@ -11,8 +11,8 @@ use crate::auth::TokenKeys;
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::handlers::{
-    accounts, api_tokens, availability, blackouts, booking_series, bookings, opening_hours, ops,
-    organizations, resources, settlements, usage, users, vouchers,
+    accounts, api_tokens, availability, blackouts, booking_series, bookings, messages,
+    opening_hours, ops, organizations, resources, settlements, usage, users, vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -81,6 +81,9 @@ route_table! {
     "/api/v1/vouchers/{id}" => { get: vouchers::get_voucher },
     "/api/v1/vouchers/{id}/ledger" => { get: vouchers::get_voucher_ledger },
     "/api/v1/settlements" => { get: settlements::get_settlements },
+    "/api/v1/admin/messages" => { get: messages::list_messages },
+    "/api/v1/admin/messages/{id}" => { get: messages::get_message },
+    "/api/v1/admin/messages/{id}/retry" => { post: messages::retry_message },
     "/api/v1/vouchers/{id}/ledger/{entry}/reversal" => { post: vouchers::reverse_ledger_entry },
     "/api/v1/bookings/{id}/history" => { get: bookings::get_booking_history },
     "/api/v1/bookings/{id}/calendar.ics" => { get: bookings::get_booking_ics },

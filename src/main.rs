@@ -70,6 +70,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     // Everything is checked before the port is bound.
     let secret = config::jwt_secret(args.jwt_secret.as_deref(), backend, &storage.data_dir)?;
     let db = Db::open(url, storage.db_pool_size)?;
+    db.optimize()?;
     if args.demo {
         if demo::seed(&db)? {
             demo::session::seed(&db, chrono::Utc::now())?;

@@ -26,6 +26,8 @@ if url.startswith("sqlite://"):
     db.executemany(f"INSERT INTO bookings ({COLUMNS}) VALUES ({','.join('?' * 17)})", rows())
     db.execute("UPDATE resources SET longest_block_min = MAX(longest_block_min, 30) WHERE id = ?", (resource,))
     db.commit()
+    db.execute("ANALYZE bookings")
+    db.commit()
 else:
     sql = f"""
     INSERT INTO bookings ({COLUMNS})

@@ -187,6 +187,30 @@ impl Db {
         Ok(())
     }
 
+    /// Keeps SQLite's planner statistics in step with the data: re-analyses (with a bounded
+    /// sample) each growing table whose statistics describe far fewer rows than it now has. Stale
+    /// statistics (bookings analysed when they held one row, now a million) make SQLite choose
+    /// full scans. Cheap when nothing is stale; PostgreSQL's autovacuum does this itself.
+    pub fn optimize(&self) -> Result<(), StorageError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let mut conn = self.pool.get()?;
+        for table in [
+            "bookings",
+            "booking_events",
+            "voucher_ledger",
+            "outbox",
+            "resources",
+        ] {
+            if stale(&mut conn, table)? {
+                let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+                conn.batch_execute(&format!("PRAGMA analysis_limit = 1000; ANALYZE {table};"))?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn get(&self) -> Result<Conn, r2d2::PoolError> {
         self.pool.get()
     }
@@ -268,4 +292,32 @@ pub fn truncate(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
     use chrono::Timelike;
     let micros = t.nanosecond() / 1_000 * 1_000;
     t.with_nanosecond(micros).unwrap_or(t)
+}
+
+#[derive(diesel::QueryableByName)]
+struct Rows {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    n: Option<i64>,
+}
+
+/// True when a table's analysed row count is far below its size (its largest id, a free lookup).
+fn stale(conn: &mut DbConnection, table: &str) -> Result<bool, diesel::result::Error> {
+    use diesel::{OptionalExtension, RunQueryDsl};
+    let size: Rows =
+        diesel::sql_query(format!("SELECT MAX(rowid) AS n FROM {table}")).get_result(conn)?;
+    let analysed: Option<Rows> = diesel::sql_query(
+        "SELECT CAST(stat AS INTEGER) AS n FROM sqlite_stat1 WHERE tbl = ?1 LIMIT 1",
+    )
+    .bind::<diesel::sql_types::Text, _>(table)
+    .get_result(conn)
+    .optional()
+    .or_else(|e| match e {
+        // No statistics table until the first ANALYZE.
+        diesel::result::Error::DatabaseError(..) => Ok(None),
+        other => Err(other),
+    })?;
+    let size = size.n.unwrap_or(0);
+    let known = analysed.and_then(|r| r.n).unwrap_or(0);
+    // Sampled statistics undercount large tables: only a fourfold gap counts as stale.
+    Ok(size > 1_000 && size > 4 * known)
 }

@@ -4,6 +4,7 @@
 
 pub mod bookings;
 pub mod outbox;
+pub mod reminders;
 pub mod vouchers;
 
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
@@ -48,12 +49,16 @@ fn booking_job(db: Db, cron: &str) -> Result<Job, JobSchedulerError> {
             let outcome = tokio::task::spawn_blocking(move || {
                 let now = chrono::Utc::now();
                 let done = bookings::run(&db, now)?;
-                Ok::<_, crate::http::error::ApiError>((done, vouchers::run(&db, now)?))
+                let expired = vouchers::run(&db, now)?;
+                let reminded = reminders::run(&db, now)?;
+                db.optimize()
+                    .map_err(crate::http::error::ApiError::internal)?;
+                Ok::<_, crate::http::error::ApiError>((done, expired, reminded))
             })
             .await;
             match outcome {
-                Ok(Ok((done, expired))) if done.any() || expired > 0 => {
-                    tracing::info!(?done, expired_vouchers = expired, "booking jobs")
+                Ok(Ok((done, expired, reminded))) if done.any() || expired + reminded > 0 => {
+                    tracing::info!(?done, expired_vouchers = expired, reminded, "booking jobs")
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "booking jobs failed"),

@@ -71,7 +71,7 @@ pub struct TestApp {
     pub db: Db,
     handle: actix_web::dev::ServerHandle,
     _store: Store,
-    url: String,
+    pub url: String,
 }
 
 /// Starts a server process-alike on `db`: its own pool, port and workers.

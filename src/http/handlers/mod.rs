@@ -6,6 +6,7 @@ pub mod availability;
 pub mod blackouts;
 pub mod booking_series;
 pub mod bookings;
+pub mod messages;
 pub mod opening_hours;
 pub mod ops;
 pub mod organizations;

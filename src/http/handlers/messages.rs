@@ -1,0 +1,109 @@
+//! The outbox for admins: messages by status with their attempts and last error, and a retry for
+//! a message parked as failed.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ok;
+use crate::app::AppState;
+use crate::db::outbox::{self, MessageRow};
+use crate::http::dto::utc;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::{Admins, Authorized};
+use crate::http::page::Page;
+use crate::http::{read, write};
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sending => "sending",
+            Status::Sent => "sent",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageQuery {
+    status: Option<Status>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+fn message_json(m: &MessageRow) -> Value {
+    json!({
+        "id": m.id, "kind": m.kind, "user_id": m.user_id, "to": m.to_address, "locale": m.locale,
+        "subject": m.subject, "booking_id": m.booking_id, "has_calendar": m.ics.is_some(),
+        "status": m.status, "attempts": m.attempts, "next_attempt_at": utc(m.next_attempt_at),
+        "last_error": m.last_error, "message_id": crate::mail::message_id(m),
+        "created_at": utc(m.created_at), "sent_at": m.sent_at.map(utc),
+    })
+}
+
+pub async fn list_messages(
+    state: web::Data<AppState>,
+    _admin: Authorized<Admins>,
+    query: web::Query<MessageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let page = Page::parse(q.limit, q.cursor.as_deref())?;
+    let (after, fetch) = (page.after_id()?, page.fetch());
+    let status = q.status.map(Status::as_str);
+    let rows = read(&state, move |conn| {
+        Ok(outbox::list(conn, status, after, fetch)?)
+    })
+    .await?;
+    Ok(ok(page.finish(
+        rows,
+        |m| m.id.to_string(),
+        |m| message_json(&m),
+    )))
+}
+
+pub async fn get_message(
+    state: web::Data<AppState>,
+    _admin: Authorized<Admins>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let m = read(&state, move |conn| {
+        outbox::find(conn, id)?.ok_or_else(|| ApiError::not_found("message"))
+    })
+    .await?;
+    let mut body = message_json(&m);
+    body["text_body"] = json!(m.text_body);
+    Ok(ok(body))
+}
+
+/// Queues a failed message again, now, with a fresh count of attempts.
+pub async fn retry_message(
+    state: web::Data<AppState>,
+    _admin: Authorized<Admins>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let m = write(&state, move |conn| {
+        let m = outbox::find(conn, id)?.ok_or_else(|| ApiError::not_found("message"))?;
+        if !outbox::retry(conn, id, crate::db::now())? {
+            return Err(ApiError::new(
+                ErrorCode::InvalidState,
+                format!("only failed messages are retried; this one is {}", m.status),
+            ));
+        }
+        outbox::find(conn, id)?.ok_or_else(|| ApiError::not_found("message"))
+    })
+    .await?;
+    Ok(ok(message_json(&m)))
+}
