@@ -73,6 +73,9 @@ pub struct ServeArgs {
     /// When to deliver the outbox: a cron expression with seconds; empty disables delivery here.
     #[arg(long, env = "OUTBOX_CRON", default_value = crate::jobs::OUTBOX)]
     pub outbox_cron: String,
+    /// When operators get the digest of pending requests (cron with seconds, UTC); empty disables it.
+    #[arg(long, env = "DIGEST_CRON", default_value = crate::jobs::DIGEST)]
+    pub digest_cron: String,
     /// Where mail goes: smtp://HOST:PORT (plain, e.g. a relay on loopback),
     /// smtps://USER:PASSWORD@HOST (TLS), file:///FOLDER, or memory: [default: .eml files in DATA_DIR/mail]
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]

@@ -86,6 +86,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     for (name, cron) in [
         ("BOOKING_JOBS_CRON", &args.booking_jobs_cron),
         ("OUTBOX_CRON", &args.outbox_cron),
+        ("DIGEST_CRON", &args.digest_cron),
     ] {
         let cron = cron.trim();
         if !cron.is_empty() {
@@ -108,6 +109,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     let schedules = jobs::Schedules {
         bookings: args.booking_jobs_cron.clone(),
         outbox: args.outbox_cron.clone(),
+        digest: args.digest_cron.clone(),
     };
     let listener = TcpListener::bind(args.bind)?;
     let state = AppState {

@@ -3,6 +3,7 @@
 //! at once change each booking once. The scheduler only registers them.
 
 pub mod bookings;
+pub mod digest;
 pub mod outbox;
 pub mod reminders;
 pub mod vouchers;
@@ -16,12 +17,15 @@ use outbox::Sender;
 pub const BOOKING_JOBS: &str = "*/20 * * * * *";
 /// How often the outbox is delivered.
 pub const OUTBOX: &str = "*/5 * * * * *";
+/// When operators get their digest of pending requests: 00:00 UTC is 08:00 in Shanghai.
+pub const DIGEST: &str = "0 0 0 * * *";
 
 /// When each job runs; an empty schedule disables that job on this server.
 #[derive(Debug, Clone)]
 pub struct Schedules {
     pub bookings: String,
     pub outbox: String,
+    pub digest: String,
 }
 
 /// Starts the scheduler with the jobs that have a schedule; it runs until the process ends.
@@ -33,6 +37,9 @@ pub async fn start(
     let scheduler = JobScheduler::new().await?;
     if let Some(cron) = Some(schedules.bookings.trim()).filter(|c| !c.is_empty()) {
         scheduler.add(booking_job(db.clone(), cron)?).await?;
+    }
+    if let Some(cron) = Some(schedules.digest.trim()).filter(|c| !c.is_empty()) {
+        scheduler.add(digest_job(db.clone(), cron)?).await?;
     }
     if let Some(cron) = Some(schedules.outbox.trim()).filter(|c| !c.is_empty()) {
         scheduler.add(outbox_job(db, cron, sender)?).await?;
@@ -50,7 +57,7 @@ fn booking_job(db: Db, cron: &str) -> Result<Job, JobSchedulerError> {
                 let now = chrono::Utc::now();
                 let done = bookings::run(&db, now)?;
                 let expired = vouchers::run(&db, now)?;
-                let reminded = reminders::run(&db, now)?;
+                let reminded = reminders::run(&db, now)? + vouchers::warn_expiring(&db, now)?;
                 db.optimize()
                     .map_err(crate::http::error::ApiError::internal)?;
                 Ok::<_, crate::http::error::ApiError>((done, expired, reminded))
@@ -76,6 +83,20 @@ fn outbox_job(db: Db, cron: &str, sender: Sender) -> Result<Job, JobSchedulerErr
                 Ok(d) if d != outbox::Delivered::default() => tracing::info!(?d, "outbox"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "outbox delivery failed"),
+            }
+        })
+    })
+}
+
+fn digest_job(db: Db, cron: &str) -> Result<Job, JobSchedulerError> {
+    Job::new_async(cron, move |_, _| {
+        let db = db.clone();
+        Box::pin(async move {
+            let now = chrono::Utc::now();
+            match tokio::task::spawn_blocking(move || digest::run(&db, now)).await {
+                Ok(Ok(n)) => tracing::info!(digests = n, "operator digest"),
+                Ok(Err(e)) => tracing::error!(error = %e, "operator digest failed"),
+                Err(e) => tracing::error!(error = %e, "operator digest panicked"),
             }
         })
     })

@@ -45,3 +45,62 @@ pub fn run(db: &Db, now: Instant) -> Result<usize, ApiError> {
     }
     Ok(done)
 }
+
+/// How long before a voucher's expiry its holders are told.
+pub const WARN_DAYS: i64 = 30;
+
+/// Tells the bookers of each enterprise whose active voucher expires within [`WARN_DAYS`] with
+/// money left on it; once per voucher and person. Returns how many messages were queued.
+pub fn warn_expiring(db: &Db, now: Instant) -> Result<usize, ApiError> {
+    use crate::db::schema::vouchers as v;
+    use crate::db::users::{self, UserFilter};
+    use crate::domain::ids::OrganizationId;
+    use crate::notify::{Envelope, queue, recipient, text};
+    use diesel::prelude::*;
+    let at = now.naive_utc();
+    db.write_blocking(|conn| {
+        let soon: Vec<i64> = v::table
+            .filter(v::status.eq("active"))
+            .filter(v::expires_at.gt(at))
+            .filter(v::expires_at.le(at + chrono::Duration::days(WARN_DAYS)))
+            .select(v::id)
+            .limit(BATCH)
+            .load(conn)?;
+        let mut queued = 0;
+        for id in soon {
+            let Some(loaded) = crate::vouchers::load(conn, id, at)? else {
+                continue;
+            };
+            if loaded.balance.available <= 0 {
+                continue;
+            }
+            let filter = UserFilter {
+                organization_id: Some(OrganizationId(loaded.voucher.enterprise_id)),
+                role: Some("booker".into()),
+            };
+            for user in users::list(conn, &filter, None, 100)? {
+                let Some(to) = recipient(conn, user.id)? else {
+                    continue;
+                };
+                let (code, left) = (&loaded.program.code, text::yuan(loaded.balance.available));
+                let day = loaded.voucher.expires_at.and_utc().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+                let letter = text::Letter {
+                    subject: format!("{}: {code}", text::t(to.locale, "Voucher expiring soon", "创新券即将到期")),
+                    paragraphs: vec![match to.locale {
+                        crate::domain::types::Locale::En => format!("Your voucher {code} expires on {day} with {left} unused. Unused money expires with it."),
+                        crate::domain::types::Locale::ZhCn => format!("您的创新券 {code} 将于 {day} 到期，尚有 {left} 未使用，到期后余额作废。"),
+                    }],
+                };
+                let env = Envelope {
+                    dedupe_key: format!("voucher-expiring:{id}:{}", to.id),
+                    kind: "voucher_expiring",
+                    booking: None,
+                    ics: None,
+                    at,
+                };
+                queued += usize::from(queue(conn, &to, &letter, env)?);
+            }
+        }
+        Ok(queued)
+    })
+}

@@ -109,7 +109,16 @@ pub fn booking_step(conn: &mut DbConnection, step: &Step<'_>) -> Result<(), ApiE
         view: &view,
     };
     if let Some(to) = recipient(conn, booking.booker_id)? {
-        let detail = detail(conn, step, &booking, to.locale)?;
+        let mut detail = detail(conn, step, &booking, to.locale)?;
+        if news == BookingNews::Rejected {
+            let offers = offers(conn, &booking, to.locale, step.at)?;
+            detail = Some(
+                [detail.unwrap_or_default(), offers]
+                    .join("\n\n")
+                    .trim()
+                    .to_owned(),
+            );
+        }
         let letter = letters::to_booker(news, to.locale, &about, detail.as_deref());
         let ics =
             (booking.state == "confirmed").then(|| crate::booking::booking_ics(&booking, &view));
@@ -214,4 +223,37 @@ pub fn voucher_movement(
     };
     queue(conn, &to, &letter, env)?;
     Ok(())
+}
+
+/// Free slots like the refused one: nearest on the same resource, the same time elsewhere.
+fn offers(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    l: Locale,
+    at: NaiveDateTime,
+) -> Result<String, ApiError> {
+    let wanted = crate::domain::availability::Span::new(
+        booking.start_at.and_utc(),
+        booking.end_at.and_utc(),
+    );
+    let found = crate::booking::alternatives::alternatives(
+        conn,
+        ResourceId(booking.resource_id),
+        wanted,
+        booking.quantity,
+        at.and_utc(),
+    )?;
+    if found.is_empty() {
+        return Ok(String::new());
+    }
+    let mut out = text::t(l, "Free alternatives:", "可选的空闲时段：").to_owned();
+    for (loaded, span) in found {
+        let r = &loaded.view.row;
+        let slot = text::local_slot(span.start, span.end, loaded.tz);
+        out.push_str(&format!(
+            "\n- {}, {slot}",
+            text::t(l, &r.name_en, &r.name_zh)
+        ));
+    }
+    Ok(out)
 }

@@ -261,7 +261,41 @@ async fn two_dispatchers_send_each_message_once(app: TestApp) {
     assert_eq!((got.len(), ids.len()), (12, 12), "each once");
 }
 
+/// A dispatcher that claimed messages and died: they wait out its lease, then go once.
+async fn a_dead_dispatchers_claim_expires(app: TestApp) {
+    let sink = SmtpSink::start();
+    let t = app.login(BOOKER).await;
+    book_gpu(&app, &t, 1).await;
+    let now = Utc::now();
+    let lease = now + Duration::seconds(outbox::LEASE_SECONDS);
+    let claimed = app
+        .db
+        .write_blocking(|c| {
+            instrument_booking::db::outbox::claim(c, now.naive_utc(), lease.naive_utc(), 10)
+                .map_err(instrument_booking::http::error::ApiError::from)
+        })
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "claimed, then the process died");
+    let s = sender(&sink, Retry::default());
+    assert_eq!(
+        outbox::run(&app.db, &s, now + Duration::seconds(60))
+            .await
+            .unwrap(),
+        Delivered::default()
+    );
+    let after = outbox::run(&app.db, &s, lease + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(after.sent, 1);
+    let got = sink.wait_for(1);
+    assert!(got[0].contains(&format!(
+        "Message-ID: <outbox-{}@instrument-booking>",
+        claimed[0].id
+    )));
+}
+
 on_both_backends!(
+    a_dead_dispatchers_claim_expires,
     a_confirmation_arrives_in_the_bookers_language,
     an_outage_delays_but_loses_nothing,
     a_parked_message_is_retried_by_an_admin,

@@ -9,6 +9,7 @@ mod catalogue;
 mod catalogue_edits;
 mod errors;
 mod mail;
+mod notices;
 mod openapi;
 mod reminders;
 mod smtp;
