@@ -21,6 +21,9 @@ pub struct AppState {
     pub db: Db,
     pub keys: TokenKeys,
     pub metrics: Metrics,
+    /// Wakes the outbox dispatcher after a write, so a confirmation leaves at once rather than at
+    /// the next scheduled run.
+    pub outbox: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Largest JSON body accepted; larger ones get 413.

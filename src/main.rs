@@ -116,11 +116,12 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         db,
         keys: TokenKeys::new(secret.as_bytes(), args.token_ttl_seconds)?,
         metrics: Metrics::new()?,
+        outbox: Default::default(),
     };
     tracing::info!(bind = %args.bind, database = %redact(url), "serving");
-    let jobs_db = state.db.clone();
+    let (jobs_db, wake) = (state.db.clone(), state.outbox.clone());
     actix_web::rt::System::new().block_on(async move {
-        let _jobs = jobs::start(jobs_db, &schedules, sender).await?;
+        let _jobs = jobs::start(jobs_db, &schedules, sender, wake).await?;
         Application::build(state, listener, args.workers)?
             .run()
             .await?;

@@ -31,5 +31,10 @@ where
     T: Send + 'static,
 {
     let db = state.db.clone();
-    web::block(move || db.write_blocking(f)).await?
+    let done = web::block(move || db.write_blocking(f)).await?;
+    if done.is_ok() {
+        // The write may have queued messages; one wake-up covers any number of writes.
+        state.outbox.notify_one();
+    }
+    done
 }

@@ -8,6 +8,9 @@ pub mod outbox;
 pub mod reminders;
 pub mod vouchers;
 
+use std::sync::Arc;
+
+use tokio::sync::Notify;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::db::Db;
@@ -33,6 +36,7 @@ pub async fn start(
     db: Db,
     schedules: &Schedules,
     sender: Sender,
+    wake: Arc<Notify>,
 ) -> Result<JobScheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
     if let Some(cron) = Some(schedules.bookings.trim()).filter(|c| !c.is_empty()) {
@@ -42,7 +46,15 @@ pub async fn start(
         scheduler.add(digest_job(db.clone(), cron)?).await?;
     }
     if let Some(cron) = Some(schedules.outbox.trim()).filter(|c| !c.is_empty()) {
-        scheduler.add(outbox_job(db, cron, sender)?).await?;
+        // The schedule only wakes the dispatcher; writes wake it too. One run at a time.
+        let tick = wake.clone();
+        scheduler
+            .add(Job::new_async(cron, move |_, _| {
+                let tick = tick.clone();
+                Box::pin(async move { tick.notify_one() })
+            })?)
+            .await?;
+        actix_web::rt::spawn(dispatcher(db, sender, wake));
     }
     scheduler.start().await?;
     Ok(scheduler)
@@ -75,17 +87,22 @@ fn booking_job(db: Db, cron: &str) -> Result<Job, JobSchedulerError> {
     })
 }
 
-fn outbox_job(db: Db, cron: &str, sender: Sender) -> Result<Job, JobSchedulerError> {
-    Job::new_async(cron, move |_, _| {
-        let (db, sender) = (db.clone(), sender.clone());
-        Box::pin(async move {
+/// Delivers the outbox each time it is woken, until the process ends.
+async fn dispatcher(db: Db, sender: Sender, wake: Arc<Notify>) {
+    loop {
+        wake.notified().await;
+        // Runs until a run finds nothing due, so a burst larger than a batch drains at once.
+        loop {
             match outbox::run(&db, &sender, chrono::Utc::now()).await {
-                Ok(d) if d != outbox::Delivered::default() => tracing::info!(?d, "outbox"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "outbox delivery failed"),
+                Ok(d) if d == outbox::Delivered::default() => break,
+                Ok(d) => tracing::debug!(?d, "outbox"),
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox delivery failed");
+                    break;
+                }
             }
-        })
-    })
+        }
+    }
 }
 
 fn digest_job(db: Db, cron: &str) -> Result<Job, JobSchedulerError> {

@@ -80,6 +80,7 @@ fn serve(db: Db, workers: usize) -> (String, actix_web::dev::ServerHandle) {
         db,
         keys: TokenKeys::new(SECRET.as_bytes(), 3600).unwrap(),
         metrics: Metrics::new().unwrap(),
+        outbox: Default::default(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let app = Application::build(state, listener, Some(workers)).unwrap();
