@@ -4,7 +4,7 @@
 use chrono::Duration;
 
 use super::calendar::{self, Loaded, naive};
-use super::{Step, log, payment};
+use super::{Step, log, log_new, payment};
 use crate::db::bookings::{self, BookingRow, NewBooking};
 use crate::db::{DbConnection, resources};
 use crate::domain::availability::{Instant, Refusal, Span};
@@ -198,7 +198,7 @@ pub fn create(
         from: None,
         to: state.as_str(),
     };
-    log(conn, at, row.id, Some(actor.id), step, None)?;
+    log_new(conn, &row, &loaded.view, actor.id, step)?;
     if let Some(voucher) = row.voucher_id {
         payment::hold(conn, voucher, row.id, row.voucher_share_fen, actor.id, at)?;
     }

@@ -102,7 +102,38 @@ pub fn log(
         reason,
         at,
     };
-    crate::notify::booking_step(conn, &news)
+    crate::notify::booking_step(conn, &news, None)
+}
+
+/// [`log`] for a booking whose row (as it now stands) and resource the caller already holds,
+/// which spares the notification reloading them: the hot path of a new booking.
+pub fn log_new(
+    conn: &mut DbConnection,
+    row: &BookingRow,
+    view: &ResourceView,
+    actor: UserId,
+    step: Step<'_>,
+) -> Result<(), ApiError> {
+    let e = bookings::Event {
+        booking_id: row.id,
+        actor: Some(actor),
+        event: step.event,
+        from_state: step.from,
+        to_state: step.to,
+        reason: None,
+        at: row.created_at,
+    };
+    let event_id = bookings::add_event(conn, &e)?;
+    let news = crate::notify::Step {
+        event_id,
+        booking: row.id,
+        event: step.event,
+        to: step.to,
+        actor: Some(actor),
+        reason: None,
+        at: row.created_at,
+    };
+    crate::notify::booking_step(conn, &news, Some((row, view)))
 }
 
 /// The booking as an iCalendar event: confirmed, tentative while it waits, or cancelled.

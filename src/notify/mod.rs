@@ -96,22 +96,31 @@ pub struct Step<'a> {
 
 /// Queues the messages a booking's step causes: to its booker, and for a new request to the
 /// resource's operators (or, if it has none, its institution's managers).
-pub fn booking_step(conn: &mut DbConnection, step: &Step<'_>) -> Result<(), ApiError> {
+pub fn booking_step(
+    conn: &mut DbConnection,
+    step: &Step<'_>,
+    known: Option<(&BookingRow, &ResourceView)>,
+) -> Result<(), ApiError> {
     let Some(news) = news_of(step.event, step.to) else {
         return Ok(());
     };
-    let booking = bookings::find(conn, step.booking)?
-        .ok_or_else(|| ApiError::internal("booking vanished"))?;
-    let view = resources::find(conn, ResourceId(booking.resource_id))?
-        .ok_or_else(|| ApiError::internal("resource vanished"))?;
-    let about = About {
-        booking: &booking,
-        view: &view,
+    let loaded;
+    let (booking, view) = match known {
+        Some(k) => k,
+        None => {
+            let b = bookings::find(conn, step.booking)?
+                .ok_or_else(|| ApiError::internal("booking vanished"))?;
+            let v = resources::find(conn, ResourceId(b.resource_id))?
+                .ok_or_else(|| ApiError::internal("resource vanished"))?;
+            loaded = (b, v);
+            (&loaded.0, &loaded.1)
+        }
     };
+    let about = About { booking, view };
     if let Some(to) = recipient(conn, booking.booker_id)? {
-        let mut detail = detail(conn, step, &booking, to.locale)?;
+        let mut detail = detail(conn, step, booking, to.locale)?;
         if news == BookingNews::Rejected {
-            let offers = offers(conn, &booking, to.locale, step.at)?;
+            let offers = offers(conn, booking, to.locale, step.at)?;
             detail = Some(
                 [detail.unwrap_or_default(), offers]
                     .join("\n\n")
@@ -121,7 +130,7 @@ pub fn booking_step(conn: &mut DbConnection, step: &Step<'_>) -> Result<(), ApiE
         }
         let letter = letters::to_booker(news, to.locale, &about, detail.as_deref());
         let ics =
-            (booking.state == "confirmed").then(|| crate::booking::booking_ics(&booking, &view));
+            (booking.state == "confirmed").then(|| crate::booking::booking_ics(booking, view));
         let env = Envelope {
             dedupe_key: format!("booking-event:{}:{}", step.event_id, to.id),
             kind: news.kind(),
