@@ -274,7 +274,7 @@ pub fn final_gross(booking: &BookingRow) -> Fen {
 pub fn capture(
     conn: &mut DbConnection,
     booking: &BookingRow,
-    actor: UserId,
+    actor: Option<UserId>,
     at: NaiveDateTime,
 ) -> Result<Fen, ApiError> {
     let gross = final_gross(booking);
@@ -288,7 +288,7 @@ fn capture_share(
     conn: &mut DbConnection,
     booking: &BookingRow,
     gross: Fen,
-    actor: UserId,
+    actor: Option<UserId>,
     at: NaiveDateTime,
 ) -> Result<Fen, ApiError> {
     let Some(voucher) = booking.voucher_id else {
@@ -311,7 +311,7 @@ fn capture_share(
             .capture(booking.id, take)
             .map_err(ApiError::internal)?
             .clone();
-        let row = store::append(conn, &line(voucher, &e, Some(actor), Some("used"), at))?;
+        let row = store::append(conn, &line(voucher, &e, actor, Some("used"), at))?;
         receipt(conn, &row)?;
     }
     if open > take {
@@ -320,7 +320,7 @@ fn capture_share(
             .map_err(ApiError::internal)?
             .clone();
         let reason = "used less than booked";
-        let row = store::append(conn, &line(voucher, &e, Some(actor), Some(reason), at))?;
+        let row = store::append(conn, &line(voucher, &e, actor, Some(reason), at))?;
         receipt(conn, &row)?;
         expire_released(conn, &mut ledger, voucher, at)?;
     }

@@ -111,7 +111,7 @@ pub fn check_out(
     let at = naive(now);
     bookings::record_check_out(conn, id, naive(left))?;
     let booking = bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?;
-    super::payment::capture(conn, &booking, actor.id, at)?;
+    super::payment::capture(conn, &booking, Some(actor.id), at)?;
     if !bookings::transition(
         conn,
         id,
@@ -185,4 +185,57 @@ pub fn mark_no_shows(conn: &mut DbConnection, now: Instant, batch: i64) -> Resul
         }
     }
     Ok(marked)
+}
+
+/// How long after its end a booking still checked in is completed automatically.
+pub const AUTO_CHECK_OUT_AFTER_MIN: i64 = 30;
+
+/// Completes up to `batch` bookings whose users were checked in but never checked out, half an
+/// hour after their end: checked out at the booking's end, charged on that use, and the voucher
+/// captured or released as at a check-out. Returns how many.
+pub fn complete_finished(
+    conn: &mut DbConnection,
+    now: Instant,
+    batch: i64,
+) -> Result<usize, ApiError> {
+    let due: Vec<BookingRow> = b::table
+        .filter(b::state.eq("confirmed"))
+        .filter(b::check_in_at.is_not_null())
+        .filter(b::check_out_at.is_null())
+        .filter(b::end_at.le(naive(now - Duration::minutes(AUTO_CHECK_OUT_AFTER_MIN))))
+        .order(b::end_at)
+        .limit(batch)
+        .load(conn)?;
+    let at = naive(now);
+    let mut done = 0;
+    for booking in due {
+        bookings::lock_resource(conn, ResourceId(booking.resource_id))?;
+        let left = booking
+            .end_at
+            .max(booking.check_in_at.unwrap_or(booking.end_at));
+        if !bookings::transition(
+            conn,
+            booking.id,
+            "confirmed",
+            "completed",
+            true,
+            booking.exclusive,
+            at,
+        )? {
+            continue;
+        }
+        bookings::record_check_out(conn, booking.id, left)?;
+        let step = Step {
+            event: "checked_out",
+            from: Some("confirmed"),
+            to: "completed",
+        };
+        let why = Some("checked out automatically at the booking's end");
+        log(conn, at, booking.id, None, step, why)?;
+        let row =
+            bookings::find(conn, booking.id)?.ok_or_else(|| ApiError::not_found("booking"))?;
+        super::payment::capture(conn, &row, None, at)?;
+        done += 1;
+    }
+    Ok(done)
 }

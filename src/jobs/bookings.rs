@@ -1,7 +1,7 @@
 //! Lapses pending requests past their deadline and marks no-shows, in bounded batches.
 
 use crate::booking::create::expire_overdue;
-use crate::booking::usage::mark_no_shows;
+use crate::booking::usage::{complete_finished, mark_no_shows};
 use crate::db::{Db, bookings};
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
@@ -14,11 +14,13 @@ pub const BATCH: i64 = 200;
 pub struct Done {
     pub resources_with_lapsed_requests: usize,
     pub no_shows: usize,
+    /// Bookings still checked in after their end, completed automatically.
+    pub completed: usize,
 }
 
 impl Done {
     pub fn any(&self) -> bool {
-        self.resources_with_lapsed_requests > 0 || self.no_shows > 0
+        self.resources_with_lapsed_requests > 0 || self.no_shows > 0 || self.completed > 0
     }
 }
 
@@ -36,8 +38,10 @@ pub fn run(db: &Db, now: Instant) -> Result<Done, ApiError> {
         })?;
     }
     let no_shows = db.write_blocking(|conn| mark_no_shows(conn, now, BATCH))?;
+    let completed = db.write_blocking(|conn| complete_finished(conn, now, BATCH))?;
     Ok(Done {
         resources_with_lapsed_requests: due.len(),
         no_shows,
+        completed,
     })
 }

@@ -574,7 +574,53 @@ async fn a_retried_cancellation_replays(app: TestApp) {
     assert_eq!(releases, 1, "released once");
 }
 
+/// Checked in, never checked out: half an hour after its end the job completes it on the use
+/// until the end, and the voucher pays its share.
+async fn a_forgotten_check_out_completes_at_the_end(app: TestApp) {
+    let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
+    let xrd = instrument(&app, &m, "auto").await;
+    let voucher = acme_js_voucher(&app, &t).await;
+    let start = next_half_hour();
+    let made = book(
+        &app,
+        &t,
+        paid_booking(xrd, &slot(start, 1), voucher, 30_000),
+    )
+    .await;
+    let id = made.body["id"].as_i64().unwrap();
+    let path = format!("/api/v1/bookings/{id}/check-in");
+    assert_eq!(app.post(&path, &m, json!({})).await.status, StatusCode::OK);
+    app.db
+        .write_blocking(|c| {
+            diesel::update(b::table.find(id))
+                .set(b::check_in_at.eq(start.naive_utc()))
+                .execute(c)
+                .map_err(ApiError::from)
+        })
+        .unwrap();
+    let end = start + Duration::hours(1);
+    let run = |now| {
+        instrument_booking::jobs::bookings::run(&app.db, now)
+            .unwrap()
+            .completed
+    };
+    assert_eq!(run(end + Duration::minutes(29)), 0, "not yet");
+    assert_eq!(run(end + Duration::minutes(30)), 1);
+    assert_eq!(run(end + Duration::minutes(31)), 0, "once");
+    let done = app.get(&format!("/api/v1/bookings/{id}"), &t).await.body;
+    assert_eq!(done["state"], "completed");
+    assert_eq!(
+        done["check_out_at"],
+        json!(end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    );
+    assert_eq!(done["payment"]["final_gross_fen"], 60_000);
+    assert_eq!(done["payment"]["final_voucher_fen"], 30_000);
+    let last = ledger(&app, &t, voucher).await.pop().unwrap();
+    assert_eq!((last.0.as_str(), last.1), ("capture", 30_000));
+}
+
 on_both_backends!(
+    a_forgotten_check_out_completes_at_the_end,
     a_retried_cancellation_replays,
     fifty_bookings_race_for_one_voucher,
     a_voucher_pays_its_share_held_then_captured_on_use,
