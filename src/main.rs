@@ -95,8 +95,15 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
             })?;
         }
     }
+    // The SMTP transport's connection pool starts a task: build it inside the runtime.
+    let system = actix_web::rt::System::new();
+    let mailer =
+        system.block_on(async { Mailer::from_url(args.smtp_url.as_deref(), &storage.data_dir) })?;
+    // The pool's last owner must never be dropped after the runtime stops (its destructor needs
+    // the runtime and would abort the shutdown): one clone lives as long as the process.
+    std::mem::forget(mailer.clone());
     let sender = jobs::outbox::Sender {
-        mailer: Mailer::from_url(args.smtp_url.as_deref(), &storage.data_dir)?,
+        mailer,
         from: args
             .mail_from
             .parse()
@@ -120,7 +127,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     };
     tracing::info!(bind = %args.bind, database = %redact(url), "serving");
     let (jobs_db, wake) = (state.db.clone(), state.outbox.clone());
-    actix_web::rt::System::new().block_on(async move {
+    system.block_on(async move {
         let _jobs = jobs::start(jobs_db, &schedules, sender, wake).await?;
         Application::build(state, listener, args.workers)?
             .run()
