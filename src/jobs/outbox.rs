@@ -4,6 +4,7 @@
 //! claimed again (the only duplicate a crash can cause, and it carries the same Message-ID).
 
 use chrono::Duration;
+use futures_util::{StreamExt, TryStreamExt, stream};
 use lettre::message::Mailbox;
 
 use crate::db::outbox::{self, MessageRow};
@@ -14,6 +15,8 @@ use crate::mail::{self, Mailer};
 
 /// How many messages one run claims at most.
 pub const BATCH: i64 = 100;
+/// How many messages one dispatcher sends at once.
+pub const IN_FLIGHT: usize = 8;
 /// How long a claim lasts before another dispatcher may take the message over.
 pub const LEASE_SECONDS: i64 = 120;
 
@@ -76,17 +79,32 @@ pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, Ap
     })
     .await
     .map_err(ApiError::internal)??;
+    // Several messages in flight at once: an SMTP exchange is mostly waiting on round trips.
+    let outcomes: Vec<(MessageRow, Result<(), String>)> = stream::iter(claimed)
+        .map(|row| async move {
+            let outcome = match mail::compose(&row, &sender.from) {
+                Ok(message) => sender.mailer.send(&message).await,
+                Err(e) => Err(e),
+            };
+            record(db, sender.retry, &row, lease, outcome.clone(), now).await?;
+            Ok::<_, ApiError>((row, outcome))
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect()
+        .await?;
     let mut done = Delivered::default();
-    for row in claimed {
-        let outcome = match mail::compose(&row, &sender.from) {
-            Ok(message) => sender.mailer.send(&message).await,
-            Err(e) => Err(e),
-        };
-        record(db, sender.retry, &row, lease, outcome, now, &mut done).await?;
+    for (row, outcome) in &outcomes {
+        match outcome {
+            Ok(()) => done.sent += 1,
+            Err(_) if sender.retry.next(row.attempts, now).is_some() => done.retrying += 1,
+            Err(_) => done.failed += 1,
+        }
     }
     Ok(done)
 }
 
+/// Records one message's outcome as soon as it is known, so a crash resends at most the
+/// messages that were in flight.
 async fn record(
     db: &Db,
     retry: Retry,
@@ -94,15 +112,9 @@ async fn record(
     lease: chrono::NaiveDateTime,
     outcome: Result<(), String>,
     now: Instant,
-    done: &mut Delivered,
 ) -> Result<(), ApiError> {
     let (db, id, attempts) = (db.clone(), row.id, row.attempts);
     let at = truncate(now.naive_utc());
-    match &outcome {
-        Ok(()) => done.sent += 1,
-        Err(_) if retry.next(attempts, now).is_some() => done.retrying += 1,
-        Err(_) => done.failed += 1,
-    }
     if let Err(e) = &outcome {
         tracing::warn!(message = id, attempts, error = %e, "delivery failed");
     }
