@@ -93,6 +93,10 @@ pub struct ServeArgs {
     /// The wait after a first failed attempt, in seconds; it doubles after each further one.
     #[arg(long, env = "MAIL_BACKOFF_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=3600))]
     pub mail_backoff_seconds: i64,
+    /// How long a dispatcher's claim on a message lasts, in seconds: if its server dies, the
+    /// message goes out again (from another server, or this one restarted) after this.
+    #[arg(long, env = "MAIL_LEASE_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(i64).range(1..=3600))]
+    pub mail_lease_seconds: i64,
 }
 
 #[derive(Debug, Clone, Args)]

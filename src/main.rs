@@ -111,6 +111,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         retry: jobs::outbox::Retry {
             max_attempts: args.mail_max_attempts,
             first_backoff_seconds: args.mail_backoff_seconds,
+            lease_seconds: args.mail_lease_seconds,
         },
     };
     let schedules = jobs::Schedules {

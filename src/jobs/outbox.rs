@@ -17,7 +17,7 @@ use crate::mail::{self, Mailer};
 pub const BATCH: i64 = 100;
 /// How many messages one dispatcher sends at once.
 pub const IN_FLIGHT: usize = 8;
-/// How long a claim lasts before another dispatcher may take the message over.
+/// How long a claim lasts by default before another dispatcher may take the message over.
 pub const LEASE_SECONDS: i64 = 120;
 
 /// How deliveries are retried.
@@ -27,6 +27,8 @@ pub struct Retry {
     pub max_attempts: i32,
     /// The wait after the first failure; it doubles after each further one, up to an hour.
     pub first_backoff_seconds: i64,
+    /// How long a claim lasts: a dispatcher that dies holding messages delays them this long.
+    pub lease_seconds: i64,
 }
 
 impl Default for Retry {
@@ -34,6 +36,7 @@ impl Default for Retry {
         Retry {
             max_attempts: 8,
             first_backoff_seconds: 10,
+            lease_seconds: LEASE_SECONDS,
         }
     }
 }
@@ -72,7 +75,7 @@ pub struct Sender {
 /// One run of the dispatcher at `now`.
 pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, ApiError> {
     let at = truncate(now.naive_utc());
-    let lease = truncate((now + Duration::seconds(LEASE_SECONDS)).naive_utc());
+    let lease = truncate((now + Duration::seconds(sender.retry.lease_seconds)).naive_utc());
     let claimer = db.clone();
     let claimed = actix_web::rt::task::spawn_blocking(move || {
         claimer.write_blocking(|conn| outbox::claim(conn, at, lease, BATCH).map_err(ApiError::from))
@@ -142,7 +145,7 @@ mod tests {
     fn backoff_doubles_then_parks() {
         let r = Retry {
             max_attempts: 4,
-            first_backoff_seconds: 10,
+            ..Retry::default()
         };
         let now: Instant = "2026-12-01T00:00:00Z".parse().unwrap();
         let waits: Vec<i64> = (1..4)
@@ -152,7 +155,7 @@ mod tests {
         assert_eq!(r.next(4, now), None, "parked after the last attempt");
         let long = Retry {
             max_attempts: 100,
-            first_backoff_seconds: 10,
+            ..Retry::default()
         };
         assert_eq!((long.next(30, now).unwrap() - now).num_seconds(), 3600);
     }

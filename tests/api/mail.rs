@@ -124,6 +124,7 @@ async fn an_outage_delays_but_loses_nothing(app: TestApp) {
     let retry = Retry {
         max_attempts: 5,
         first_backoff_seconds: 10,
+        ..Retry::default()
     };
     let s = sender(&sink, retry);
     let now = Utc::now();
@@ -176,6 +177,7 @@ async fn a_parked_message_is_retried_by_an_admin(app: TestApp) {
     let once = Retry {
         max_attempts: 1,
         first_backoff_seconds: 10,
+        ..Retry::default()
     };
     let done = outbox::run(&app.db, &sender(&sink, once), Utc::now())
         .await

@@ -11,6 +11,7 @@ mod errors;
 mod mail;
 mod notices;
 mod openapi;
+mod processes;
 mod reminders;
 mod smtp;
 mod tokens;

@@ -1,0 +1,164 @@
+//! Delivery by real server processes (the built binary): one killed with SIGKILL in the middle of
+//! dispatching and started again loses nothing and repeats at most what was in flight; two
+//! processes on one database deliver every message exactly once.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{Duration, DurationRound, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::harness::*;
+use crate::on_both_backends;
+use crate::smtp::SmtpSink;
+use instrument_booking::db::schema::outbox as o;
+use instrument_booking::http::error::ApiError;
+use instrument_booking::jobs::outbox::IN_FLIGHT;
+
+/// Starts `instrument-booking serve` on the test's database, delivering to `sink` every second.
+fn server(app: &TestApp, sink: &SmtpSink, data: &std::path::Path) -> Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    Command::new(env!("CARGO_BIN_EXE_instrument-booking"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &app.url)
+        .env("DATA_DIR", data)
+        .env("JWT_SECRET", SECRET)
+        .env("SMTP_URL", sink.url())
+        .env("OUTBOX_CRON", "* * * * * *")
+        .env("MAIL_LEASE_SECONDS", "3")
+        .env("BOOKING_JOBS_CRON", "")
+        .env("DIGEST_CRON", "")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the server binary")
+}
+
+/// Queues `n` confirmations: bookings on a fresh round-the-clock partition, through the API.
+async fn queue_confirmations(app: &TestApp, n: i64) -> Vec<i64> {
+    let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
+    let body = json!({"kind": "computing", "name_en": "Fudan mail test nodes", "name_zh": "复旦邮件测试节点",
+        "category": "computing", "original_value_cny": 1000000, "jurisdiction_code": "310100", "capacity": 1000,
+        "unit": "node", "approval_policy": "auto", "rates": {"internal": 1, "academic": 2, "enterprise": 3},
+        "booking_rules": {"granularity_min": 60, "lead_time_min": 0}});
+    let nodes = app.post("/api/v1/resources", &m, body).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let start = Utc::now().duration_trunc(Duration::hours(1)).unwrap() + Duration::hours(2);
+    for i in 0..n {
+        let s = start + Duration::hours(i % 48);
+        let made = app
+            .post(
+                "/api/v1/bookings",
+                &t,
+                json!({"resource_id": nodes, "start": s.to_rfc3339(),
+                "end": (s + Duration::hours(1)).to_rfc3339(), "purpose": format!("run {i}")}),
+            )
+            .await;
+        assert_eq!(made.status.as_u16(), 201, "{:?}", made.body);
+    }
+    app.db
+        .read_blocking(|c| {
+            o::table
+                .filter(o::status.eq("pending"))
+                .select(o::id)
+                .load(c)
+                .map_err(ApiError::from)
+        })
+        .unwrap()
+}
+
+/// How many times each Message-ID arrived.
+fn arrivals(sink: &SmtpSink) -> HashMap<String, usize> {
+    let mut seen = HashMap::new();
+    for m in sink.received() {
+        let id = m
+            .lines()
+            .find(|l| l.starts_with("Message-ID:"))
+            .unwrap_or("")
+            .to_owned();
+        *seen.entry(id).or_insert(0) += 1;
+    }
+    seen
+}
+
+fn wait_until(limit: StdDuration, done: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(StdDuration::from_millis(50));
+    }
+    done()
+}
+
+async fn a_killed_dispatcher_loses_nothing(app: TestApp) {
+    let sink = SmtpSink::start();
+    let queued = queue_confirmations(&app, 240).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut first = server(&app, &sink, data.path());
+    assert!(
+        wait_until(StdDuration::from_secs(60), || sink.received().len() >= 40),
+        "delivery started"
+    );
+    first.kill().expect("SIGKILL");
+    first.wait().unwrap();
+    let at_kill = sink.received().len();
+    assert!(
+        at_kill < queued.len(),
+        "killed in the middle ({at_kill} of {})",
+        queued.len()
+    );
+    let mut second = server(&app, &sink, data.path());
+    let all = wait_until(StdDuration::from_secs(90), || {
+        arrivals(&sink).len() >= queued.len()
+    });
+    second.kill().ok();
+    second.wait().ok();
+    let seen = arrivals(&sink);
+    assert!(all, "only {} of {} arrived", seen.len(), queued.len());
+    for id in &queued {
+        assert!(
+            seen.contains_key(&format!("Message-ID: <outbox-{id}@instrument-booking>")),
+            "message {id} lost"
+        );
+    }
+    let repeated: usize = seen.values().map(|n| n - 1).sum();
+    assert!(
+        repeated <= IN_FLIGHT,
+        "{repeated} duplicates: more than the {IN_FLIGHT} in flight"
+    );
+}
+
+async fn two_server_processes_deliver_each_message_once(app: TestApp) {
+    let sink = SmtpSink::start();
+    let queued = queue_confirmations(&app, 200).await;
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut a = server(&app, &sink, d1.path());
+    let mut b = server(&app, &sink, d2.path());
+    let all = wait_until(StdDuration::from_secs(90), || {
+        sink.received().len() >= queued.len()
+    });
+    // A little longer, for any second delivery to show.
+    std::thread::sleep(StdDuration::from_secs(2));
+    for p in [&mut a, &mut b] {
+        p.kill().ok();
+        p.wait().ok();
+    }
+    let seen = arrivals(&sink);
+    assert!(all, "only {} of {} arrived", seen.len(), queued.len());
+    assert_eq!(seen.len(), queued.len());
+    assert!(seen.values().all(|n| *n == 1), "a message arrived twice");
+}
+
+on_both_backends!(
+    a_killed_dispatcher_loses_nothing,
+    two_server_processes_deliver_each_message_once
+);
