@@ -2,7 +2,7 @@
 //! across the spring DST change in Europe/Berlin (23 hours before, not 24).
 
 use actix_web::http::StatusCode;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -77,4 +77,62 @@ async fn a_reminder_fires_once_at_the_local_time_the_day_before(app: TestApp) {
     );
 }
 
-on_both_backends!(a_reminder_fires_once_at_the_local_time_the_day_before);
+/// A resource's managers set a shorter lead; the job follows it.
+async fn a_resource_sets_its_own_reminder_lead(app: TestApp) {
+    let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
+    let body = json!({"kind": "computing", "name_en": "Fudan reminder nodes", "name_zh": "复旦提醒节点",
+        "category": "computing", "original_value_cny": 1000000, "jurisdiction_code": "310100", "capacity": 8,
+        "unit": "node", "approval_policy": "auto", "rates": {"internal": 1, "academic": 2, "enterprise": 3},
+        "booking_rules": {"granularity_min": 60, "lead_time_min": 0}});
+    let id = app.post("/api/v1/resources", &m, body).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/resources/{id}/reminder");
+    assert_eq!(app.get(&path, &t).await.body["minutes_before"], 1440);
+    let set = |who: String, minutes: i64| {
+        let (app, path) = (&app, path.clone());
+        async move {
+            app.request(
+                actix_web::http::Method::PUT,
+                &path,
+                Some(&who),
+                Some(json!({"minutes_before": minutes})),
+            )
+            .await
+        }
+    };
+    assert_eq!(set(t.clone(), 120).await.status, StatusCode::FORBIDDEN);
+    let bad = set(m.clone(), 50_000).await;
+    assert_eq!(bad.body["errors"][0]["field"], "minutes_before");
+    let ok = set(m.clone(), 120).await;
+    assert_eq!(
+        (
+            ok.body["minutes_before"].as_i64(),
+            ok.body["default"].as_bool()
+        ),
+        (Some(120), Some(false))
+    );
+    let start = (Utc::now() + Duration::days(2))
+        .duration_trunc(Duration::hours(1))
+        .unwrap();
+    let made = app
+        .post(
+            "/api/v1/bookings",
+            &t,
+            json!({"resource_id": id, "start": start.to_rfc3339(),
+            "end": (start + Duration::hours(1)).to_rfc3339(), "purpose": "a short run"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let due = start - Duration::hours(2);
+    assert_eq!(
+        reminders::run(&app.db, due - Duration::seconds(1)).unwrap(),
+        0
+    );
+    assert_eq!(reminders::run(&app.db, due).unwrap(), 1);
+}
+
+on_both_backends!(
+    a_reminder_fires_once_at_the_local_time_the_day_before,
+    a_resource_sets_its_own_reminder_lead
+);
