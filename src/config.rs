@@ -66,10 +66,16 @@ pub struct ServeArgs {
     /// Load the demo region (if not yet loaded) before serving. For trying the service only.
     #[arg(long)]
     pub demo: bool,
-    /// When to lapse overdue requests and mark no-shows: a cron expression with seconds; empty
-    /// disables the jobs on this server.
+    /// When to lapse overdue requests, mark no-shows and complete forgotten check-outs: a cron
+    /// expression with seconds; empty disables these jobs on this server.
     #[arg(long, env = "BOOKING_JOBS_CRON", default_value = crate::jobs::BOOKING_JOBS)]
     pub booking_jobs_cron: String,
+    /// When to queue due reminders (cron with seconds); empty disables it on this server.
+    #[arg(long, env = "REMINDERS_CRON", default_value = crate::jobs::REMINDERS)]
+    pub reminders_cron: String,
+    /// When to expire vouchers and warn of expiring ones (cron with seconds); empty disables it.
+    #[arg(long, env = "VOUCHER_JOBS_CRON", default_value = crate::jobs::VOUCHER_JOBS)]
+    pub voucher_jobs_cron: String,
     /// When to deliver the outbox: a cron expression with seconds; empty disables delivery here.
     #[arg(long, env = "OUTBOX_CRON", default_value = crate::jobs::OUTBOX)]
     pub outbox_cron: String,

@@ -85,6 +85,8 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     }
     for (name, cron) in [
         ("BOOKING_JOBS_CRON", &args.booking_jobs_cron),
+        ("REMINDERS_CRON", &args.reminders_cron),
+        ("VOUCHER_JOBS_CRON", &args.voucher_jobs_cron),
         ("OUTBOX_CRON", &args.outbox_cron),
         ("DIGEST_CRON", &args.digest_cron),
     ] {
@@ -116,6 +118,8 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     };
     let schedules = jobs::Schedules {
         bookings: args.booking_jobs_cron.clone(),
+        reminders: args.reminders_cron.clone(),
+        vouchers: args.voucher_jobs_cron.clone(),
         outbox: args.outbox_cron.clone(),
         digest: args.digest_cron.clone(),
     };

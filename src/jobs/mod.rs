@@ -14,11 +14,17 @@ use tokio::sync::Notify;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::db::Db;
+use crate::domain::availability::Instant;
+use crate::http::error::ApiError;
 use outbox::Sender;
 
-/// How often the booking jobs run, as a cron expression with seconds.
+/// How often requests lapse, no-shows are marked and forgotten check-outs completed.
 pub const BOOKING_JOBS: &str = "*/20 * * * * *";
-/// How often the outbox is delivered.
+/// How often due reminders are queued.
+pub const REMINDERS: &str = "0 * * * * *";
+/// How often vouchers past their expiry are expired and holders of expiring ones warned.
+pub const VOUCHER_JOBS: &str = "30 */5 * * * *";
+/// How often the outbox is delivered (writes wake it in between).
 pub const OUTBOX: &str = "*/5 * * * * *";
 /// When operators get their digest of pending requests: 00:00 UTC is 08:00 in Shanghai.
 pub const DIGEST: &str = "0 0 0 * * *";
@@ -27,8 +33,24 @@ pub const DIGEST: &str = "0 0 0 * * *";
 #[derive(Debug, Clone)]
 pub struct Schedules {
     pub bookings: String,
+    pub reminders: String,
+    pub vouchers: String,
     pub outbox: String,
     pub digest: String,
+}
+
+/// A job's work: a function of the database and the clock, returning how much it did.
+type Work = fn(&Db, Instant) -> Result<usize, ApiError>;
+
+fn booking_work(db: &Db, now: Instant) -> Result<usize, ApiError> {
+    let done = bookings::run(db, now)?;
+    // Keeps SQLite's planner statistics current as the tables grow.
+    db.optimize().map_err(ApiError::internal)?;
+    Ok(done.resources_with_lapsed_requests + done.no_shows + done.completed)
+}
+
+fn voucher_work(db: &Db, now: Instant) -> Result<usize, ApiError> {
+    Ok(vouchers::run(db, now)? + vouchers::warn_expiring(db, now)?)
 }
 
 /// Starts the scheduler with the jobs that have a schedule; it runs until the process ends.
@@ -39,11 +61,18 @@ pub async fn start(
     wake: Arc<Notify>,
 ) -> Result<JobScheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
-    if let Some(cron) = Some(schedules.bookings.trim()).filter(|c| !c.is_empty()) {
-        scheduler.add(booking_job(db.clone(), cron)?).await?;
-    }
-    if let Some(cron) = Some(schedules.digest.trim()).filter(|c| !c.is_empty()) {
-        scheduler.add(digest_job(db.clone(), cron)?).await?;
+    let jobs: [(&str, &'static str, Work); 4] = [
+        (&schedules.bookings, "booking jobs", booking_work),
+        (&schedules.reminders, "reminders", reminders::run),
+        (&schedules.vouchers, "voucher jobs", voucher_work),
+        (&schedules.digest, "operator digest", digest::run),
+    ];
+    for (cron, name, work) in jobs {
+        if !cron.trim().is_empty() {
+            scheduler
+                .add(blocking_job(db.clone(), cron.trim(), name, work)?)
+                .await?;
+        }
     }
     if let Some(cron) = Some(schedules.outbox.trim()).filter(|c| !c.is_empty()) {
         // The schedule only wakes the dispatcher; writes wake it too. One run at a time.
@@ -60,28 +89,22 @@ pub async fn start(
     Ok(scheduler)
 }
 
-fn booking_job(db: Db, cron: &str) -> Result<Job, JobSchedulerError> {
+/// Runs `work` at each tick of `cron`, off the scheduler's thread (diesel blocks), and logs it.
+fn blocking_job(
+    db: Db,
+    cron: &str,
+    name: &'static str,
+    work: Work,
+) -> Result<Job, JobSchedulerError> {
     Job::new_async(cron, move |_, _| {
         let db = db.clone();
         Box::pin(async move {
-            // Diesel blocks: keep it off the scheduler's thread.
-            let outcome = tokio::task::spawn_blocking(move || {
-                let now = chrono::Utc::now();
-                let done = bookings::run(&db, now)?;
-                let expired = vouchers::run(&db, now)?;
-                let reminded = reminders::run(&db, now)? + vouchers::warn_expiring(&db, now)?;
-                db.optimize()
-                    .map_err(crate::http::error::ApiError::internal)?;
-                Ok::<_, crate::http::error::ApiError>((done, expired, reminded))
-            })
-            .await;
-            match outcome {
-                Ok(Ok((done, expired, reminded))) if done.any() || expired + reminded > 0 => {
-                    tracing::info!(?done, expired_vouchers = expired, reminded, "booking jobs")
-                }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "booking jobs failed"),
-                Err(e) => tracing::error!(error = %e, "booking jobs panicked"),
+            let now = chrono::Utc::now();
+            match tokio::task::spawn_blocking(move || work(&db, now)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(job = name, changed = n, "job"),
+                Ok(Err(e)) => tracing::error!(job = name, error = %e, "job failed"),
+                Err(e) => tracing::error!(job = name, error = %e, "job panicked"),
             }
         })
     })
@@ -103,18 +126,4 @@ async fn dispatcher(db: Db, sender: Sender, wake: Arc<Notify>) {
             }
         }
     }
-}
-
-fn digest_job(db: Db, cron: &str) -> Result<Job, JobSchedulerError> {
-    Job::new_async(cron, move |_, _| {
-        let db = db.clone();
-        Box::pin(async move {
-            let now = chrono::Utc::now();
-            match tokio::task::spawn_blocking(move || digest::run(&db, now)).await {
-                Ok(Ok(n)) => tracing::info!(digests = n, "operator digest"),
-                Ok(Err(e)) => tracing::error!(error = %e, "operator digest failed"),
-                Err(e) => tracing::error!(error = %e, "operator digest panicked"),
-            }
-        })
-    })
 }

@@ -32,6 +32,8 @@ fn server(app: &TestApp, sink: &SmtpSink, data: &std::path::Path) -> Child {
         .env("OUTBOX_CRON", "* * * * * *")
         .env("MAIL_LEASE_SECONDS", "3")
         .env("BOOKING_JOBS_CRON", "")
+        .env("REMINDERS_CRON", "")
+        .env("VOUCHER_JOBS_CRON", "")
         .env("DIGEST_CRON", "")
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
