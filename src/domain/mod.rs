@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod money;
 pub mod opening;
 pub mod resource;
+pub mod sharing;
 pub mod types;
 pub mod uscc;
 
