@@ -12,7 +12,8 @@ use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::handlers::{
     accounts, api_tokens, availability, blackouts, booking_series, bookings, messages,
-    opening_hours, ops, organizations, reminders, resources, settlements, usage, users, vouchers,
+    opening_hours, ops, organizations, reminders, reports, resources, settlements, usage, users,
+    vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -85,6 +86,7 @@ route_table! {
     "/api/v1/vouchers/{id}" => { get: vouchers::get_voucher },
     "/api/v1/vouchers/{id}/ledger" => { get: vouchers::get_voucher_ledger },
     "/api/v1/settlements" => { get: settlements::get_settlements },
+    "/api/v1/reports/sharing" => { get: reports::get_sharing_report },
     "/api/v1/admin/messages" => { get: messages::list_messages },
     "/api/v1/admin/messages/{id}" => { get: messages::get_message },
     "/api/v1/admin/messages/{id}/retry" => { post: messages::retry_message },

@@ -13,6 +13,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod notify;
+pub mod reports;
 pub mod settlements;
 pub mod telemetry;
 pub mod vouchers;

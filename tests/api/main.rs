@@ -13,6 +13,7 @@ mod notices;
 mod openapi;
 mod processes;
 mod reminders;
+mod reports;
 mod smtp;
 mod tokens;
 mod usage;

@@ -11,6 +11,7 @@ pub mod opening_hours;
 pub mod ops;
 pub mod organizations;
 pub mod reminders;
+pub mod reports;
 pub mod resources;
 pub mod settlements;
 pub mod usage;

@@ -1,0 +1,72 @@
+//! Open-sharing reports for managers (their institution), issuers and admins (the region).
+
+use actix_web::{HttpResponse, web};
+use chrono::{Duration, NaiveDate, TimeZone};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::ok;
+use crate::app::AppState;
+use crate::domain::types::Role;
+use crate::http::error::ApiError;
+use crate::http::extract::AuthUser;
+use crate::http::read;
+use crate::reports::{self, Level, Scope};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharingQuery {
+    from: NaiveDate,
+    to: NaiveDate,
+    level: Option<Level>,
+    #[serde(default)]
+    large_only: bool,
+}
+
+fn midnight(day: NaiveDate) -> chrono::NaiveDateTime {
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map(|t| t.naive_utc())
+        .unwrap_or_else(|| day.and_time(chrono::NaiveTime::MIN) - Duration::hours(8))
+}
+
+/// Effective and external hours, sharing rate, utilisation, income, users and organisations
+/// served, no-show and late-cancel rates, per group at `level` and in total. Days in
+/// Asia/Shanghai, `from` and `to` included; figures from recorded use only.
+pub async fn get_sharing_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<SharingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let institution = match user.role {
+        Role::Admin | Role::Issuer => None,
+        Role::Manager => user.org.map(|o| o.0),
+        _ => {
+            return Err(ApiError::forbidden(
+                "sharing reports are for institutions' managers, issuers and admins",
+            ));
+        }
+    };
+    if q.to < q.from || (q.to - q.from).num_days() > 366 {
+        return Err(ApiError::invalid_field(
+            "to",
+            "must be on or after from, at most 366 days later",
+        ));
+    }
+    let scope = Scope {
+        institution,
+        large_only: q.large_only,
+    };
+    let level = q.level.unwrap_or(Level::Instrument);
+    let (from, to) = (midnight(q.from), midnight(q.to + Duration::days(1)));
+    let (rows, total) = read(&state, move |conn| {
+        reports::sharing_report(conn, scope, level, from, to)
+    })
+    .await?;
+    Ok(ok(json!({
+        "from": q.from, "to": q.to, "timezone": "Asia/Shanghai", "level": level,
+        "large_only": q.large_only, "rows": rows, "total": total,
+    })))
+}

@@ -1,0 +1,215 @@
+//! Open-sharing reports from the database: each resource's recorded use, blackouts and booking
+//! endings over a period, turned into figures by `domain::sharing` and rolled up by institution,
+//! city, province or the whole region.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::resources::{self, ResourceView};
+use crate::db::schema::{bookings as b, resources as r};
+use crate::db::{DbConnection, organizations};
+use crate::domain::availability::Span;
+use crate::domain::ids::{OrganizationId, ResourceId};
+use crate::domain::sharing::{self, DEFAULT_RATED_HOURS, Endings, Facts, Figures, Totals, Use};
+use crate::http::error::ApiError;
+
+/// How a report groups resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Instrument,
+    Institution,
+    City,
+    Province,
+    Region,
+}
+
+/// Which resources a report covers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope {
+    /// Only this institution's resources (a manager's report).
+    pub institution: Option<i64>,
+    /// Only large instruments by the national (or Shanghai's) threshold.
+    pub large_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub key: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub resources: usize,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// A cancellation less than this before the start counts as late.
+pub const LATE_CANCEL_HOURS: i64 = 24;
+
+fn endings(
+    conn: &mut DbConnection,
+    id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Endings> {
+    let rows: Vec<(String, NaiveDateTime, NaiveDateTime)> = b::table
+        .filter(b::resource_id.eq(id))
+        .filter(b::start_at.ge(from))
+        .filter(b::start_at.lt(to))
+        .filter(b::state.eq_any(["completed", "no_show", "cancelled"]))
+        .select((b::state, b::start_at, b::updated_at))
+        .load(conn)?;
+    let mut e = Endings::default();
+    for (state, start, changed) in rows {
+        let late = state == "cancelled" && changed > start - Duration::hours(LATE_CANCEL_HOURS);
+        if state != "cancelled" || late {
+            e.due += 1;
+        }
+        e.no_shows += i64::from(state == "no_show");
+        e.late_cancels += i64::from(late);
+    }
+    Ok(e)
+}
+
+fn uses(
+    conn: &mut DbConnection,
+    id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<Use>> {
+    type Raw = (
+        i64,
+        i64,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        i64,
+        Option<i64>,
+    );
+    let rows: Vec<Raw> = b::table
+        .filter(b::resource_id.eq(id))
+        .filter(b::state.eq("completed"))
+        .filter(b::check_in_at.lt(to))
+        .filter(b::check_out_at.gt(from))
+        .select((
+            b::organization_id,
+            b::booker_id,
+            b::check_in_at,
+            b::check_out_at,
+            b::quantity,
+            b::final_gross_fen,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(org, booker, i, o, quantity, fee)| {
+            Some(Use {
+                organization: org,
+                booker,
+                used: Span::new(i?.and_utc(), o?.and_utc()),
+                quantity,
+                fee_fen: fee.unwrap_or(0),
+            })
+        })
+        .collect())
+}
+
+/// One resource's totals over `[from, to)`.
+fn resource_totals(
+    conn: &mut DbConnection,
+    view: &ResourceView,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Totals, ApiError> {
+    let id = view.row.id;
+    let facts = Facts {
+        owner: view.row.organization_id,
+        capacity: view.row.capacity,
+        rated_hours_per_year: DEFAULT_RATED_HOURS,
+    };
+    let closed: Vec<Span> = resources::blackouts_overlapping(conn, ResourceId(id), from, to)?
+        .into_iter()
+        .map(|x| Span::new(x.start_at.and_utc(), x.end_at.and_utc()))
+        .collect();
+    let period = Span::new(from.and_utc(), to.and_utc());
+    let used = uses(conn, id, from, to)?;
+    Ok(sharing::of_resource(
+        facts,
+        period,
+        &used,
+        &closed,
+        endings(conn, id, from, to)?,
+    ))
+}
+
+/// The group a resource falls in at `level`: its key and its English and Chinese names.
+fn group(
+    conn: &mut DbConnection,
+    view: &ResourceView,
+    level: Level,
+) -> Result<(String, String, String), ApiError> {
+    let j = &view.jurisdiction;
+    Ok(match level {
+        Level::Instrument => (
+            view.row.id.to_string(),
+            view.row.name_en.clone(),
+            view.row.name_zh.clone(),
+        ),
+        Level::Institution => {
+            let org = organizations::find(conn, OrganizationId(view.row.organization_id))?;
+            let (en, zh) = org.map(|o| (o.name_en, o.name_zh)).unwrap_or_default();
+            (view.row.organization_id.to_string(), en, zh)
+        }
+        Level::City => (j.code.clone(), j.name_en.clone(), j.name_zh.clone()),
+        Level::Province => (j.province.clone(), j.province.clone(), j.province.clone()),
+        Level::Region => ("YRD".into(), "Yangtze River Delta".into(), "长三角".into()),
+    })
+}
+
+/// The report's rows at `level` and the total over everything in scope.
+pub fn sharing_report(
+    conn: &mut DbConnection,
+    scope: Scope,
+    level: Level,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<(Vec<Row>, Figures), ApiError> {
+    let mut ids = r::table.select(r::id).order(r::id).into_boxed();
+    if let Some(org) = scope.institution {
+        ids = ids.filter(r::organization_id.eq(org));
+    }
+    let ids: Vec<i64> = ids.load(conn)?;
+    let mut groups: BTreeMap<String, (String, String, usize, Totals)> = BTreeMap::new();
+    let mut all = Totals::default();
+    for id in ids {
+        let Some(view) = resources::find(conn, ResourceId(id))? else {
+            continue;
+        };
+        if scope.large_only
+            && !sharing::is_large(view.row.original_value_cny, &view.jurisdiction.province)
+        {
+            continue;
+        }
+        let totals = resource_totals(conn, &view, from, to)?;
+        let (key, en, zh) = group(conn, &view, level)?;
+        let entry = groups
+            .entry(key)
+            .or_insert_with(|| (en, zh, 0, Totals::default()));
+        entry.2 += 1;
+        entry.3.add(&totals);
+        all.add(&totals);
+    }
+    let rows = groups
+        .into_iter()
+        .map(|(key, (name_en, name_zh, resources, totals))| Row {
+            key,
+            name_en,
+            name_zh,
+            resources,
+            figures: totals.figures(),
+        })
+        .collect();
+    Ok((rows, all.figures()))
+}
