@@ -213,3 +213,156 @@ pub fn sharing_report(
         .collect();
     Ok((rows, all.figures()))
 }
+
+/// One cell of a flow matrix: from the users' (or the voucher issuers') province to the
+/// providers' province.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Flow {
+    pub from_province: String,
+    pub provider_province: String,
+    pub hours: f64,
+    pub fee_fen: i64,
+    pub voucher_fen: i64,
+    pub uses: usize,
+}
+
+#[derive(Default)]
+struct Cell {
+    unit_minutes: i64,
+    fee: i64,
+    voucher: i64,
+    uses: usize,
+}
+
+/// Provinces looked up once per report.
+#[derive(Default)]
+struct Places {
+    orgs: BTreeMap<i64, String>,
+    resources: BTreeMap<i64, String>,
+    vouchers: BTreeMap<i64, String>,
+}
+
+impl Places {
+    fn org(&mut self, conn: &mut DbConnection, id: i64) -> Result<String, ApiError> {
+        if let Some(p) = self.orgs.get(&id) {
+            return Ok(p.clone());
+        }
+        let code = organizations::find(conn, OrganizationId(id))?
+            .map(|o| o.jurisdiction_code)
+            .unwrap_or_default();
+        let p = crate::db::jurisdictions::find(conn, &code)?
+            .map(|j| j.province)
+            .unwrap_or_default();
+        self.orgs.insert(id, p.clone());
+        Ok(p)
+    }
+
+    fn resource(&mut self, conn: &mut DbConnection, id: i64) -> Result<String, ApiError> {
+        if let Some(p) = self.resources.get(&id) {
+            return Ok(p.clone());
+        }
+        let p = resources::find(conn, ResourceId(id))?
+            .map(|v| v.jurisdiction.province)
+            .unwrap_or_default();
+        self.resources.insert(id, p.clone());
+        Ok(p)
+    }
+
+    fn issuer(&mut self, conn: &mut DbConnection, voucher: i64) -> Result<String, ApiError> {
+        if let Some(p) = self.vouchers.get(&voucher) {
+            return Ok(p.clone());
+        }
+        let v = crate::db::vouchers::find_voucher(conn, voucher)?;
+        let p = match v {
+            Some(v) => crate::db::vouchers::find_program(conn, v.program_id)?
+                .map(|p| p.issuer_province)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        self.vouchers.insert(voucher, p.clone());
+        Ok(p)
+    }
+}
+
+fn cells(map: BTreeMap<(String, String), Cell>) -> Vec<Flow> {
+    map.into_iter()
+        .map(|((from_province, provider_province), c)| Flow {
+            from_province,
+            provider_province,
+            hours: (c.unit_minutes as f64 / 60.0 * 100.0).round() / 100.0,
+            fee_fen: c.fee,
+            voucher_fen: c.voucher,
+            uses: c.uses,
+        })
+        .collect()
+}
+
+/// The cross-province flow matrices over `[from, to)`: by the users' province and by the voucher
+/// issuers' province, each against the providers' province. Hours where use falls; fees and
+/// voucher amounts in the period the use ended in.
+pub fn flows(
+    conn: &mut DbConnection,
+    scope: Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<(Vec<Flow>, Vec<Flow>), ApiError> {
+    type Raw = (
+        i64,
+        i64,
+        NaiveDateTime,
+        NaiveDateTime,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let mut q = b::table
+        .filter(b::state.eq("completed"))
+        .filter(b::check_in_at.lt(to))
+        .filter(b::check_out_at.gt(from))
+        .select((
+            b::organization_id,
+            b::resource_id,
+            b::check_in_at.assume_not_null(),
+            b::check_out_at.assume_not_null(),
+            b::quantity,
+            b::final_gross_fen,
+            b::final_voucher_fen,
+            b::voucher_id,
+        ))
+        .into_boxed();
+    if let Some(org) = scope.institution {
+        let theirs = r::table.filter(r::organization_id.eq(org)).select(r::id);
+        q = q.filter(b::resource_id.eq_any(theirs));
+    }
+    let rows: Vec<Raw> = q.load(conn)?;
+    let (mut by_user, mut by_issuer) = (BTreeMap::new(), BTreeMap::new());
+    let mut places = Places::default();
+    for (org, resource, i, o, quantity, fee, voucher_fen, voucher) in rows {
+        let provider = places.resource(conn, resource)?;
+        let minutes = (o.min(to) - i.max(from)).num_minutes().max(0) * quantity.max(1);
+        let ended_here = from <= o && o < to;
+        let (fee, paid) = if ended_here {
+            (fee.unwrap_or(0), voucher_fen.unwrap_or(0))
+        } else {
+            (0, 0)
+        };
+        let cell: &mut Cell = by_user
+            .entry((places.org(conn, org)?, provider.clone()))
+            .or_default();
+        cell.unit_minutes += minutes;
+        cell.fee += fee;
+        cell.voucher += paid;
+        cell.uses += 1;
+        if let Some(v) = voucher {
+            let cell: &mut Cell = by_issuer
+                .entry((places.issuer(conn, v)?, provider))
+                .or_default();
+            cell.unit_minutes += minutes;
+            cell.fee += fee;
+            cell.voucher += paid;
+            cell.uses += 1;
+        }
+    }
+    Ok((cells(by_user), cells(by_issuer)))
+}

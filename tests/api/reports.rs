@@ -86,6 +86,29 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
     );
     assert_eq!(region.body["rows"][0]["key"], "YRD");
     assert_eq!(app.get(&path, &t).await.status, StatusCode::FORBIDDEN);
+
+    // Say Acme's Jiangsu voucher paid half of it: the flows by users' and by issuers' province.
+    let voucher = app.list_all("/api/v1/vouchers", &t).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    app.db
+        .write_blocking(|c| {
+            diesel::update(b::table.find(ids[0]))
+                .set((
+                    b::voucher_id.eq(Some(voucher)),
+                    b::final_voucher_fen.eq(Some(60_000_i64)),
+                ))
+                .execute(c)
+                .map_err(ApiError::from)
+        })
+        .unwrap();
+    let flows = app
+        .get(&format!("/api/v1/reports/flows?from={day}&to={day}"), &m)
+        .await;
+    assert_eq!(flows.status, StatusCode::OK, "{:?}", flows.body);
+    let cell = json!({"from_province": "JS", "provider_province": "SH", "hours": 2.0, "fee_fen": 120000, "voucher_fen": 60000, "uses": 1});
+    assert_eq!(flows.body["by_user_province"], json!([cell.clone()]));
+    assert_eq!(flows.body["by_issuer_province"], json!([cell]));
     let bad = app
         .request(
             Method::GET,

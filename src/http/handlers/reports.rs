@@ -23,6 +23,32 @@ pub struct SharingQuery {
     large_only: bool,
 }
 
+/// Whose resources the caller's reports cover: a manager's institution's, or (issuers and admins)
+/// the region's.
+fn institution_of(user: &AuthUser) -> Result<Option<i64>, ApiError> {
+    match user.role {
+        Role::Admin | Role::Issuer => Ok(None),
+        Role::Manager => Ok(user.org.map(|o| o.0)),
+        _ => Err(ApiError::forbidden(
+            "reports are for institutions' managers, issuers and admins",
+        )),
+    }
+}
+
+/// Whole Shanghai days, `from` and `to` included, as UTC bounds.
+fn period(
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(chrono::NaiveDateTime, chrono::NaiveDateTime), ApiError> {
+    if to < from || (to - from).num_days() > 366 {
+        return Err(ApiError::invalid_field(
+            "to",
+            "must be on or after from, at most 366 days later",
+        ));
+    }
+    Ok((midnight(from), midnight(to + Duration::days(1))))
+}
+
 fn midnight(day: NaiveDate) -> chrono::NaiveDateTime {
     chrono_tz::Asia::Shanghai
         .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
@@ -40,27 +66,12 @@ pub async fn get_sharing_report(
     query: web::Query<SharingQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let institution = match user.role {
-        Role::Admin | Role::Issuer => None,
-        Role::Manager => user.org.map(|o| o.0),
-        _ => {
-            return Err(ApiError::forbidden(
-                "sharing reports are for institutions' managers, issuers and admins",
-            ));
-        }
-    };
-    if q.to < q.from || (q.to - q.from).num_days() > 366 {
-        return Err(ApiError::invalid_field(
-            "to",
-            "must be on or after from, at most 366 days later",
-        ));
-    }
     let scope = Scope {
-        institution,
+        institution: institution_of(&user)?,
         large_only: q.large_only,
     };
     let level = q.level.unwrap_or(Level::Instrument);
-    let (from, to) = (midnight(q.from), midnight(q.to + Duration::days(1)));
+    let (from, to) = period(q.from, q.to)?;
     let (rows, total) = read(&state, move |conn| {
         reports::sharing_report(conn, scope, level, from, to)
     })
@@ -68,5 +79,33 @@ pub async fn get_sharing_report(
     Ok(ok(json!({
         "from": q.from, "to": q.to, "timezone": "Asia/Shanghai", "level": level,
         "large_only": q.large_only, "rows": rows, "total": total,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowQuery {
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+/// The cross-province flow matrices: hours, fees and voucher amounts by the users' province and
+/// by the voucher issuers' province, against the providers' province.
+pub async fn get_flow_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<FlowQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let scope = Scope {
+        institution: institution_of(&user)?,
+        large_only: false,
+    };
+    let (from, to) = period(q.from, q.to)?;
+    let (by_user, by_issuer) =
+        read(&state, move |conn| reports::flows(conn, scope, from, to)).await?;
+    Ok(ok(json!({
+        "from": q.from, "to": q.to, "timezone": "Asia/Shanghai",
+        "by_user_province": by_user, "by_issuer_province": by_issuer,
     })))
 }
