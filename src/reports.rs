@@ -366,3 +366,48 @@ pub fn flows(
     }
     Ok((cells(by_user), cells(by_issuer)))
 }
+
+/// The rows as CSV, one line each, columns as in the JSON rows.
+pub fn sharing_csv(rows: &[Row]) -> Result<String, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "key",
+        "name_en",
+        "name_zh",
+        "resources",
+        "effective_hours",
+        "external_hours",
+        "sharing_rate",
+        "rated_hours",
+        "utilisation",
+        "service_income_fen",
+        "users_served",
+        "organizations_served",
+        "no_show_rate",
+        "late_cancel_rate",
+    ])
+    .map_err(ApiError::internal)?;
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for r in rows {
+        let f = &r.figures;
+        w.write_record([
+            r.key.clone(),
+            r.name_en.clone(),
+            r.name_zh.clone(),
+            r.resources.to_string(),
+            f.effective_hours.to_string(),
+            f.external_hours.to_string(),
+            opt(f.sharing_rate),
+            f.rated_hours.to_string(),
+            opt(f.utilisation),
+            f.service_income_fen.to_string(),
+            f.users_served.to_string(),
+            f.organizations_served.to_string(),
+            opt(f.no_show_rate),
+            opt(f.late_cancel_rate),
+        ])
+        .map_err(ApiError::internal)?;
+    }
+    let bytes = w.into_inner().map_err(ApiError::internal)?;
+    String::from_utf8(bytes).map_err(ApiError::internal)
+}

@@ -72,6 +72,19 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
         "service_income_fen": 120000, "users_served": 1, "organizations_served": 1, "no_show_rate": 0.5, "late_cancel_rate": 0.0});
     assert_eq!(row, expected);
 
+    let csv = app.get(&format!("{path}&format=csv"), &m).await;
+    let text = csv.body.as_str().unwrap().to_owned();
+    assert!(
+        text.starts_with("key,name_en,name_zh,resources,effective_hours"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{xrd},Fudan report XRD,复旦报告XRD,1,2,2,1,4.38,0.4563,120000,1,1,0.5,0"
+        )),
+        "{text}"
+    );
+
     let admin = app.login(ADMIN).await;
     let region = app
         .get(&format!("{path}&level=region&large_only=true"), &admin)

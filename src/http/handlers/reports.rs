@@ -21,6 +21,14 @@ pub struct SharingQuery {
     level: Option<Level>,
     #[serde(default)]
     large_only: bool,
+    format: Option<Format>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Format {
+    Json,
+    Csv,
 }
 
 /// Whose resources the caller's reports cover: a manager's institution's, or (issuers and admins)
@@ -76,6 +84,16 @@ pub async fn get_sharing_report(
         reports::sharing_report(conn, scope, level, from, to)
     })
     .await?;
+    if q.format == Some(Format::Csv) {
+        let name = format!("sharing-{}-{}.csv", q.from, q.to);
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"{name}\""),
+            ))
+            .body(reports::sharing_csv(&rows)?));
+    }
     Ok(ok(json!({
         "from": q.from, "to": q.to, "timezone": "Asia/Shanghai", "level": level,
         "large_only": q.large_only, "rows": rows, "total": total,
