@@ -12,8 +12,8 @@ use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::handlers::{
     accounts, api_tokens, availability, blackouts, booking_series, bookings, messages,
-    opening_hours, ops, organizations, reminders, reports, resources, settlements, usage, users,
-    vouchers,
+    opening_hours, ops, organizations, rated_hours, reminders, reports, resources, settlements,
+    usage, users, vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -67,6 +67,7 @@ route_table! {
     "/api/v1/resources/import" => { post: resources::import_resources },
     "/api/v1/resources/{id}" => { get: resources::get_resource, patch: resources::update_resource },
     "/api/v1/resources/{id}/retire" => { post: resources::retire_resource },
+    "/api/v1/resources/{id}/rated-hours" => { get: rated_hours::get_rated_hours, put: rated_hours::set_rated_hours },
     "/api/v1/resources/{id}/reminder" => { get: reminders::get_reminder, put: reminders::set_reminder },
     "/api/v1/resources/{id}/opening-hours" => { get: opening_hours::get_opening_hours, put: opening_hours::replace_opening_hours },
     "/api/v1/resources/{id}/blackouts" => { get: blackouts::list_blackouts, post: blackouts::create_blackout },

@@ -127,7 +127,7 @@ fn resource_totals(
     let facts = Facts {
         owner: view.row.organization_id,
         capacity: view.row.capacity,
-        rated_hours_per_year: DEFAULT_RATED_HOURS,
+        rated_hours_per_year: rated_hours(conn, id)?,
     };
     let closed: Vec<Span> = resources::blackouts_overlapping(conn, ResourceId(id), from, to)?
         .into_iter()
@@ -410,4 +410,15 @@ pub fn sharing_csv(rows: &[Row]) -> Result<String, ApiError> {
     }
     let bytes = w.into_inner().map_err(ApiError::internal)?;
     String::from_utf8(bytes).map_err(ApiError::internal)
+}
+
+/// A resource's rated hours a year: its own, or the default of 1 600.
+pub fn rated_hours(conn: &mut DbConnection, resource: i64) -> QueryResult<i64> {
+    use crate::db::schema::resource_ratings as rr;
+    let set: Option<i32> = rr::table
+        .find(resource)
+        .select(rr::rated_hours_per_year)
+        .first(conn)
+        .optional()?;
+    Ok(set.map_or(DEFAULT_RATED_HOURS, i64::from))
 }

@@ -286,6 +286,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    resource_ratings (resource_id) {
+        resource_id -> BigInt,
+        rated_hours_per_year -> Integer,
+    }
+}
+
+diesel::table! {
     resource_reminders (resource_id) {
         resource_id -> BigInt,
         minutes_before -> Integer,
@@ -328,4 +335,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     voucher_ledger,
     outbox,
     resource_reminders,
+    resource_ratings,
 );

@@ -100,6 +100,38 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
     assert_eq!(region.body["rows"][0]["key"], "YRD");
     assert_eq!(app.get(&path, &t).await.status, StatusCode::FORBIDDEN);
 
+    // Rated for twice the hours, it is half as utilised: 526 rated minutes a day.
+    let rated = format!("/api/v1/resources/{xrd}/rated-hours");
+    let set = |who: &str, hours: i64| {
+        let (app, rated, who) = (&app, rated.clone(), who.to_owned());
+        async move {
+            app.request(
+                Method::PUT,
+                &rated,
+                Some(&who),
+                Some(json!({"rated_hours_per_year": hours})),
+            )
+            .await
+        }
+    };
+    assert_eq!(set(&t, 3_200).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        set(&m, 9_000).await.body["errors"][0]["field"],
+        "rated_hours_per_year"
+    );
+    assert_eq!(set(&m, 3_200).await.body["rated_hours_per_year"], 3_200);
+    let again = app.get(&path, &m).await.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == key.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (again["rated_hours"].as_f64(), again["utilisation"].as_f64()),
+        (Some(8.77), Some(0.2281))
+    );
+
     // Say Acme's Jiangsu voucher paid half of it: the flows by users' and by issuers' province.
     let voucher = app.list_all("/api/v1/vouchers", &t).await[0]["id"]
         .as_i64()

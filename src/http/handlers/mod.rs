@@ -10,6 +10,7 @@ pub mod messages;
 pub mod opening_hours;
 pub mod ops;
 pub mod organizations;
+pub mod rated_hours;
 pub mod reminders;
 pub mod reports;
 pub mod resources;
