@@ -101,9 +101,12 @@ async fn capacity_one_under_32_clients_on_two_servers(app: TestApp) {
             .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
         "{statuses:?}"
     );
+    // Whole hours and straddlers race: each straddler that wins takes two hours' worth of whole
+    // bookings away, so anywhere from 4 (straddlers only, every other half hour) to 9 can win.
+    // What must hold is that the winners never overlap (the audit) and everyone has an answer.
     assert!(
-        (8..=9).contains(&won),
-        "one winner per hour of the day, or straddlers in between: {won}"
+        (4..=9).contains(&won),
+        "between four and nine winners, none overlapping: {won}"
     );
     audit(&app, nmr, 1);
     // The eight whole hours went to exactly one client each, unless a straddler got there first.
