@@ -26,6 +26,18 @@ pub fn ensure_can_edit(actor: &AuthUser, owner: OrganizationId) -> Result<(), Ap
     }
 }
 
+/// A resource `actor` may edit, or 404 (no such resource) / 403 (another institution's).
+pub fn editable_resource(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    id: crate::domain::ids::ResourceId,
+) -> Result<crate::db::resources::ResourceView, ApiError> {
+    let view =
+        crate::db::resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+    ensure_can_edit(actor, OrganizationId(view.row.organization_id))?;
+    Ok(view)
+}
+
 /// The institution a new resource belongs to: the manager's own, or the one an admin names.
 fn owner_for_new(
     conn: &mut DbConnection,

@@ -162,14 +162,21 @@ pub fn lines(
     to: NaiveDateTime,
 ) -> Result<Vec<Line>, ApiError> {
     let rows = movements(conn, scope, from, to)?;
+    // Every line's booking → resource in one query, not one per line.
+    let booked: Vec<i64> = rows.iter().filter_map(|r| r.booking_id).collect();
+    let resource_of: HashMap<i64, i64> = bookings::table
+        .filter(bookings::id.eq_any(booked))
+        .select((bookings::id, bookings::resource_id))
+        .load(conn)?
+        .into_iter()
+        .collect();
     let mut look = Lookup::default();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let booking = r.booking_id.unwrap_or_default();
-        let resource: i64 = bookings::table
-            .find(booking)
-            .select(bookings::resource_id)
-            .first(conn)?;
+        let resource = *resource_of
+            .get(&booking)
+            .ok_or_else(|| ApiError::internal("settled booking vanished"))?;
         let (resource_name_en, provider_id, provider_province) = look.resource(conn, resource)?;
         let (program, enterprise_id) = look.voucher(conn, r.voucher_id)?;
         let sign = if r.movement == "capture" { 1 } else { -1 };

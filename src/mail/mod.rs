@@ -72,14 +72,6 @@ impl Mailer {
             }
         }
     }
-
-    /// What the memory mailer holds (empty for the others).
-    pub fn captured(&self) -> Vec<Vec<u8>> {
-        match self {
-            Mailer::Memory(sent) => sent.lock().map(|s| s.clone()).unwrap_or_default(),
-            _ => Vec::new(),
-        }
-    }
 }
 
 /// The stable `Message-ID` of an outbox row: retries and duplicates after a crash carry the same.

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::{created, ok};
 use crate::app::AppState;
 use crate::db::resources::{self, NewBlackout};
-use crate::domain::ids::{BlackoutId, OrganizationId, ResourceId};
+use crate::domain::ids::{BlackoutId, ResourceId};
 use crate::http::dto::parse_instant;
 use crate::http::dto::resources::{Blackout, CreateBlackout};
 use crate::http::error::ApiError;
@@ -70,8 +70,7 @@ pub async fn create_blackout(
     }
     let choice = b.collisions;
     let (row, collisions) = write(&state, move |conn| {
-        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
-        crate::catalogue::ensure_can_edit(&user, OrganizationId(view.row.organization_id))?;
+        crate::catalogue::editable_resource(conn, &user, id)?;
         let new = NewBlackout {
             resource_id: id.0,
             start_at: start,
@@ -96,8 +95,7 @@ pub async fn delete_blackout(
     let (id, blackout) = path.into_inner();
     let (id, blackout) = (ResourceId(id), BlackoutId(blackout));
     write(&state, move |conn| {
-        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
-        crate::catalogue::ensure_can_edit(&user, OrganizationId(view.row.organization_id))?;
+        crate::catalogue::editable_resource(conn, &user, id)?;
         if resources::delete_blackout(conn, id, blackout)? {
             Ok(())
         } else {

@@ -6,7 +6,7 @@ use super::ok;
 use crate::app::AppState;
 use crate::db::resources;
 use crate::domain::Issue;
-use crate::domain::ids::{OrganizationId, ResourceId};
+use crate::domain::ids::ResourceId;
 use crate::domain::opening::{self, DatedException, OpeningHours as Hours, WeeklyRule};
 use crate::http::dto::resources::{OpeningHours, ReplaceOpeningHours};
 use crate::http::error::ApiError;
@@ -99,8 +99,7 @@ pub async fn replace_opening_hours(
     let body = body.into_inner();
     let hours = parse_hours(&body)?;
     let (tz, hours) = write(&state, move |conn| {
-        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
-        crate::catalogue::ensure_can_edit(&user, OrganizationId(view.row.organization_id))?;
+        let view = crate::catalogue::editable_resource(conn, &user, id)?;
         if body
             .timezone
             .as_ref()

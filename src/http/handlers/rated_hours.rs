@@ -10,7 +10,7 @@ use super::ok;
 use crate::app::AppState;
 use crate::db::schema::resource_ratings as rr;
 use crate::db::{DbConnection, resources};
-use crate::domain::ids::{OrganizationId, ResourceId};
+use crate::domain::ids::ResourceId;
 use crate::http::error::ApiError;
 use crate::http::extract::{AuthUser, Authorized, Json, Managers};
 use crate::http::{read, write};
@@ -56,8 +56,7 @@ pub async fn set_rated_hours(
         ));
     }
     let body = write(&state, move |conn| {
-        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
-        crate::catalogue::ensure_can_edit(&user, OrganizationId(view.row.organization_id))?;
+        crate::catalogue::editable_resource(conn, &user, id)?;
         diesel::delete(rr::table.find(id.0)).execute(conn)?;
         diesel::insert_into(rr::table)
             .values((rr::resource_id.eq(id.0), rr::rated_hours_per_year.eq(hours)))
