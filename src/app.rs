@@ -11,7 +11,7 @@ use crate::auth::TokenKeys;
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::handlers::{
-    accounts, api_tokens, availability, blackouts, booking_series, bookings, messages,
+    accounts, allocations, api_tokens, availability, blackouts, booking_series, bookings, messages,
     opening_hours, ops, organizations, rated_hours, reminders, reports, resources, settlements,
     usage, users, vouchers,
 };
@@ -100,6 +100,13 @@ route_table! {
     "/api/v1/bookings/{id}/cancel" => { post: bookings::cancel_booking },
     "/api/v1/bookings/{id}/check-in" => { post: usage::check_in_booking },
     "/api/v1/bookings/{id}/check-out" => { post: usage::check_out_booking },
+    "/api/v1/allocations" => { get: allocations::list_allocations, post: allocations::create_allocation },
+    "/api/v1/allocations/{id}" => { get: allocations::get_allocation },
+    "/api/v1/allocations/{id}/approve" => { post: allocations::approve_allocation },
+    "/api/v1/allocations/{id}/reject" => { post: allocations::reject_allocation },
+    "/api/v1/allocations/{id}/cancel" => { post: allocations::cancel_allocation },
+    "/api/v1/allocations/{id}/usage" => { get: allocations::list_allocation_usage },
+    "/api/v1/resources/{id}/usage" => { post: allocations::record_usage },
     "/api/v1/qualifications" => { get: usage::list_qualifications, post: usage::grant_qualification },
     "/api/v1/qualifications/{id}/revoke" => { post: usage::revoke_qualification },
 }

@@ -1,6 +1,7 @@
 //! instrument-booking: the REST backend of the Yangtze River Delta shared instrument platform.
 
 pub mod accounts;
+pub mod allocations;
 pub mod app;
 pub mod auth;
 pub mod booking;

@@ -8,7 +8,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{bookings, resources, voucher_ledger, voucher_programs, vouchers};
+use crate::db::schema::{
+    allocations, bookings, resources, voucher_ledger, voucher_programs, vouchers,
+};
 use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
 use crate::db::{DbConnection, organizations};
 use crate::domain::ids::{OrganizationId, ResourceId};
@@ -30,7 +32,8 @@ pub struct Line {
     /// `capture`, or `reversal` of a capture (a negative amount).
     pub kind: String,
     pub amount_fen: i64,
-    pub booking_id: i64,
+    /// The booking paid for, or (for computing) none and the allocation instead.
+    pub booking_id: Option<i64>,
     pub resource_id: i64,
     pub resource_name_en: String,
     pub voucher_id: i64,
@@ -43,6 +46,7 @@ pub struct Line {
     pub provider_id: i64,
     pub provider_name_en: String,
     pub provider_province: String,
+    pub allocation_id: Option<i64>,
 }
 
 /// What the issuers of one province owe the providers of another.
@@ -61,12 +65,16 @@ fn movements(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<LedgerRow>> {
-    // Only a capture's reversal carries a booking: grants and expiries have none.
+    // Only a capture's reversal carries a booking or allocation: grants and expiries have none.
     let mut q = voucher_ledger::table
         .filter(voucher_ledger::at.ge(from))
         .filter(voucher_ledger::at.lt(to))
         .filter(voucher_ledger::movement.eq_any(["capture", "reversal"]))
-        .filter(voucher_ledger::booking_id.is_not_null())
+        .filter(
+            voucher_ledger::booking_id
+                .is_not_null()
+                .or(voucher_ledger::allocation_id.is_not_null()),
+        )
         .order(voucher_ledger::id)
         .into_boxed();
     if let Some(issuer) = scope.issuer {
@@ -91,7 +99,17 @@ fn movements(
         let booked = bookings::table
             .filter(bookings::resource_id.eq_any(theirs))
             .select(bookings::id);
-        q = q.filter(voucher_ledger::booking_id.assume_not_null().eq_any(booked));
+        let allocated = allocations::table
+            .filter(allocations::resource_id.eq_any(theirs))
+            .select(allocations::id);
+        q = q.filter(
+            voucher_ledger::booking_id
+                .assume_not_null()
+                .eq_any(booked)
+                .or(voucher_ledger::allocation_id
+                    .assume_not_null()
+                    .eq_any(allocated)),
+        );
     }
     q.load(conn)
 }
@@ -162,21 +180,16 @@ pub fn lines(
     to: NaiveDateTime,
 ) -> Result<Vec<Line>, ApiError> {
     let rows = movements(conn, scope, from, to)?;
-    // Every line's booking → resource in one query, not one per line.
-    let booked: Vec<i64> = rows.iter().filter_map(|r| r.booking_id).collect();
-    let resource_of: HashMap<i64, i64> = bookings::table
-        .filter(bookings::id.eq_any(booked))
-        .select((bookings::id, bookings::resource_id))
-        .load(conn)?
-        .into_iter()
-        .collect();
+    let (of_booking, of_allocation) = resources_of(conn, &rows)?;
     let mut look = Lookup::default();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let booking = r.booking_id.unwrap_or_default();
-        let resource = *resource_of
-            .get(&booking)
-            .ok_or_else(|| ApiError::internal("settled booking vanished"))?;
+        let resource = match (r.booking_id, r.allocation_id) {
+            (Some(b), _) => of_booking.get(&b),
+            (None, Some(a)) => of_allocation.get(&a),
+            (None, None) => None,
+        };
+        let resource = *resource.ok_or_else(|| ApiError::internal("settled claim vanished"))?;
         let (resource_name_en, provider_id, provider_province) = look.resource(conn, resource)?;
         let (program, enterprise_id) = look.voucher(conn, r.voucher_id)?;
         let sign = if r.movement == "capture" { 1 } else { -1 };
@@ -185,7 +198,7 @@ pub fn lines(
             at: r.at.and_utc(),
             kind: r.movement,
             amount_fen: sign * r.amount_fen,
-            booking_id: booking,
+            booking_id: r.booking_id,
             resource_id: resource,
             resource_name_en,
             voucher_id: r.voucher_id,
@@ -198,9 +211,32 @@ pub fn lines(
             provider_id,
             provider_name_en: look.org(conn, provider_id)?,
             provider_province,
+            allocation_id: r.allocation_id,
         });
     }
     Ok(out)
+}
+
+/// Every line's booking → resource and allocation → resource, in one query each.
+fn resources_of(
+    conn: &mut DbConnection,
+    rows: &[LedgerRow],
+) -> QueryResult<(HashMap<i64, i64>, HashMap<i64, i64>)> {
+    let booked: Vec<i64> = rows.iter().filter_map(|r| r.booking_id).collect();
+    let allocated: Vec<i64> = rows.iter().filter_map(|r| r.allocation_id).collect();
+    let of_booking = bookings::table
+        .filter(bookings::id.eq_any(booked))
+        .select((bookings::id, bookings::resource_id))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let of_allocation = allocations::table
+        .filter(allocations::id.eq_any(allocated))
+        .select((allocations::id, allocations::resource_id))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    Ok((of_booking, of_allocation))
 }
 
 /// Totals per (issuer province, provider province), in a stable order.
@@ -247,7 +283,7 @@ pub fn csv(lines: &[Line], totals: &[Total]) -> Result<String, ApiError> {
 }
 
 /// The CSV columns, in the order of [`Line`]'s fields.
-const HEADER: [&str; 17] = [
+const HEADER: [&str; 18] = [
     "entry_id",
     "at",
     "kind",
@@ -265,4 +301,5 @@ const HEADER: [&str; 17] = [
     "provider_id",
     "provider_name_en",
     "provider_province",
+    "allocation_id",
 ];

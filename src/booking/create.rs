@@ -10,6 +10,7 @@ use crate::db::{DbConnection, resources};
 use crate::domain::availability::{Instant, Refusal, Span};
 use crate::domain::booking::{explain, is_blocking, pending_deadline};
 use crate::domain::ids::{ResourceId, UserId};
+use crate::domain::ledger::Claim;
 use crate::domain::money::{Fen, PurposeKind};
 use crate::domain::types::{ApprovalPolicy, BookingState, ConflictPolicy, ResourceStatus, Role};
 use crate::http::error::ApiError;
@@ -200,7 +201,14 @@ pub fn create(
     };
     log_new(conn, &row, &loaded.view, actor.id, step)?;
     if let Some(voucher) = row.voucher_id {
-        payment::hold(conn, voucher, row.id, row.voucher_share_fen, actor.id, at)?;
+        payment::hold(
+            conn,
+            voucher,
+            Claim::Booking(row.id),
+            row.voucher_share_fen,
+            actor.id,
+            at,
+        )?;
     }
     Ok(Made { row, tz: loaded.tz })
 }

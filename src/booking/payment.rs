@@ -13,7 +13,7 @@ use crate::db::vouchers::{self as store, Line};
 use crate::db::{DbConnection, organizations};
 use crate::domain::availability::Instant;
 use crate::domain::ids::{OrganizationId, UserId};
-use crate::domain::ledger::Entry;
+use crate::domain::ledger::{Claim, Entry};
 use crate::domain::money::{self, CustomerCategory, Fen, PurposeKind, Service, Split};
 use crate::domain::types::{OrgKind, Province, ResourceKind};
 use crate::http::error::{ApiError, ErrorCode};
@@ -108,6 +108,29 @@ fn own_voucher(
         })
 }
 
+/// What voucher `id` of `org` would cover of `gross` on `view` for `purpose` at `now`.
+pub fn share_of(
+    conn: &mut DbConnection,
+    (org, id): (OrganizationId, i64),
+    view: &ResourceView,
+    (gross, purpose): (Fen, PurposeKind),
+    now: Instant,
+) -> Result<VoucherShare, ApiError> {
+    let v = own_voucher(conn, org, id, naive(now), "voucher_id")?;
+    let split: Split = money::split(
+        gross,
+        &vouchers::terms(&v.program),
+        v.standing,
+        &service(view, purpose),
+    );
+    Ok(VoucherShare {
+        id,
+        program: v.program.code,
+        share_fen: split.voucher_share,
+        limited_by: split.limited_by,
+    })
+}
+
 /// Quotes a slot for `org`, with what voucher `voucher` would cover at `now`.
 pub fn quote(
     conn: &mut DbConnection,
@@ -121,21 +144,13 @@ pub fn quote(
     let price = price(conn, org, view, quantity, minutes)?;
     let share = match voucher {
         None => None,
-        Some(id) => {
-            let v = own_voucher(conn, org, id, naive(now), "voucher_id")?;
-            let split: Split = money::split(
-                price.gross_fen,
-                &vouchers::terms(&v.program),
-                v.standing,
-                &service(view, purpose),
-            );
-            Some(VoucherShare {
-                id,
-                program: v.program.code,
-                share_fen: split.voucher_share,
-                limited_by: split.limited_by,
-            })
-        }
+        Some(id) => Some(share_of(
+            conn,
+            (org, id),
+            view,
+            (price.gross_fen, purpose),
+            now,
+        )?),
     };
     let covered = share.as_ref().map_or(0, |s| s.share_fen);
     Ok(Quote {
@@ -192,12 +207,12 @@ fn line<'a>(
     }
 }
 
-/// Holds `amount` of `voucher` for a booking just written. The caller has locked the vouchers and
-/// checked the quote; the ledger checks balance, expiry and one hold per booking again.
+/// Holds `amount` of `voucher` for a booking or allocation. The caller has locked the vouchers and
+/// checked the quote; the ledger checks balance, expiry and one hold per claim again.
 pub fn hold(
     conn: &mut DbConnection,
     voucher: i64,
-    booking: i64,
+    claim: Claim,
     amount: Fen,
     actor: UserId,
     at: NaiveDateTime,
@@ -205,13 +220,14 @@ pub fn hold(
     let rows = store::ledger_rows(conn, voucher)?;
     let mut ledger = store::ledger(&rows);
     let entry = ledger
-        .hold(booking, amount)
+        .hold(claim, amount)
         .map_err(|e| ApiError::new(ErrorCode::QuoteChanged, e.to_string()))?
         .clone();
-    let row = store::append(
-        conn,
-        &line(voucher, &entry, Some(actor), Some("booked"), at),
-    )?;
+    let why = match claim {
+        Claim::Booking(_) => "booked",
+        Claim::Allocation(_) => "allocation approved",
+    };
+    let row = store::append(conn, &line(voucher, &entry, Some(actor), Some(why), at))?;
     receipt(conn, &row)
 }
 
@@ -223,17 +239,34 @@ pub fn release(
     reason: &str,
     at: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    let Some(voucher) = booking.voucher_id else {
-        return Ok(());
-    };
+    match booking.voucher_id {
+        Some(voucher) => release_claim(
+            conn,
+            voucher,
+            Claim::Booking(booking.id),
+            (actor, reason),
+            at,
+        ),
+        None => Ok(()),
+    }
+}
+
+/// Gives back whatever of a claim's hold on `voucher` is still open.
+pub fn release_claim(
+    conn: &mut DbConnection,
+    voucher: i64,
+    claim: Claim,
+    (actor, reason): (Option<UserId>, &str),
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
     lock_vouchers(conn, voucher)?;
     let rows = store::ledger_rows(conn, voucher)?;
     let mut ledger = store::ledger(&rows);
-    let Some((_, open)) = ledger.hold_of(booking.id).filter(|(_, open)| *open > 0) else {
+    let Some((_, open)) = ledger.hold_of(claim).filter(|(_, open)| *open > 0) else {
         return Ok(());
     };
     let entry = ledger
-        .release(booking.id, open)
+        .release(claim, open)
         .map_err(ApiError::internal)?
         .clone();
     let row = store::append(conn, &line(voucher, &entry, actor, Some(reason), at))?;
@@ -300,15 +333,14 @@ fn capture_share(
         .ok_or_else(|| ApiError::internal("voucher without programme"))?;
     let rows = store::ledger_rows(conn, voucher)?;
     let mut ledger = store::ledger(&rows);
-    let Some((_, open)) = ledger.hold_of(booking.id) else {
+    let claim = Claim::Booking(booking.id);
+    let Some((_, open)) = ledger.hold_of(claim) else {
         return Ok(0);
     };
-    let by_ratio = Fen::try_from(i128::from(gross) * i128::from(program.ratio_bps) / 10_000)
-        .unwrap_or(Fen::MAX);
-    let take = by_ratio.min(open);
+    let take = by_ratio(gross, program.ratio_bps).min(open);
     if take > 0 {
         let e = ledger
-            .capture(booking.id, take)
+            .capture(claim, take)
             .map_err(ApiError::internal)?
             .clone();
         let row = store::append(conn, &line(voucher, &e, actor, Some("used"), at))?;
@@ -316,13 +348,50 @@ fn capture_share(
     }
     if open > take {
         let e = ledger
-            .release(booking.id, open - take)
+            .release(claim, open - take)
             .map_err(ApiError::internal)?
             .clone();
         let reason = "used less than booked";
         let row = store::append(conn, &line(voucher, &e, actor, Some(reason), at))?;
         receipt(conn, &row)?;
         expire_released(conn, &mut ledger, voucher, at)?;
+    }
+    Ok(take)
+}
+
+/// A programme's share of a fee: its ratio, rounded down to the fen.
+fn by_ratio(fee: Fen, ratio_bps: i64) -> Fen {
+    Fen::try_from(i128::from(fee) * i128::from(ratio_bps) / 10_000).unwrap_or(Fen::MAX)
+}
+
+/// Brings an allocation's captures up to the voucher's share of `used_fee` (its use so far, at the
+/// programme's ratio), never beyond its hold; returns what this call captured. Computed on the
+/// running total so that rounding never drifts however many imports there are.
+pub fn capture_allocation(
+    conn: &mut DbConnection,
+    voucher: i64,
+    allocation: i64,
+    used_fee: Fen,
+    (actor, at): (Option<UserId>, NaiveDateTime),
+) -> Result<Fen, ApiError> {
+    lock_vouchers(conn, voucher)?;
+    let v = store::find_voucher(conn, voucher)?.ok_or_else(|| ApiError::not_found("voucher"))?;
+    let program = store::find_program(conn, v.program_id)?
+        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+    let rows = store::ledger_rows(conn, voucher)?;
+    let mut ledger = store::ledger(&rows);
+    let claim = Claim::Allocation(allocation);
+    let Some((_, open)) = ledger.hold_of(claim) else {
+        return Ok(0);
+    };
+    let share = by_ratio(used_fee, program.ratio_bps);
+    let take = (share - ledger.captured_from(claim)).clamp(0, open);
+    if take > 0 {
+        let e = ledger
+            .capture(claim, take)
+            .map_err(ApiError::internal)?
+            .clone();
+        store::append(conn, &line(voucher, &e, actor, Some("computing used"), at))?;
     }
     Ok(take)
 }

@@ -1,6 +1,7 @@
 //! Storage: one connection enum over SQLite and PostgreSQL, an r2d2 pool, embedded migrations, and
 //! the few backend-specific operations (pragmas, immediate transactions), all kept in this module.
 
+pub mod allocations;
 pub mod bookings;
 pub mod jurisdictions;
 pub mod organizations;

@@ -259,6 +259,66 @@ diesel::table! {
         reason -> Nullable<Text>,
         year -> Integer,
         at -> Timestamp,
+        allocation_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    allocations (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        organization_id -> BigInt,
+        requester_id -> BigInt,
+        project -> Text,
+        account -> Text,
+        state -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        requested_unit_hours -> BigInt,
+        granted_unit_hours -> Nullable<BigInt>,
+        customer_category -> Text,
+        rate_fen -> BigInt,
+        purpose_kind -> Text,
+        voucher_id -> Nullable<BigInt>,
+        accepted_co_payment_fen -> Nullable<BigInt>,
+        voucher_share_fen -> BigInt,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    usage_imports (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        digest -> Text,
+        source -> Text,
+        records -> BigInt,
+        skipped_duplicates -> BigInt,
+        imported_by -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    usage_records (id) {
+        id -> BigInt,
+        import_id -> BigInt,
+        line -> BigInt,
+        resource_id -> BigInt,
+        allocation_id -> BigInt,
+        job_id -> Nullable<Text>,
+        account -> Text,
+        user_name -> Text,
+        started_at -> Timestamp,
+        ended_at -> Timestamp,
+        units -> BigInt,
+        unit_minutes -> BigInt,
+        overage_minutes -> BigInt,
+        fee_fen -> BigInt,
     }
 }
 
@@ -333,6 +393,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     voucher_programs,
     vouchers,
     voucher_ledger,
+    allocations,
+    usage_imports,
+    usage_records,
     outbox,
     resource_reminders,
     resource_ratings,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{voucher_ledger, voucher_programs, vouchers};
-use crate::domain::ledger::{Entry, Ledger, Movement};
+use crate::domain::ledger::{Claim, Entry, Ledger, Movement};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct ProgramRow {
@@ -69,6 +69,18 @@ pub struct LedgerRow {
     pub reason: Option<String>,
     pub year: i32,
     pub at: NaiveDateTime,
+    pub allocation_id: Option<i64>,
+}
+
+impl LedgerRow {
+    /// The booking or allocation the line belongs to, if any.
+    pub fn claim(&self) -> Option<Claim> {
+        match (self.booking_id, self.allocation_id) {
+            (Some(b), _) => Some(Claim::Booking(b)),
+            (None, Some(a)) => Some(Claim::Allocation(a)),
+            (None, None) => None,
+        }
+    }
 }
 
 pub fn insert_program(conn: &mut DbConnection, new: &NewProgram) -> QueryResult<ProgramRow> {
@@ -192,7 +204,7 @@ pub fn ledger(rows: &[LedgerRow]) -> Ledger {
             .map(|r| Entry {
                 movement: movement(&r.movement),
                 amount: r.amount_fen,
-                booking: r.booking_id,
+                claim: r.claim(),
                 reverses: r.reverses_id.and_then(position),
             })
             .collect(),
@@ -210,6 +222,20 @@ pub struct Line<'a> {
     pub at: NaiveDateTime,
 }
 
+fn booking_of(claim: Option<Claim>) -> Option<i64> {
+    match claim {
+        Some(Claim::Booking(id)) => Some(id),
+        _ => None,
+    }
+}
+
+fn allocation_of(claim: Option<Claim>) -> Option<i64> {
+    match claim {
+        Some(Claim::Allocation(id)) => Some(id),
+        _ => None,
+    }
+}
+
 pub fn append(conn: &mut DbConnection, line: &Line<'_>) -> QueryResult<LedgerRow> {
     let text = serde_json::to_value(line.entry.movement)
         .ok()
@@ -220,7 +246,8 @@ pub fn append(conn: &mut DbConnection, line: &Line<'_>) -> QueryResult<LedgerRow
             voucher_ledger::voucher_id.eq(line.voucher),
             voucher_ledger::movement.eq(text),
             voucher_ledger::amount_fen.eq(line.entry.amount),
-            voucher_ledger::booking_id.eq(line.entry.booking),
+            voucher_ledger::booking_id.eq(booking_of(line.entry.claim)),
+            voucher_ledger::allocation_id.eq(allocation_of(line.entry.claim)),
             voucher_ledger::reverses_id.eq(line.reverses_id),
             voucher_ledger::actor_id.eq(line.actor),
             voucher_ledger::reason.eq(line.reason),

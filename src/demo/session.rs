@@ -94,7 +94,7 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ApiError> {
     payment::hold(
         conn,
         voucher,
-        row.id,
+        crate::domain::ledger::Claim::Booking(row.id),
         row.voucher_share_fen,
         UserId(booker.id),
         new.created_at,

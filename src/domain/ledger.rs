@@ -1,7 +1,8 @@
 //! A voucher's append-only ledger and the balances derived from it. Every movement is a new
 //! entry; a correction is a reversing entry, never an edit. Each operation checks the invariants
 //! before it appends:
-//! available never negative; one hold per booking; release plus capture never above the hold;
+//! available never negative; one hold per booking or allocation; release plus capture never
+//! above the hold;
 //! after expiry nothing new is held or granted; an entry is reversed at most once.
 
 use std::collections::HashMap;
@@ -21,12 +22,28 @@ pub enum Movement {
     Reversal,
 }
 
+/// What a hold is for: a booking, or a computing allocation drawn down by its usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Claim {
+    Booking(i64),
+    Allocation(i64),
+}
+
+impl std::fmt::Display for Claim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Claim::Booking(id) => write!(f, "booking {id}"),
+            Claim::Allocation(id) => write!(f, "allocation {id}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub movement: Movement,
     /// Always positive; the movement says which way it goes.
     pub amount: Fen,
-    pub booking: Option<i64>,
+    pub claim: Option<Claim>,
     /// For a reversal: the position of the entry it reverses.
     pub reverses: Option<usize>,
 }
@@ -46,10 +63,10 @@ pub enum LedgerError {
     NotPositive,
     #[error("only {available} fen are available")]
     Insufficient { available: Fen },
-    #[error("booking {0} already has a hold")]
-    SecondHold(i64),
-    #[error("booking {0} has no hold")]
-    NoHold(i64),
+    #[error("{0} already has a hold")]
+    SecondHold(Claim),
+    #[error("{0} has no hold")]
+    NoHold(Claim),
     #[error("only {open} fen of the hold are still open")]
     ExceedsHold { open: Fen },
     #[error("the voucher has expired")]
@@ -115,19 +132,19 @@ impl Ledger {
             .collect()
     }
 
-    /// The hold of a booking and how much of it is still open.
-    pub fn hold_of(&self, booking: i64) -> Option<(Fen, Fen)> {
+    /// The hold of a booking or allocation and how much of it is still open.
+    pub fn hold_of(&self, claim: Claim) -> Option<(Fen, Fen)> {
         let mine = |m: Movement| {
             self.entries
                 .iter()
-                .filter(move |e| e.movement == m && e.booking == Some(booking))
+                .filter(move |e| e.movement == m && e.claim == Some(claim))
                 .map(|e| e.amount)
                 .sum::<Fen>()
         };
         let hold = self
             .entries
             .iter()
-            .find(|e| e.movement == Movement::Hold && e.booking == Some(booking))?
+            .find(|e| e.movement == Movement::Hold && e.claim == Some(claim))?
             .amount;
         Some((
             hold,
@@ -135,11 +152,20 @@ impl Ledger {
         ))
     }
 
+    /// How much has been captured from a claim's hold, over all its captures.
+    pub fn captured_from(&self, claim: Claim) -> Fen {
+        self.entries
+            .iter()
+            .filter(|e| e.movement == Movement::Capture && e.claim == Some(claim))
+            .map(|e| e.amount)
+            .sum()
+    }
+
     fn push(
         &mut self,
         movement: Movement,
         amount: Fen,
-        booking: Option<i64>,
+        claim: Option<Claim>,
     ) -> Result<&Entry, LedgerError> {
         if amount <= 0 {
             return Err(LedgerError::NotPositive);
@@ -147,7 +173,7 @@ impl Ledger {
         self.entries.push(Entry {
             movement,
             amount,
-            booking,
+            claim,
             reverses: None,
         });
         Ok(self.entries.last().expect("just pushed"))
@@ -160,41 +186,41 @@ impl Ledger {
         self.push(Movement::Grant, amount, None)
     }
 
-    pub fn hold(&mut self, booking: i64, amount: Fen) -> Result<&Entry, LedgerError> {
+    pub fn hold(&mut self, claim: Claim, amount: Fen) -> Result<&Entry, LedgerError> {
         if self.expired() {
             return Err(LedgerError::Expired);
         }
-        if self.hold_of(booking).is_some() {
-            return Err(LedgerError::SecondHold(booking));
+        if self.hold_of(claim).is_some() {
+            return Err(LedgerError::SecondHold(claim));
         }
         let available = self.balance().available;
         if amount > available {
             return Err(LedgerError::Insufficient { available });
         }
-        self.push(Movement::Hold, amount, Some(booking))
+        self.push(Movement::Hold, amount, Some(claim))
     }
 
     fn take_from_hold(
         &mut self,
         movement: Movement,
-        booking: i64,
+        claim: Claim,
         amount: Fen,
     ) -> Result<&Entry, LedgerError> {
-        let (_, open) = self.hold_of(booking).ok_or(LedgerError::NoHold(booking))?;
+        let (_, open) = self.hold_of(claim).ok_or(LedgerError::NoHold(claim))?;
         if amount > open {
             return Err(LedgerError::ExceedsHold { open });
         }
-        self.push(movement, amount, Some(booking))
+        self.push(movement, amount, Some(claim))
     }
 
     /// Gives back what a booking held but will not spend (cancel, reject, expiry, no-show).
-    pub fn release(&mut self, booking: i64, amount: Fen) -> Result<&Entry, LedgerError> {
-        self.take_from_hold(Movement::Release, booking, amount)
+    pub fn release(&mut self, claim: Claim, amount: Fen) -> Result<&Entry, LedgerError> {
+        self.take_from_hold(Movement::Release, claim, amount)
     }
 
     /// Spends from a booking's hold, on the recorded actual use; never more than was held.
-    pub fn capture(&mut self, booking: i64, amount: Fen) -> Result<&Entry, LedgerError> {
-        self.take_from_hold(Movement::Capture, booking, amount)
+    pub fn capture(&mut self, claim: Claim, amount: Fen) -> Result<&Entry, LedgerError> {
+        self.take_from_hold(Movement::Capture, claim, amount)
     }
 
     /// Expires whatever is still available; held money stays held for its bookings. After the
@@ -208,7 +234,7 @@ impl Ledger {
         self.entries.push(Entry {
             movement: Movement::Expire,
             amount: available,
-            booking: None,
+            claim: None,
             reverses: None,
         });
         Ok(self.entries.last().expect("just pushed"))
@@ -238,7 +264,7 @@ impl Ledger {
         self.entries.push(Entry {
             movement: Movement::Reversal,
             amount: target.amount,
-            booking: target.booking,
+            claim: target.claim,
             reverses: Some(index),
         });
         Ok(self.entries.last().expect("just pushed"))
@@ -251,22 +277,33 @@ mod tests {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
+    const B1: Claim = Claim::Booking(1);
+
+    /// Claims 0..3 are bookings, 3..6 allocations: both kinds share one ledger.
+    fn claim(n: i64) -> Claim {
+        if n < 3 {
+            Claim::Booking(n)
+        } else {
+            Claim::Allocation(n)
+        }
+    }
+
     #[test]
     fn the_life_of_a_voucher() {
         let mut l = Ledger::default();
         l.grant(100_000).unwrap();
-        l.hold(1, 60_000).unwrap();
+        l.hold(B1, 60_000).unwrap();
         assert_eq!(
-            l.hold(2, 50_000),
+            l.hold(Claim::Booking(2), 50_000),
             Err(LedgerError::Insufficient { available: 40_000 })
         );
-        assert_eq!(l.hold(1, 10), Err(LedgerError::SecondHold(1)));
-        l.capture(1, 45_000).unwrap();
+        assert_eq!(l.hold(B1, 10), Err(LedgerError::SecondHold(B1)));
+        l.capture(B1, 45_000).unwrap();
         assert_eq!(
-            l.capture(1, 20_000),
+            l.capture(B1, 20_000),
             Err(LedgerError::ExceedsHold { open: 15_000 })
         );
-        l.release(1, 15_000).unwrap();
+        l.release(B1, 15_000).unwrap();
         assert_eq!(
             l.balance(),
             Balance {
@@ -284,7 +321,7 @@ mod tests {
             Err(LedgerError::Expired),
             "nothing left to expire"
         );
-        assert_eq!(l.hold(3, 1), Err(LedgerError::Expired));
+        assert_eq!(l.hold(Claim::Allocation(3), 1), Err(LedgerError::Expired));
         assert_eq!(l.grant(1), Err(LedgerError::Expired));
         let capture = 2;
         l.reverse(capture).unwrap();
@@ -306,7 +343,7 @@ mod tests {
             let mut model = Balance::default();
             for _ in 0..rng.random_range(1..60) {
                 let amount = rng.random_range(-10..50_000);
-                let booking = rng.random_range(0..6);
+                let booking = claim(rng.random_range(0..6));
                 let before = l.entries().len();
                 let outcome = match rng.random_range(0..6) {
                     0 => l.grant(amount).map(|_| ()),
@@ -345,13 +382,13 @@ mod tests {
                 let b = l.balance();
                 assert_eq!(b, model);
                 assert!(b.available >= 0 && b.held >= 0 && b.captured >= 0, "{b:?}");
-                for booking in 0..6 {
+                for booking in (0..6).map(claim) {
                     if let Some((hold, open)) = l.hold_of(booking) {
                         assert!(open >= 0 && open <= hold);
                         let holds = l
                             .entries()
                             .iter()
-                            .filter(|e| e.movement == Movement::Hold && e.booking == Some(booking))
+                            .filter(|e| e.movement == Movement::Hold && e.claim == Some(booking))
                             .count();
                         assert_eq!(holds, 1, "one hold per booking");
                     }

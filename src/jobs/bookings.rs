@@ -1,4 +1,5 @@
-//! Lapses pending requests past their deadline and marks no-shows, in bounded batches.
+//! Lapses pending requests past their deadline, marks no-shows, completes forgotten check-outs and
+//! ends computing allocations past their period, in bounded batches.
 
 use crate::booking::create::expire_overdue;
 use crate::booking::usage::{complete_finished, mark_no_shows};
@@ -16,11 +17,16 @@ pub struct Done {
     pub no_shows: usize,
     /// Bookings still checked in after their end, completed automatically.
     pub completed: usize,
+    /// Computing allocations past their period and grace, their voucher holds released.
+    pub allocations_ended: usize,
 }
 
 impl Done {
     pub fn any(&self) -> bool {
-        self.resources_with_lapsed_requests > 0 || self.no_shows > 0 || self.completed > 0
+        self.resources_with_lapsed_requests > 0
+            || self.no_shows > 0
+            || self.completed > 0
+            || self.allocations_ended > 0
     }
 }
 
@@ -39,9 +45,11 @@ pub fn run(db: &Db, now: Instant) -> Result<Done, ApiError> {
     }
     let no_shows = db.write_blocking(|conn| mark_no_shows(conn, now, BATCH))?;
     let completed = db.write_blocking(|conn| complete_finished(conn, now, BATCH))?;
+    let allocations_ended = crate::allocations::end_finished(db, now, BATCH)?;
     Ok(Done {
         resources_with_lapsed_requests: due.len(),
         no_shows,
         completed,
+        allocations_ended,
     })
 }

@@ -2,6 +2,7 @@
 //! in the same transaction as the change, one per recipient under a stable dedupe key, so a retried
 //! or repeated event never queues a second message and a rolled-back change queues none.
 
+pub mod allocations;
 pub mod letters;
 pub mod text;
 

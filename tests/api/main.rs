@@ -3,6 +3,7 @@
 mod harness;
 
 mod accounts;
+mod allocations;
 mod booking_races;
 mod bookings;
 mod catalogue;

@@ -155,7 +155,7 @@ async fn a_release_counts_in_the_year_of_its_hold(app: TestApp) {
     let release = Entry {
         movement: Movement::Release,
         amount: 30_000,
-        booking: Some(booking),
+        claim: Some(instrument_booking::domain::ledger::Claim::Booking(booking)),
         reverses: None,
     };
     app.db

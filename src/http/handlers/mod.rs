@@ -1,6 +1,7 @@
 //! Request handlers, one module per resource, each named after its OpenAPI operationId.
 
 pub mod accounts;
+pub mod allocations;
 pub mod api_tokens;
 pub mod availability;
 pub mod blackouts;

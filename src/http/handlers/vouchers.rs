@@ -45,7 +45,7 @@ fn voucher_json(v: &Loaded) -> Value {
 fn ledger_json(r: LedgerRow) -> Value {
     json!({
         "id": r.id, "movement": r.movement, "amount_fen": r.amount_fen, "booking_id": r.booking_id,
-        "reverses_id": r.reverses_id, "actor_id": r.actor_id, "reason": r.reason, "at": utc(r.at),
+        "allocation_id": r.allocation_id, "reverses_id": r.reverses_id, "actor_id": r.actor_id, "reason": r.reason, "at": utc(r.at),
     })
 }
 

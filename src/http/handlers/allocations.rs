@@ -1,0 +1,349 @@
+//! Computing allocations: requests, decisions, balance and burn rate, and the usage that draws
+//! them down (a job-accounting CSV or JSON records, posted to the resource).
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{NaiveDateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::ok;
+use crate::allocations::usage::{self, Source};
+use crate::allocations::{self as service, Request};
+use crate::app::AppState;
+use crate::db::allocations::{self as store, AllocationRow, RecordRow};
+use crate::db::{DbConnection, resources};
+use crate::domain::allocation::{self as rules, Parsed, PostedJob};
+use crate::domain::types::Role;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::extract::{AuthUser, Json};
+use crate::http::idempotency::{Key, Once, once};
+use crate::http::page::Page;
+use crate::http::{read, write};
+
+fn utc(t: NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The allocation as the API shows it; `standing` and the voucher's payments only when asked.
+fn allocation_json(a: &AllocationRow) -> Value {
+    json!({
+        "id": a.id, "resource_id": a.resource_id, "organization_id": a.organization_id,
+        "requester_id": a.requester_id, "project": a.project, "account": a.account,
+        "state": a.state, "starts_on": a.starts_on, "ends_on": a.ends_on,
+        "requested_unit_hours": a.requested_unit_hours, "granted_unit_hours": a.granted_unit_hours,
+        "customer_category": a.customer_category, "rate_fen_per_unit_hour": a.rate_fen,
+        "purpose_kind": a.purpose_kind, "voucher_id": a.voucher_id,
+        "accepted_co_payment_fen": a.accepted_co_payment_fen,
+        "voucher_share_fen": a.voucher_share_fen, "decided_by": a.decided_by,
+        "decided_at": a.decided_at.map(utc), "reason": a.reason,
+        "created_at": utc(a.created_at), "updated_at": utc(a.updated_at),
+    })
+}
+
+/// The allocation with its balance, burn rate and what its voucher has paid.
+fn detailed(conn: &mut DbConnection, v: &service::Visible) -> Result<Value, ApiError> {
+    let mut body = allocation_json(&v.allocation);
+    let standing = usage::standing(conn, &v.allocation, &v.resource, Utc::now())?;
+    body["standing"] = serde_json::to_value(standing).map_err(ApiError::internal)?;
+    body["voucher_captured_fen"] = usage::captured(conn, &v.allocation)?.into();
+    Ok(body)
+}
+
+pub async fn create_allocation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: Json<Request>,
+) -> Result<HttpResponse, ApiError> {
+    let r = body.into_inner();
+    let row = write(&state, move |conn| {
+        service::request(conn, &user, r, Utc::now())
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(allocation_json(&row)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationQuery {
+    resource_id: Option<i64>,
+    state: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+const STATES: [&str; 5] = ["pending", "approved", "rejected", "cancelled", "ended"];
+
+/// Bookers and issuers see their organisation's allocations; operators those on the resources they
+/// run; managers those on their institution's; admins all.
+pub async fn list_allocations(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<AllocationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    if let Some(s) = &q.state
+        && !STATES.contains(&s.as_str())
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
+            format!("state is one of {}", STATES.join(", ")),
+        ));
+    }
+    let page = Page::parse(q.limit, q.cursor.as_deref())?;
+    let (after, fetch) = (page.after_id()?, page.fetch());
+    let rows = read(&state, move |conn| {
+        let mut f = store::Filter {
+            resource: q.resource_id,
+            state: q.state,
+            ..Default::default()
+        };
+        match user.role {
+            Role::Admin => {}
+            Role::Operator => f.resources = Some(resources::operated_by(conn, user.id)?),
+            Role::Manager => {
+                let org = user.org.map(|o| o.0).unwrap_or(-1);
+                f.resources = Some(resources::ids_of_institution(conn, org)?);
+            }
+            _ => f.organization = Some(user.org.map(|o| o.0).unwrap_or(-1)),
+        }
+        Ok(store::list(conn, &f, after, fetch)?)
+    })
+    .await?;
+    Ok(ok(page.finish(
+        rows,
+        |a| a.id.to_string(),
+        |a| allocation_json(&a),
+    )))
+}
+
+pub async fn get_allocation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let body = read(&state, move |conn| {
+        let v = service::visible(conn, &user, id)?;
+        detailed(conn, &v)
+    })
+    .await?;
+    Ok(ok(body))
+}
+
+/// Runs a decision in one transaction, once per `Idempotency-Key`, answering with the allocation.
+async fn decision<F>(
+    state: web::Data<AppState>,
+    user: &AuthUser,
+    key: Option<Key>,
+    f: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<AllocationRow, ApiError> + Send + 'static,
+{
+    let actor = user.id;
+    let outcome = write(&state, move |conn| {
+        let work = |conn: &mut DbConnection| f(conn).map(|row| allocation_json(&row));
+        let keep = |body: &Value| Some((StatusCode::OK, body.to_string()));
+        once(conn, actor, key.as_ref(), crate::db::now(), work, keep)
+    })
+    .await?;
+    Ok(match outcome {
+        Once::Fresh(body) => ok(body),
+        Once::Replay(status, body) => HttpResponse::build(status).json(body),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    unit_hours: Option<i64>,
+}
+
+pub async fn approve_allocation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let approval: Approval = if body.iter().all(u8::is_ascii_whitespace) {
+        Approval::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(
+                ErrorCode::InvalidBody,
+                format!(
+                    "the body is optional; if sent, it is {{\"unit_hours\": <whole number>}}: {e}"
+                ),
+            )
+        })?
+    };
+    let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
+    let id = path.into_inner();
+    decision(state, &user.clone(), key, move |conn| {
+        service::approve(conn, &user, id, approval.unit_hours, Utc::now())
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    reason: String,
+}
+
+pub async fn reject_allocation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    body: Json<Reason>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = body.into_inner().reason;
+    if !crate::domain::text_fits(&reason, 500) {
+        return Err(ApiError::invalid_field(
+            "reason",
+            "say why (1 to 500 characters)",
+        ));
+    }
+    let key = Key::of(&req, &reason)?;
+    let id = path.into_inner();
+    decision(state, &user.clone(), key, move |conn| {
+        service::reject(conn, &user, id, reason.trim(), Utc::now())
+    })
+    .await
+}
+
+pub async fn cancel_allocation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, key) = (path.into_inner(), Key::of(&req, "")?);
+    decision(state, &user.clone(), key, move |conn| {
+        service::cancel(conn, &user, id, Utc::now())
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+fn record_json(r: RecordRow) -> Value {
+    json!({
+        "id": r.id, "import_id": r.import_id, "line": r.line, "job_id": r.job_id,
+        "account": r.account, "user": r.user_name, "start": utc(r.started_at),
+        "end": utc(r.ended_at), "units": r.units,
+        "unit_hours": r.unit_minutes as f64 / 60.0,
+        "overage_unit_hours": r.overage_minutes as f64 / 60.0, "fee_fen": r.fee_fen,
+    })
+}
+
+/// The jobs recorded against an allocation, oldest record first.
+pub async fn list_allocation_usage(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let page = Page::parse(query.limit, query.cursor.as_deref())?;
+    let (after, fetch) = (page.after_id()?, page.fetch());
+    let rows = read(&state, move |conn| {
+        service::visible(conn, &user, id)?;
+        Ok(store::records_page(conn, id, after, fetch)?)
+    })
+    .await?;
+    Ok(ok(page.finish(rows, |r| r.id.to_string(), record_json)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Posted {
+    records: Vec<PostedJob>,
+}
+
+/// The jobs in a body: a job-accounting file (`text/csv`) or `{"records": [...]}` as JSON.
+fn jobs_of(content_type: &str, bytes: &[u8], tz: chrono_tz::Tz) -> Result<Parsed, ApiError> {
+    if content_type.starts_with("text/csv") {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| ApiError::new(ErrorCode::ImportFailed, "the file is not UTF-8 text"))?;
+        return Ok(rules::parse_csv(text, tz));
+    }
+    if content_type.starts_with("application/json") {
+        let posted: Posted = serde_json::from_slice(bytes).map_err(|e| {
+            ApiError::new(
+                ErrorCode::InvalidBody,
+                format!("expected {{\"records\": [{{job_id?, account, user, start, end, units, unit_hours}}]}}: {e}"),
+            )
+        })?;
+        return Ok(rules::parse_posted(&posted.records, tz));
+    }
+    Err(ApiError::new(
+        ErrorCode::UnsupportedMediaType,
+        "send job accounting as text/csv (sacct --parsable2 or comma-separated) or as application/json",
+    ))
+}
+
+/// Records finished jobs on a computing resource the caller runs, drawing down allocations.
+pub async fn record_usage(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let bytes = body
+        .to_bytes_limited(crate::app::CSV_LIMIT)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the body is larger than {} bytes", crate::app::CSV_LIMIT),
+            )
+        })?
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::ImportFailed,
+                format!("cannot read the body: {e}"),
+            )
+        })?;
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let kind = if content_type.starts_with("text/csv") {
+        "csv"
+    } else {
+        "api"
+    };
+    let who = user.clone();
+    let view = read(&state, move |conn| usage::staff_computing(conn, &who, id)).await?;
+    // Parsed outside the write transaction, which on SQLite holds the only writer lock.
+    let parsed = jobs_of(&content_type, &bytes, service::tz(&view))?;
+    let summary = write(&state, move |conn| {
+        let source = Source {
+            digest: &digest,
+            kind,
+        };
+        usage::record(conn, &user, &view, parsed, source, Utc::now())
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(summary))
+}
