@@ -312,7 +312,7 @@ pub fn capture(
 ) -> Result<Fen, ApiError> {
     let gross = final_gross(booking);
     let captured = capture_share(conn, booking, gross, actor, at)?;
-    crate::db::bookings::set_final_charge(conn, booking.id, gross, captured)?;
+    crate::db::bookings::set_final_charge(conn, booking, gross, captured)?;
     Ok(gross)
 }
 

@@ -40,6 +40,8 @@ pub struct BookingRow {
     pub voucher_share_fen: i64,
     pub final_gross_fen: Option<i64>,
     pub final_voucher_fen: Option<i64>,
+    /// Whole minutes from check-in to check-out times units, once completed (for reports).
+    pub used_unit_minutes: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -479,14 +481,19 @@ pub fn set_exclusive(
 /// Records what a completed booking is charged on its actual use, and the voucher's part of it.
 pub fn set_final_charge(
     conn: &mut DbConnection,
-    id: i64,
+    booking: &BookingRow,
     gross: i64,
     voucher: i64,
 ) -> QueryResult<()> {
-    diesel::update(bookings::table.find(id))
+    let used = match (booking.check_in_at, booking.check_out_at) {
+        (Some(i), Some(o)) => (o - i).num_minutes().max(0) * booking.quantity.max(1),
+        _ => 0,
+    };
+    diesel::update(bookings::table.find(booking.id))
         .set((
             bookings::final_gross_fen.eq(gross),
             bookings::final_voucher_fen.eq(voucher),
+            bookings::used_unit_minutes.eq(used),
         ))
         .execute(conn)
         .map(|_| ())

@@ -240,6 +240,19 @@ macro_rules! joined_resources {
     };
 }
 
+/// Every resource (or one institution's) with its institution's names and its jurisdiction, in
+/// one query: what reports need, without rates or operators.
+pub fn joined_all(
+    conn: &mut DbConnection,
+    institution: Option<i64>,
+) -> QueryResult<Vec<(ResourceRow, (String, String), JurisdictionRow)>> {
+    let mut query = joined_resources!().order(resources::id).into_boxed();
+    if let Some(org) = institution {
+        query = query.filter(resources::organization_id.eq(org));
+    }
+    query.load(conn)
+}
+
 pub fn find(conn: &mut DbConnection, id: ResourceId) -> QueryResult<Option<ResourceView>> {
     let rows: Vec<Joined> = joined_resources!()
         .filter(resources::id.eq(id.0))

@@ -176,6 +176,7 @@ diesel::table! {
         voucher_share_fen -> BigInt,
         final_gross_fen -> Nullable<BigInt>,
         final_voucher_fen -> Nullable<BigInt>,
+        used_unit_minutes -> Nullable<BigInt>,
     }
 }
 

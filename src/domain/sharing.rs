@@ -12,14 +12,57 @@ use super::availability::Span;
 /// Rated hours a year when a resource names none.
 pub const DEFAULT_RATED_HOURS: i64 = 1_600;
 
-/// One recorded use: who, when (checked in to checked out), how many units, what it was charged.
-/// Hours count where they fall; the fee counts in the period the use ended in.
+/// One recorded use: whose, by whom, when (checked in to checked out, or a job's start to end),
+/// its unit-minutes and what it was charged. Hours count where they fall (pro rata across a
+/// period's edge); the fee counts in the period the use ended in.
 #[derive(Debug, Clone)]
 pub struct Use {
     pub organization: i64,
-    pub booker: i64,
+    pub user: String,
     pub used: Span,
-    pub quantity: i64,
+    pub unit_minutes: i64,
+    pub fee_fen: i64,
+}
+
+impl Use {
+    /// A booking's use: whole minutes from check-in to check-out, times its units.
+    pub fn booked(organization: i64, user: &str, used: Span, quantity: i64, fee_fen: i64) -> Use {
+        Use {
+            organization,
+            user: user.to_owned(),
+            used,
+            unit_minutes: (used.end - used.start).num_minutes().max(0) * quantity.max(1),
+            fee_fen,
+        }
+    }
+
+    /// What of this use falls in `period`: its unit-minutes pro rata to the minutes inside, and
+    /// its fee if it ended there.
+    pub fn tally(&self, period: Span) -> Tally {
+        let whole = (self.used.end - self.used.start).num_minutes();
+        let inside = overlap_minutes(self.used, period);
+        let unit_minutes = if whole <= 0 {
+            // A use shorter than a minute counts where it starts.
+            let starts_inside = period.start <= self.used.start && self.used.start < period.end;
+            if starts_inside { self.unit_minutes } else { 0 }
+        } else {
+            let share = i128::from(self.unit_minutes) * i128::from(inside) / i128::from(whole);
+            i64::try_from(share).unwrap_or(i64::MAX)
+        };
+        let ended_inside = period.start <= self.used.end && self.used.end < period.end;
+        Tally {
+            organization: self.organization,
+            unit_minutes,
+            fee_fen: if ended_inside { self.fee_fen } else { 0 },
+        }
+    }
+}
+
+/// Use by one organisation inside a period: unit-minutes, and fees of uses that ended in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub organization: i64,
+    pub unit_minutes: i64,
     pub fee_fen: i64,
 }
 
@@ -47,7 +90,7 @@ pub struct Totals {
     pub external_unit_minutes: i64,
     pub available_unit_minutes: i64,
     pub income_fen: i64,
-    pub users: BTreeSet<i64>,
+    pub users: BTreeSet<String>,
     pub organizations: BTreeSet<i64>,
     pub endings: Endings,
 }
@@ -72,7 +115,38 @@ pub fn available_unit_minutes(facts: Facts, period: Span, blackouts: &[Span]) ->
     (rated - lost).max(0) * facts.capacity.max(1)
 }
 
+/// What was recorded on one resource in a period: use tallied by organisation (uses wholly
+/// inside may come summed from the database), who used it, and how bookings due ended.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded {
+    pub tallies: Vec<Tally>,
+    pub users: BTreeSet<String>,
+    pub endings: Endings,
+}
+
 /// The totals of one resource over `period`.
+pub fn totals(facts: Facts, period: Span, recorded: Recorded, blackouts: &[Span]) -> Totals {
+    let mut t = Totals {
+        available_unit_minutes: available_unit_minutes(facts, period, blackouts),
+        endings: recorded.endings,
+        users: recorded.users,
+        ..Totals::default()
+    };
+    for u in &recorded.tallies {
+        t.effective_unit_minutes += u.unit_minutes;
+        if u.organization != facts.owner {
+            t.external_unit_minutes += u.unit_minutes;
+        }
+        // A use's fee belongs to the period it ended in, so no two periods count it.
+        t.income_fen += u.fee_fen;
+        if u.unit_minutes > 0 {
+            t.organizations.insert(u.organization);
+        }
+    }
+    t
+}
+
+/// The totals of one resource over `period` from its uses one by one.
 pub fn of_resource(
     facts: Facts,
     period: Span,
@@ -80,28 +154,13 @@ pub fn of_resource(
     blackouts: &[Span],
     endings: Endings,
 ) -> Totals {
-    let mut t = Totals {
-        available_unit_minutes: available_unit_minutes(facts, period, blackouts),
+    let inside = uses.iter().filter(|u| overlap_minutes(u.used, period) > 0);
+    let recorded = Recorded {
+        tallies: uses.iter().map(|u| u.tally(period)).collect(),
+        users: inside.map(|u| u.user.clone()).collect(),
         endings,
-        ..Totals::default()
     };
-    for u in uses {
-        let minutes = overlap_minutes(u.used, period) * u.quantity.max(1);
-        if minutes == 0 {
-            continue;
-        }
-        t.effective_unit_minutes += minutes;
-        if u.organization != facts.owner {
-            t.external_unit_minutes += minutes;
-        }
-        // A use's fee belongs to the period it ended in, so no two periods count it.
-        if period.start <= u.used.end && u.used.end < period.end {
-            t.income_fen += u.fee_fen;
-        }
-        t.users.insert(u.booker);
-        t.organizations.insert(u.organization);
-    }
-    t
+    totals(facts, period, recorded, blackouts)
 }
 
 impl Totals {
@@ -111,7 +170,7 @@ impl Totals {
         self.external_unit_minutes += other.external_unit_minutes;
         self.available_unit_minutes += other.available_unit_minutes;
         self.income_fen += other.income_fen;
-        self.users.extend(other.users.iter().copied());
+        self.users.extend(other.users.iter().cloned());
         self.organizations
             .extend(other.organizations.iter().copied());
         self.endings.due += other.endings.due;
@@ -182,29 +241,29 @@ mod tests {
         let january = span("2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z");
         let uses = [
             // The owner's own researcher: 3 h.
-            Use {
-                organization: 1,
-                booker: 10,
-                used: span("2027-01-05T01:00:00Z", "2027-01-05T04:00:00Z"),
-                quantity: 1,
-                fee_fen: 60_000,
-            },
+            Use::booked(
+                1,
+                "10",
+                span("2027-01-05T01:00:00Z", "2027-01-05T04:00:00Z"),
+                1,
+                60_000,
+            ),
             // An enterprise: 2 h 30 min.
-            Use {
-                organization: 2,
-                booker: 20,
-                used: span("2027-01-06T01:00:00Z", "2027-01-06T03:30:00Z"),
-                quantity: 1,
-                fee_fen: 200_000,
-            },
+            Use::booked(
+                2,
+                "20",
+                span("2027-01-06T01:00:00Z", "2027-01-06T03:30:00Z"),
+                1,
+                200_000,
+            ),
             // The same enterprise again, across the month's end: only the 1 h in January counts.
-            Use {
-                organization: 2,
-                booker: 21,
-                used: span("2027-01-31T23:00:00Z", "2027-02-01T02:00:00Z"),
-                quantity: 1,
-                fee_fen: 240_000,
-            },
+            Use::booked(
+                2,
+                "21",
+                span("2027-01-31T23:00:00Z", "2027-02-01T02:00:00Z"),
+                1,
+                240_000,
+            ),
         ];
         // Closed for 3.1 days: a tenth of the month.
         let blackouts = [span("2027-01-10T00:00:00Z", "2027-01-13T02:24:00Z")];
@@ -243,26 +302,26 @@ mod tests {
         let a = of_resource(
             facts(1),
             year,
-            &[Use {
-                organization: 2,
-                booker: 7,
-                used: span("2027-03-01T00:00:00Z", "2027-03-01T10:00:00Z"),
-                quantity: 1,
-                fee_fen: 1,
-            }],
+            &[Use::booked(
+                2,
+                "7",
+                span("2027-03-01T00:00:00Z", "2027-03-01T10:00:00Z"),
+                1,
+                1,
+            )],
             &[],
             Endings::default(),
         );
         let b = of_resource(
             facts(2),
             year,
-            &[Use {
-                organization: 2,
-                booker: 7,
-                used: span("2027-04-01T00:00:00Z", "2027-04-01T06:00:00Z"),
-                quantity: 1,
-                fee_fen: 2,
-            }],
+            &[Use::booked(
+                2,
+                "7",
+                span("2027-04-01T00:00:00Z", "2027-04-01T06:00:00Z"),
+                1,
+                2,
+            )],
             &[],
             Endings::default(),
         );
@@ -293,13 +352,13 @@ mod tests {
         let f = of_resource(
             gpu,
             day,
-            &[Use {
-                organization: 3,
-                booker: 9,
-                used: span("2027-01-01T00:00:00Z", "2027-01-01T02:00:00Z"),
-                quantity: 4,
-                fee_fen: 0,
-            }],
+            &[Use::booked(
+                3,
+                "9",
+                span("2027-01-01T00:00:00Z", "2027-01-01T02:00:00Z"),
+                4,
+                0,
+            )],
             &[],
             Endings::default(),
         )

@@ -16,6 +16,8 @@ fn record(app: &TestApp, id: i64, state: &str, used: Option<(&str, &str)>, fee: 
     let (i, o) = used
         .map(|(i, o)| (Some(at(i)), Some(at(o))))
         .unwrap_or((None, None));
+    // As the server writes it at completion: whole minutes used, times the booking's one unit.
+    let minutes = i.zip(o).map(|(i, o)| (o - i).num_minutes());
     app.db
         .write_blocking(|c| {
             diesel::update(b::table.find(id))
@@ -24,6 +26,7 @@ fn record(app: &TestApp, id: i64, state: &str, used: Option<(&str, &str)>, fee: 
                     b::check_in_at.eq(i),
                     b::check_out_at.eq(o),
                     b::final_gross_fen.eq(fee),
+                    b::used_unit_minutes.eq(minutes),
                 ))
                 .execute(c)
                 .map_err(ApiError::from)
@@ -154,6 +157,17 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
     let cell = json!({"from_province": "JS", "provider_province": "SH", "hours": 2.0, "fee_fen": 120000, "voucher_fen": 60000, "uses": 1});
     assert_eq!(flows.body["by_user_province"], json!([cell.clone()]));
     assert_eq!(flows.body["by_issuer_province"], json!([cell]));
+    let csv = app
+        .get(
+            &format!("/api/v1/reports/flows?from={day}&to={day}&format=csv"),
+            &m,
+        )
+        .await;
+    assert_eq!(
+        csv.body.as_str().unwrap(),
+        "matrix,from_province,provider_province,hours,fee_fen,voucher_fen,uses\n\
+         user,JS,SH,2,120000,60000,1\nissuer,JS,SH,2,120000,60000,1\n"
+    );
     let bad = app
         .request(
             Method::GET,

@@ -43,6 +43,17 @@ fn institution_of(user: &AuthUser) -> Result<Option<i64>, ApiError> {
     }
 }
 
+/// A CSV download named `name`.
+fn csv_file(name: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
 /// Whole Shanghai days, `from` and `to` included, as UTC bounds.
 fn period(
     from: NaiveDate,
@@ -86,13 +97,7 @@ pub async fn get_sharing_report(
     .await?;
     if q.format == Some(Format::Csv) {
         let name = format!("sharing-{}-{}.csv", q.from, q.to);
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                "Content-Disposition",
-                format!("attachment; filename=\"{name}\""),
-            ))
-            .body(reports::sharing_csv(&rows)?));
+        return Ok(csv_file(&name, reports::sharing_csv(&rows)?));
     }
     Ok(ok(json!({
         "from": q.from, "to": q.to, "timezone": "Asia/Shanghai", "level": level,
@@ -105,6 +110,7 @@ pub async fn get_sharing_report(
 pub struct FlowQuery {
     from: NaiveDate,
     to: NaiveDate,
+    format: Option<Format>,
 }
 
 /// The cross-province flow matrices: hours, fees and voucher amounts by the users' province and
@@ -122,6 +128,10 @@ pub async fn get_flow_report(
     let (from, to) = period(q.from, q.to)?;
     let (by_user, by_issuer) =
         read(&state, move |conn| reports::flows(conn, scope, from, to)).await?;
+    if q.format == Some(Format::Csv) {
+        let body = reports::flows::flows_csv(&by_user, &by_issuer)?;
+        return Ok(csv_file(&format!("flows-{}-{}.csv", q.from, q.to), body));
+    }
     Ok(ok(json!({
         "from": q.from, "to": q.to, "timezone": "Asia/Shanghai",
         "by_user_province": by_user, "by_issuer_province": by_issuer,

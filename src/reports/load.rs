@@ -1,0 +1,326 @@
+//! A period's recorded use for every resource in a fixed handful of queries, however many
+//! resources there are. Uses wholly inside the period are summed by the database, in integers
+//! written by the server (a booking's `used_unit_minutes`, a job's `unit_minutes`), so both
+//! databases give the same figures; the few uses across the period's edges come row by row and
+//! are cut to the period in Rust.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+
+use crate::db::DbConnection;
+use crate::domain::availability::Span;
+use crate::domain::sharing::{Endings, Tally, Use};
+
+/// Use of one resource by one organisation paying with one voucher (or none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub resource: i64,
+    pub organization: i64,
+    pub voucher: Option<i64>,
+}
+
+/// What that use came to in the period.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sum {
+    pub unit_minutes: i64,
+    pub fee_fen: i64,
+    pub voucher_fen: i64,
+    pub uses: i64,
+}
+
+/// Everything recorded in a period.
+#[derive(Debug, Default)]
+pub struct Period {
+    pub sums: BTreeMap<Key, Sum>,
+    pub users: HashMap<i64, std::collections::BTreeSet<String>>,
+    pub endings: HashMap<i64, Endings>,
+    pub blackouts: HashMap<i64, Vec<Span>>,
+}
+
+impl Period {
+    /// One resource's use tallied by organisation.
+    pub fn tallies(&self, resource: i64) -> Vec<Tally> {
+        let from = Key {
+            resource,
+            organization: i64::MIN,
+            voucher: None,
+        };
+        self.sums
+            .range(from..)
+            .take_while(|(k, _)| k.resource == resource)
+            .map(|(k, s)| Tally {
+                organization: k.organization,
+                unit_minutes: s.unit_minutes,
+                fee_fen: s.fee_fen,
+            })
+            .collect()
+    }
+
+    fn add(&mut self, key: Key, sum: Sum) {
+        let s = self.sums.entry(key).or_default();
+        s.unit_minutes += sum.unit_minutes;
+        s.fee_fen += sum.fee_fen;
+        s.voucher_fen += sum.voucher_fen;
+        s.uses += sum.uses;
+    }
+}
+
+/// No recorded use is longer than this: it bounds the search for uses that began before a
+/// period and run into it.
+const LONGEST_USE_DAYS: i64 = 366;
+
+/// Runs one of this module's queries: `$n` placeholders (PostgreSQL's, rewritten as `?n` for
+/// SQLite) bound to the period's start, end and the earliest start a use inside may have.
+fn rows<T>(
+    conn: &mut DbConnection,
+    sql: &str,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<Vec<T>>
+where
+    T: diesel::deserialize::QueryableByName<<DbConnection as diesel::Connection>::Backend>
+        + 'static,
+{
+    let sql = match conn {
+        DbConnection::Postgresql(_) => sql.to_owned(),
+        DbConnection::Sqlite(_) => sql.replace('$', "?"),
+    };
+    diesel::sql_query(sql)
+        .bind::<Timestamp, _>(from)
+        .bind::<Timestamp, _>(to)
+        .bind::<Timestamp, _>(from - Duration::days(LONGEST_USE_DAYS))
+        .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct Summed {
+    #[diesel(sql_type = BigInt)]
+    resource_id: i64,
+    #[diesel(sql_type = BigInt)]
+    organization_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    voucher_id: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    unit_minutes: i64,
+    #[diesel(sql_type = BigInt)]
+    fee_fen: i64,
+    #[diesel(sql_type = BigInt)]
+    voucher_fen: i64,
+    #[diesel(sql_type = BigInt)]
+    uses: i64,
+}
+
+#[derive(QueryableByName)]
+struct Edge {
+    #[diesel(sql_type = BigInt)]
+    resource_id: i64,
+    #[diesel(sql_type = BigInt)]
+    organization_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    voucher_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    user_key: String,
+    #[diesel(sql_type = Timestamp)]
+    started: NaiveDateTime,
+    #[diesel(sql_type = Timestamp)]
+    ended: NaiveDateTime,
+    #[diesel(sql_type = BigInt)]
+    unit_minutes: i64,
+    #[diesel(sql_type = BigInt)]
+    fee_fen: i64,
+    #[diesel(sql_type = BigInt)]
+    voucher_fen: i64,
+}
+
+#[derive(QueryableByName)]
+struct UserOf {
+    #[diesel(sql_type = BigInt)]
+    resource_id: i64,
+    #[diesel(sql_type = Text)]
+    user_key: String,
+}
+
+#[derive(QueryableByName)]
+struct Ended {
+    #[diesel(sql_type = BigInt)]
+    resource_id: i64,
+    #[diesel(sql_type = BigInt)]
+    due: i64,
+    #[diesel(sql_type = BigInt)]
+    no_shows: i64,
+    #[diesel(sql_type = BigInt)]
+    late_cancels: i64,
+}
+
+/// Completed bookings and recorded jobs, each as (resource, organisation, voucher, user, start,
+/// end, unit-minutes, fee, voucher amount). A job's user is its cluster login on that resource.
+const BOOKED: &str = "SELECT resource_id, organization_id, voucher_id, 'u' || CAST(booker_id AS TEXT) AS user_key, \
+     check_in_at AS started, check_out_at AS ended, COALESCE(used_unit_minutes, 0) AS unit_minutes, \
+     COALESCE(final_gross_fen, 0) AS fee_fen, COALESCE(final_voucher_fen, 0) AS voucher_fen \
+     FROM bookings WHERE state = 'completed' AND check_in_at >= $3 AND check_in_at < $2";
+const RAN: &str = "SELECT r.resource_id, a.organization_id, a.voucher_id, \
+     'r' || CAST(r.resource_id AS TEXT) || ':' || r.user_name AS user_key, r.started_at AS started, \
+     r.ended_at AS ended, r.unit_minutes, r.fee_fen, CAST(0 AS BIGINT) AS voucher_fen \
+     FROM usage_records r JOIN allocations a ON a.id = r.allocation_id \
+     WHERE r.started_at >= $3 AND r.started_at < $2";
+
+fn summed(source: &str) -> String {
+    format!(
+        "SELECT resource_id, organization_id, voucher_id, CAST(SUM(unit_minutes) AS BIGINT) AS unit_minutes, \
+         CAST(SUM(fee_fen) AS BIGINT) AS fee_fen, CAST(SUM(voucher_fen) AS BIGINT) AS voucher_fen, \
+         CAST(COUNT(*) AS BIGINT) AS uses FROM ({source}) u \
+         WHERE started >= $1 AND ended < $2 GROUP BY resource_id, organization_id, voucher_id"
+    )
+}
+
+fn edges(source: &str) -> String {
+    format!("SELECT * FROM ({source}) u WHERE ended > $1 AND (started < $1 OR ended >= $2)")
+}
+
+fn users(source: &str) -> String {
+    format!("SELECT DISTINCT resource_id, user_key FROM ({source}) u WHERE ended > $1")
+}
+
+/// How bookings due to start in the period ended; a cancellation less than
+/// [`super::LATE_CANCEL_HOURS`] before the start is late.
+fn endings_sql(conn: &DbConnection) -> String {
+    let h = super::LATE_CANCEL_HOURS;
+    let before_start = match conn {
+        DbConnection::Postgresql(_) => format!("start_at - INTERVAL '{h} hours'"),
+        DbConnection::Sqlite(_) => format!("datetime(start_at, '-{h} hours')"),
+    };
+    let late = format!("state = 'cancelled' AND updated_at > {before_start}");
+    format!(
+        "SELECT resource_id, \
+         CAST(SUM(CASE WHEN state <> 'cancelled' OR ({late}) THEN 1 ELSE 0 END) AS BIGINT) AS due, \
+         CAST(SUM(CASE WHEN state = 'no_show' THEN 1 ELSE 0 END) AS BIGINT) AS no_shows, \
+         CAST(SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS BIGINT) AS late_cancels \
+         FROM bookings WHERE start_at >= $1 AND start_at < $2 AND start_at >= $3 \
+         AND state IN ('completed', 'no_show', 'cancelled') GROUP BY resource_id"
+    )
+}
+
+/// Everything recorded in `[from, to)`.
+pub fn period(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Period> {
+    let mut p = Period::default();
+    let span = Span::new(from.and_utc(), to.and_utc());
+    for source in [BOOKED, RAN] {
+        for s in rows::<Summed>(conn, &summed(source), (from, to))? {
+            let key = Key {
+                resource: s.resource_id,
+                organization: s.organization_id,
+                voucher: s.voucher_id,
+            };
+            let sum = Sum {
+                unit_minutes: s.unit_minutes,
+                fee_fen: s.fee_fen,
+                voucher_fen: s.voucher_fen,
+                uses: s.uses,
+            };
+            p.add(key, sum);
+        }
+        for e in rows::<Edge>(conn, &edges(source), (from, to))? {
+            let used = Span::new(e.started.and_utc(), e.ended.and_utc());
+            let (organization, fee_fen) = (e.organization_id, e.fee_fen);
+            let (user, unit_minutes) = (e.user_key, e.unit_minutes);
+            let tally = Use {
+                organization,
+                user,
+                used,
+                unit_minutes,
+                fee_fen,
+            }
+            .tally(span);
+            let ended_inside = from <= e.ended && e.ended < to;
+            let key = Key {
+                resource: e.resource_id,
+                organization,
+                voucher: e.voucher_id,
+            };
+            let sum = Sum {
+                unit_minutes: tally.unit_minutes,
+                fee_fen: tally.fee_fen,
+                voucher_fen: if ended_inside { e.voucher_fen } else { 0 },
+                uses: 1,
+            };
+            p.add(key, sum);
+        }
+        for u in rows::<UserOf>(conn, &users(source), (from, to))? {
+            p.users.entry(u.resource_id).or_default().insert(u.user_key);
+        }
+    }
+    let sql = endings_sql(conn);
+    for e in rows::<Ended>(conn, &sql, (from, to))? {
+        let endings = Endings {
+            due: e.due,
+            no_shows: e.no_shows,
+            late_cancels: e.late_cancels,
+        };
+        p.endings.insert(e.resource_id, endings);
+    }
+    add_allocation_captures(conn, &mut p, (from, to))?;
+    add_blackouts(conn, &mut p, (from, to))?;
+    Ok(p)
+}
+
+#[derive(QueryableByName)]
+struct Captured {
+    #[diesel(sql_type = BigInt)]
+    resource_id: i64,
+    #[diesel(sql_type = BigInt)]
+    organization_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    voucher_id: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    voucher_fen: i64,
+}
+
+/// What vouchers paid for computing allocations in the period (captured as usage was recorded).
+fn add_allocation_captures(
+    conn: &mut DbConnection,
+    p: &mut Period,
+    period: (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<()> {
+    let sql = "SELECT a.resource_id, a.organization_id, a.voucher_id, \
+         CAST(SUM(l.amount_fen) AS BIGINT) AS voucher_fen \
+         FROM voucher_ledger l JOIN allocations a ON a.id = l.allocation_id \
+         WHERE l.movement = 'capture' AND l.at >= $1 AND l.at < $2 AND l.at >= $3 \
+         GROUP BY a.resource_id, a.organization_id, a.voucher_id";
+    for c in rows::<Captured>(conn, sql, period)? {
+        let key = Key {
+            resource: c.resource_id,
+            organization: c.organization_id,
+            voucher: c.voucher_id,
+        };
+        let sum = Sum {
+            voucher_fen: c.voucher_fen,
+            ..Sum::default()
+        };
+        p.add(key, sum);
+    }
+    Ok(())
+}
+
+fn add_blackouts(
+    conn: &mut DbConnection,
+    p: &mut Period,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<()> {
+    use crate::db::schema::blackouts as bl;
+    let rows: Vec<(i64, NaiveDateTime, NaiveDateTime)> = bl::table
+        .filter(bl::start_at.lt(to))
+        .filter(bl::end_at.gt(from))
+        .select((bl::resource_id, bl::start_at, bl::end_at))
+        .load(conn)?;
+    for (resource, start, end) in rows {
+        let span = Span::new(start.and_utc(), end.and_utc());
+        p.blackouts.entry(resource).or_default().push(span);
+    }
+    Ok(())
+}

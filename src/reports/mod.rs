@@ -1,0 +1,217 @@
+//! Open-sharing reports from the database: each resource's recorded use, blackouts and booking
+//! endings over a period, turned into figures by `domain::sharing` and rolled up by institution,
+//! city, province or the whole region.
+
+pub mod flows;
+mod load;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::DbConnection;
+use crate::db::resources;
+use crate::domain::availability::Span;
+use crate::domain::sharing::{self, DEFAULT_RATED_HOURS, Facts, Figures, Recorded, Totals};
+use crate::http::error::ApiError;
+
+pub use flows::flows;
+
+/// How a report groups resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Instrument,
+    Institution,
+    City,
+    Province,
+    Region,
+}
+
+/// Which resources a report covers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope {
+    /// Only this institution's resources (a manager's report).
+    pub institution: Option<i64>,
+    /// Only large instruments by the national (or Shanghai's) threshold.
+    pub large_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub key: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub resources: usize,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// A cancellation less than this before the start counts as late.
+pub const LATE_CANCEL_HOURS: i64 = 24;
+
+/// A resource as reports group it.
+struct Resource {
+    row: crate::db::resources::ResourceRow,
+    institution: (String, String),
+    jurisdiction: crate::db::jurisdictions::JurisdictionRow,
+}
+
+/// The resources in scope, each with its rated hours a year.
+fn resources_in(conn: &mut DbConnection, scope: Scope) -> Result<Vec<(Resource, i64)>, ApiError> {
+    use crate::db::schema::resource_ratings as rr;
+    let ratings: HashMap<i64, i32> = rr::table
+        .select((rr::resource_id, rr::rated_hours_per_year))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    Ok(resources::joined_all(conn, scope.institution)?
+        .into_iter()
+        .map(|(row, institution, jurisdiction)| Resource {
+            row,
+            institution,
+            jurisdiction,
+        })
+        .filter(|r| {
+            !scope.large_only
+                || sharing::is_large(r.row.original_value_cny, &r.jurisdiction.province)
+        })
+        .map(|r| {
+            let rated = ratings
+                .get(&r.row.id)
+                .map_or(DEFAULT_RATED_HOURS, |h| i64::from(*h));
+            (r, rated)
+        })
+        .collect())
+}
+
+/// The group a resource falls in at `level`: its key and its English and Chinese names.
+fn group(r: &Resource, level: Level) -> (String, String, String) {
+    let j = &r.jurisdiction;
+    match level {
+        Level::Instrument => (
+            r.row.id.to_string(),
+            r.row.name_en.clone(),
+            r.row.name_zh.clone(),
+        ),
+        Level::Institution => (
+            r.row.organization_id.to_string(),
+            r.institution.0.clone(),
+            r.institution.1.clone(),
+        ),
+        Level::City => (j.code.clone(), j.name_en.clone(), j.name_zh.clone()),
+        Level::Province => (j.province.clone(), j.province.clone(), j.province.clone()),
+        Level::Region => ("YRD".into(), "Yangtze River Delta".into(), "长三角".into()),
+    }
+}
+
+/// One resource's totals over the loaded period.
+fn totals_of(r: &Resource, rated: i64, loaded: &load::Period, period: Span) -> Totals {
+    let id = r.row.id;
+    let facts = Facts {
+        owner: r.row.organization_id,
+        capacity: r.row.capacity,
+        rated_hours_per_year: rated,
+    };
+    let recorded = Recorded {
+        tallies: loaded.tallies(id),
+        users: loaded.users.get(&id).cloned().unwrap_or_default(),
+        endings: loaded.endings.get(&id).copied().unwrap_or_default(),
+    };
+    let closed = loaded.blackouts.get(&id).map_or(&[][..], Vec::as_slice);
+    sharing::totals(facts, period, recorded, closed)
+}
+
+/// The report's rows at `level` and the total over everything in scope.
+pub fn sharing_report(
+    conn: &mut DbConnection,
+    scope: Scope,
+    level: Level,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<(Vec<Row>, Figures), ApiError> {
+    let resources = resources_in(conn, scope)?;
+    let loaded = load::period(conn, from, to)?;
+    let period = Span::new(from.and_utc(), to.and_utc());
+    let mut groups: BTreeMap<String, (String, String, usize, Totals)> = BTreeMap::new();
+    let mut all = Totals::default();
+    for (r, rated) in &resources {
+        let totals = totals_of(r, *rated, &loaded, period);
+        let (key, en, zh) = group(r, level);
+        let entry = groups
+            .entry(key)
+            .or_insert_with(|| (en, zh, 0, Totals::default()));
+        entry.2 += 1;
+        entry.3.add(&totals);
+        all.add(&totals);
+    }
+    let rows = groups
+        .into_iter()
+        .map(|(key, (name_en, name_zh, resources, totals))| Row {
+            key,
+            name_en,
+            name_zh,
+            resources,
+            figures: totals.figures(),
+        })
+        .collect();
+    Ok((rows, all.figures()))
+}
+
+/// The rows as CSV, one line each, columns as in the JSON rows.
+pub fn sharing_csv(rows: &[Row]) -> Result<String, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "key",
+        "name_en",
+        "name_zh",
+        "resources",
+        "effective_hours",
+        "external_hours",
+        "sharing_rate",
+        "rated_hours",
+        "utilisation",
+        "service_income_fen",
+        "users_served",
+        "organizations_served",
+        "no_show_rate",
+        "late_cancel_rate",
+    ])
+    .map_err(ApiError::internal)?;
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for r in rows {
+        let f = &r.figures;
+        w.write_record([
+            r.key.clone(),
+            r.name_en.clone(),
+            r.name_zh.clone(),
+            r.resources.to_string(),
+            f.effective_hours.to_string(),
+            f.external_hours.to_string(),
+            opt(f.sharing_rate),
+            f.rated_hours.to_string(),
+            opt(f.utilisation),
+            f.service_income_fen.to_string(),
+            f.users_served.to_string(),
+            f.organizations_served.to_string(),
+            opt(f.no_show_rate),
+            opt(f.late_cancel_rate),
+        ])
+        .map_err(ApiError::internal)?;
+    }
+    let bytes = w.into_inner().map_err(ApiError::internal)?;
+    String::from_utf8(bytes).map_err(ApiError::internal)
+}
+
+/// A resource's rated hours a year: its own, or the default of 1 600.
+pub fn rated_hours(conn: &mut DbConnection, resource: i64) -> QueryResult<i64> {
+    use crate::db::schema::resource_ratings as rr;
+    let set: Option<i32> = rr::table
+        .find(resource)
+        .select(rr::rated_hours_per_year)
+        .first(conn)
+        .optional()?;
+    Ok(set.map_or(DEFAULT_RATED_HOURS, i64::from))
+}
