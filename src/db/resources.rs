@@ -224,7 +224,8 @@ pub struct ResourceFilter {
     pub specs: Vec<SpecFilter>,
 }
 
-type Joined = (ResourceRow, (String, String), JurisdictionRow);
+/// A resource, its institution's English and Chinese names, and its jurisdiction.
+pub type Joined = (ResourceRow, (String, String), JurisdictionRow);
 
 /// Resources joined with their institution's names and their jurisdiction.
 macro_rules! joined_resources {
@@ -245,7 +246,7 @@ macro_rules! joined_resources {
 pub fn joined_all(
     conn: &mut DbConnection,
     institution: Option<i64>,
-) -> QueryResult<Vec<(ResourceRow, (String, String), JurisdictionRow)>> {
+) -> QueryResult<Vec<Joined>> {
     let mut query = joined_resources!().order(resources::id).into_boxed();
     if let Some(org) = institution {
         query = query.filter(resources::organization_id.eq(org));
