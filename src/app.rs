@@ -89,6 +89,8 @@ route_table! {
     "/api/v1/settlements" => { get: settlements::get_settlements },
     "/api/v1/reports/sharing" => { get: reports::get_sharing_report },
     "/api/v1/reports/flows" => { get: reports::get_flow_report },
+    "/api/v1/reports/charts/utilisation.svg" => { get: reports::get_utilisation_chart },
+    "/api/v1/reports/charts/flows.svg" => { get: reports::get_flow_chart },
     "/api/v1/admin/messages" => { get: messages::list_messages },
     "/api/v1/admin/messages/{id}" => { get: messages::get_message },
     "/api/v1/admin/messages/{id}/retry" => { post: messages::retry_message },

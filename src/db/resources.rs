@@ -243,10 +243,7 @@ macro_rules! joined_resources {
 
 /// Every resource (or one institution's) with its institution's names and its jurisdiction, in
 /// one query: what reports need, without rates or operators.
-pub fn joined_all(
-    conn: &mut DbConnection,
-    institution: Option<i64>,
-) -> QueryResult<Vec<Joined>> {
+pub fn joined_all(conn: &mut DbConnection, institution: Option<i64>) -> QueryResult<Vec<Joined>> {
     let mut query = joined_resources!().order(resources::id).into_boxed();
     if let Some(org) = institution {
         query = query.filter(resources::organization_id.eq(org));

@@ -96,7 +96,7 @@ pub fn flows(
     to: NaiveDateTime,
 ) -> Result<(Vec<Flow>, Vec<Flow>), ApiError> {
     let places = places(conn, scope)?;
-    let loaded = load::period(conn, from, to)?;
+    let loaded = load::period(conn, scope, from, to)?;
     let (mut by_user, mut by_issuer) = (BTreeMap::new(), BTreeMap::new());
     for (key, sum) in &loaded.sums {
         let Some(provider) = places.resources.get(&key.resource) else {

@@ -10,6 +10,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
+use super::Scope;
 use crate::db::DbConnection;
 use crate::domain::availability::Span;
 use crate::domain::sharing::{Endings, Tally, Use};
@@ -72,13 +73,22 @@ impl Period {
 /// period and run into it.
 const LONGEST_USE_DAYS: i64 = 366;
 
+/// What a query covers: `[from, to)` and the resources of `scope`.
+#[derive(Clone, Copy)]
+struct Window {
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    scope: Scope,
+}
+
+/// The resources a query counts: `$4` an institution and `$5` one resource, each -1 for any.
+const IN_SCOPE: &str = "IN (SELECT id FROM resources \
+     WHERE ($4 < 0 OR organization_id = $4) AND ($5 < 0 OR id = $5))";
+
 /// Runs one of this module's queries: `$n` placeholders (PostgreSQL's, rewritten as `?n` for
-/// SQLite) bound to the period's start, end and the earliest start a use inside may have.
-fn rows<T>(
-    conn: &mut DbConnection,
-    sql: &str,
-    (from, to): (NaiveDateTime, NaiveDateTime),
-) -> QueryResult<Vec<T>>
+/// SQLite) bound to the period's start and end, the earliest start a use inside may have, and
+/// the scope.
+fn rows<T>(conn: &mut DbConnection, sql: &str, w: Window) -> QueryResult<Vec<T>>
 where
     T: diesel::deserialize::QueryableByName<<DbConnection as diesel::Connection>::Backend>
         + 'static,
@@ -88,9 +98,11 @@ where
         DbConnection::Sqlite(_) => sql.replace('$', "?"),
     };
     diesel::sql_query(sql)
-        .bind::<Timestamp, _>(from)
-        .bind::<Timestamp, _>(to)
-        .bind::<Timestamp, _>(from - Duration::days(LONGEST_USE_DAYS))
+        .bind::<Timestamp, _>(w.from)
+        .bind::<Timestamp, _>(w.to)
+        .bind::<Timestamp, _>(w.from - Duration::days(LONGEST_USE_DAYS))
+        .bind::<BigInt, _>(w.scope.institution.unwrap_or(-1))
+        .bind::<BigInt, _>(w.scope.resource.unwrap_or(-1))
         .load(conn)
 }
 
@@ -156,15 +168,25 @@ struct Ended {
 
 /// Completed bookings and recorded jobs, each as (resource, organisation, voucher, user, start,
 /// end, unit-minutes, fee, voucher amount). A job's user is its cluster login on that resource.
-const BOOKED: &str = "SELECT resource_id, organization_id, voucher_id, 'u' || CAST(booker_id AS TEXT) AS user_key, \
-     check_in_at AS started, check_out_at AS ended, COALESCE(used_unit_minutes, 0) AS unit_minutes, \
-     COALESCE(final_gross_fen, 0) AS fee_fen, COALESCE(final_voucher_fen, 0) AS voucher_fen \
-     FROM bookings WHERE state = 'completed' AND check_in_at >= $3 AND check_in_at < $2";
-const RAN: &str = "SELECT r.resource_id, a.organization_id, a.voucher_id, \
-     'r' || CAST(r.resource_id AS TEXT) || ':' || r.user_name AS user_key, r.started_at AS started, \
-     r.ended_at AS ended, r.unit_minutes, r.fee_fen, CAST(0 AS BIGINT) AS voucher_fen \
-     FROM usage_records r JOIN allocations a ON a.id = r.allocation_id \
-     WHERE r.started_at >= $3 AND r.started_at < $2";
+fn booked() -> String {
+    format!(
+        "SELECT resource_id, organization_id, voucher_id, 'u' || CAST(booker_id AS TEXT) AS user_key, \
+         check_in_at AS started, check_out_at AS ended, COALESCE(used_unit_minutes, 0) AS unit_minutes, \
+         COALESCE(final_gross_fen, 0) AS fee_fen, COALESCE(final_voucher_fen, 0) AS voucher_fen \
+         FROM bookings WHERE state = 'completed' AND check_in_at >= $3 AND check_in_at < $2 \
+         AND resource_id {IN_SCOPE}"
+    )
+}
+
+fn ran() -> String {
+    format!(
+        "SELECT r.resource_id, a.organization_id, a.voucher_id, \
+         'r' || CAST(r.resource_id AS TEXT) || ':' || r.user_name AS user_key, r.started_at AS started, \
+         r.ended_at AS ended, r.unit_minutes, r.fee_fen, CAST(0 AS BIGINT) AS voucher_fen \
+         FROM usage_records r JOIN allocations a ON a.id = r.allocation_id \
+         WHERE r.started_at >= $3 AND r.started_at < $2 AND r.resource_id {IN_SCOPE}"
+    )
+}
 
 fn summed(source: &str) -> String {
     format!(
@@ -198,20 +220,24 @@ fn endings_sql(conn: &DbConnection) -> String {
          CAST(SUM(CASE WHEN state = 'no_show' THEN 1 ELSE 0 END) AS BIGINT) AS no_shows, \
          CAST(SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS BIGINT) AS late_cancels \
          FROM bookings WHERE start_at >= $1 AND start_at < $2 AND start_at >= $3 \
-         AND state IN ('completed', 'no_show', 'cancelled') GROUP BY resource_id"
+         AND state IN ('completed', 'no_show', 'cancelled') AND resource_id {IN_SCOPE} \
+         GROUP BY resource_id"
     )
 }
 
-/// Everything recorded in `[from, to)`.
+/// Everything recorded in `[from, to)` on the resources of `scope`.
 pub fn period(
     conn: &mut DbConnection,
+    scope: Scope,
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Period> {
+    let w = Window { from, to, scope };
     let mut p = Period::default();
     let span = Span::new(from.and_utc(), to.and_utc());
-    for source in [BOOKED, RAN] {
-        for s in rows::<Summed>(conn, &summed(source), (from, to))? {
+    for source in [booked(), ran()] {
+        let source = source.as_str();
+        for s in rows::<Summed>(conn, &summed(source), w)? {
             let key = Key {
                 resource: s.resource_id,
                 organization: s.organization_id,
@@ -225,7 +251,7 @@ pub fn period(
             };
             p.add(key, sum);
         }
-        for e in rows::<Edge>(conn, &edges(source), (from, to))? {
+        for e in rows::<Edge>(conn, &edges(source), w)? {
             let used = Span::new(e.started.and_utc(), e.ended.and_utc());
             let (organization, fee_fen) = (e.organization_id, e.fee_fen);
             let (user, unit_minutes) = (e.user_key, e.unit_minutes);
@@ -251,12 +277,12 @@ pub fn period(
             };
             p.add(key, sum);
         }
-        for u in rows::<UserOf>(conn, &users(source), (from, to))? {
+        for u in rows::<UserOf>(conn, &users(source), w)? {
             p.users.entry(u.resource_id).or_default().insert(u.user_key);
         }
     }
     let sql = endings_sql(conn);
-    for e in rows::<Ended>(conn, &sql, (from, to))? {
+    for e in rows::<Ended>(conn, &sql, w)? {
         let endings = Endings {
             due: e.due,
             no_shows: e.no_shows,
@@ -264,7 +290,7 @@ pub fn period(
         };
         p.endings.insert(e.resource_id, endings);
     }
-    add_allocation_captures(conn, &mut p, (from, to))?;
+    add_allocation_captures(conn, &mut p, w)?;
     add_blackouts(conn, &mut p, (from, to))?;
     Ok(p)
 }
@@ -282,17 +308,15 @@ struct Captured {
 }
 
 /// What vouchers paid for computing allocations in the period (captured as usage was recorded).
-fn add_allocation_captures(
-    conn: &mut DbConnection,
-    p: &mut Period,
-    period: (NaiveDateTime, NaiveDateTime),
-) -> QueryResult<()> {
-    let sql = "SELECT a.resource_id, a.organization_id, a.voucher_id, \
+fn add_allocation_captures(conn: &mut DbConnection, p: &mut Period, w: Window) -> QueryResult<()> {
+    let sql = format!(
+        "SELECT a.resource_id, a.organization_id, a.voucher_id, \
          CAST(SUM(l.amount_fen) AS BIGINT) AS voucher_fen \
          FROM voucher_ledger l JOIN allocations a ON a.id = l.allocation_id \
          WHERE l.movement = 'capture' AND l.at >= $1 AND l.at < $2 AND l.at >= $3 \
-         GROUP BY a.resource_id, a.organization_id, a.voucher_id";
-    for c in rows::<Captured>(conn, sql, period)? {
+         AND a.resource_id {IN_SCOPE} GROUP BY a.resource_id, a.organization_id, a.voucher_id"
+    );
+    for c in rows::<Captured>(conn, &sql, w)? {
         let key = Key {
             resource: c.resource_id,
             organization: c.organization_id,

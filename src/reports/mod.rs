@@ -2,6 +2,7 @@
 //! endings over a period, turned into figures by `domain::sharing` and rolled up by institution,
 //! city, province or the whole region.
 
+pub mod charts;
 pub mod flows;
 mod load;
 
@@ -37,6 +38,8 @@ pub struct Scope {
     pub institution: Option<i64>,
     /// Only large instruments by the national (or Shanghai's) threshold.
     pub large_only: bool,
+    /// Only this resource (a chart of one instrument).
+    pub resource: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +77,7 @@ fn resources_in(conn: &mut DbConnection, scope: Scope) -> Result<Vec<(Resource, 
             institution,
             jurisdiction,
         })
+        .filter(|r| scope.resource.is_none_or(|id| id == r.row.id))
         .filter(|r| {
             !scope.large_only
                 || sharing::is_large(r.row.original_value_cny, &r.jurisdiction.province)
@@ -133,7 +137,7 @@ pub fn sharing_report(
     to: NaiveDateTime,
 ) -> Result<(Vec<Row>, Figures), ApiError> {
     let resources = resources_in(conn, scope)?;
-    let loaded = load::period(conn, from, to)?;
+    let loaded = load::period(conn, scope, from, to)?;
     let period = Span::new(from.and_utc(), to.and_utc());
     let mut groups: BTreeMap<String, (String, String, usize, Totals)> = BTreeMap::new();
     let mut all = Totals::default();

@@ -168,6 +168,38 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
         "matrix,from_province,provider_province,hours,fee_fen,voucher_fen,uses\n\
          user,JS,SH,2,120000,60000,1\nissuer,JS,SH,2,120000,60000,1\n"
     );
+    let heat = chart(
+        &app,
+        &m,
+        &format!("/api/v1/reports/charts/flows.svg?from={day}&to={day}&measure=fee&lang=en"),
+    )
+    .await;
+    let doc = roxmltree::Document::parse(&heat).expect("the heat map is XML");
+    let cells: Vec<(String, f64)> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("cell"))
+        .map(|n| {
+            let pair = format!(
+                "{}>{}",
+                n.attribute("data-from").unwrap(),
+                n.attribute("data-to").unwrap()
+            );
+            (pair, n.attribute("data-value").unwrap().parse().unwrap())
+        })
+        .collect();
+    assert_eq!(cells.len(), 16, "four provinces by four");
+    assert!(
+        cells
+            .iter()
+            .all(|(pair, v)| (pair == "JS>SH") == (*v == 1200.0)),
+        "{cells:?}"
+    );
+    assert!(
+        title(&doc).starts_with("Cross-province flows"),
+        "{}",
+        title(&doc)
+    );
+    assert!(heat.contains("Provider's province") && heat.contains("yuan"));
     let bad = app
         .request(
             Method::GET,
@@ -179,4 +211,95 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-on_both_backends!(a_day_of_an_instrument_by_hand);
+/// An SVG chart, checked to be served as one.
+async fn chart(app: &TestApp, token: &str, path: &str) -> String {
+    let r = app.get(path, token).await;
+    assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("image/svg+xml; charset=utf-8")
+    );
+    r.body.as_str().unwrap().to_owned()
+}
+
+fn title(doc: &roxmltree::Document<'_>) -> String {
+    doc.descendants()
+        .find(|n| n.has_tag_name("title"))
+        .and_then(|n| n.text())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The bars of a utilisation chart: (month, percent).
+fn bars(svg: &str) -> Vec<(u32, f64)> {
+    let doc = roxmltree::Document::parse(svg).expect("the chart is XML");
+    doc.descendants()
+        .filter(|n| n.attribute("class") == Some("bar"))
+        .map(|n| {
+            let month = n.attribute("data-month").unwrap().parse().unwrap();
+            (month, n.attribute("data-value").unwrap().parse().unwrap())
+        })
+        .collect()
+}
+
+async fn a_years_utilisation_as_a_chart(app: TestApp) {
+    let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
+    let body = json!({"kind": "instrument", "name_en": "Fudan chart NMR", "name_zh": "复旦图表核磁", "category": "nmr",
+        "original_value_cny": 3000000, "jurisdiction_code": "310100", "approval_policy": "auto",
+        "rates": {"internal": 1, "academic": 2, "enterprise": 3}, "booking_rules": {"lead_time_min": 0}});
+    let nmr = app.post("/api/v1/resources", &m, body).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let day = workday(4);
+    let r = app.post("/api/v1/bookings", &t, json!({"resource_id": nmr, "start": sh(day, "09:00"), "end": sh(day, "10:00"), "purpose": "spectra"})).await;
+    // Recorded as ten hours of use on 6 January 2026, Shanghai time.
+    let used = ("2026-01-06T09:00:00+08:00", "2026-01-06T19:00:00+08:00");
+    record(
+        &app,
+        r.body["id"].as_i64().unwrap(),
+        "completed",
+        Some(used),
+        Some(3),
+    );
+
+    let path = format!("/api/v1/reports/charts/utilisation.svg?year=2026&resource_id={nmr}");
+    let en = chart(&app, &m, &format!("{path}&lang=en")).await;
+    // January: 1 600 h × 31/365 = 8 153 rated minutes; 600 used: 7.36 %. Every other month 0.
+    let mut expected: Vec<(u32, f64)> = (1..=12).map(|m| (m, 0.0)).collect();
+    expected[0].1 = 7.36;
+    assert_eq!(bars(&en), expected);
+    let doc = roxmltree::Document::parse(&en).unwrap();
+    assert_eq!(title(&doc), "Fudan chart NMR: monthly utilisation, 2026");
+    assert!(en.contains("Utilisation (% of rated hours)") && en.contains(">Jan<"));
+    // In Chinese by default for a Chinese-speaking manager, and for the whole institution.
+    let zh = chart(&app, &m, &path).await;
+    assert!(title(&roxmltree::Document::parse(&zh).unwrap()).contains("2026年月度利用率"));
+    assert!(zh.contains(">1月<"));
+    let fudan = app.get("/api/v1/me", &m).await.body["organization_id"].clone();
+    let whole = chart(
+        &app,
+        &m,
+        &format!("/api/v1/reports/charts/utilisation.svg?year=2026&institution_id={fudan}"),
+    )
+    .await;
+    assert_eq!(bars(&whole).len(), 12);
+    let neither = app
+        .get("/api/v1/reports/charts/utilisation.svg?year=2026", &m)
+        .await;
+    assert_eq!(neither.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let other = app
+        .get(
+            &format!(
+                "/api/v1/reports/charts/utilisation.svg?year=2026&institution_id={}",
+                fudan.as_i64().unwrap() + 1
+            ),
+            &m,
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+}
+
+on_both_backends!(
+    a_day_of_an_instrument_by_hand,
+    a_years_utilisation_as_a_chart
+);

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::ok;
 use crate::app::AppState;
-use crate::domain::types::Role;
+use crate::domain::types::{Locale, Role};
 use crate::http::error::ApiError;
 use crate::http::extract::AuthUser;
 use crate::http::read;
@@ -88,6 +88,7 @@ pub async fn get_sharing_report(
     let scope = Scope {
         institution: institution_of(&user)?,
         large_only: q.large_only,
+        resource: None,
     };
     let level = q.level.unwrap_or(Level::Instrument);
     let (from, to) = period(q.from, q.to)?;
@@ -124,6 +125,7 @@ pub async fn get_flow_report(
     let scope = Scope {
         institution: institution_of(&user)?,
         large_only: false,
+        resource: None,
     };
     let (from, to) = period(q.from, q.to)?;
     let (by_user, by_issuer) =
@@ -136,4 +138,211 @@ pub async fn get_flow_report(
         "from": q.from, "to": q.to, "timezone": "Asia/Shanghai",
         "by_user_province": by_user, "by_issuer_province": by_issuer,
     })))
+}
+
+/// The chart's language: asked for, or the caller's own.
+fn locale_of(
+    conn: &mut crate::db::DbConnection,
+    user: &AuthUser,
+    asked: Option<Locale>,
+) -> Result<Locale, ApiError> {
+    if let Some(l) = asked {
+        return Ok(l);
+    }
+    let me = crate::db::users::find(conn, user.id)?;
+    Ok(me
+        .and_then(|u| Locale::parse(&u.locale))
+        .unwrap_or(Locale::ZhCn))
+}
+
+fn svg(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml; charset=utf-8")
+        .body(body)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UtilisationChartQuery {
+    year: i32,
+    resource_id: Option<i64>,
+    institution_id: Option<i64>,
+    lang: Option<Locale>,
+}
+
+/// What a utilisation chart is of: one resource or one institution, and its name.
+fn chart_subject(
+    conn: &mut crate::db::DbConnection,
+    q: &UtilisationChartQuery,
+    mine: Option<i64>,
+    l: Locale,
+) -> Result<(Scope, String), ApiError> {
+    let t = |en: String, zh: String| if l == Locale::En { en } else { zh };
+    let scope = |institution, resource| Scope {
+        institution,
+        large_only: false,
+        resource,
+    };
+    match (q.resource_id, q.institution_id) {
+        (Some(id), None) => {
+            let view = crate::db::resources::find(conn, crate::domain::ids::ResourceId(id))?
+                .filter(|v| mine.is_none_or(|org| org == v.row.organization_id))
+                .ok_or_else(|| ApiError::not_found("resource"))?;
+            Ok((scope(mine, Some(id)), t(view.row.name_en, view.row.name_zh)))
+        }
+        (None, Some(id)) => {
+            if mine.is_some_and(|org| org != id) {
+                return Err(ApiError::forbidden("managers chart their own institution"));
+            }
+            let org = crate::db::organizations::find(conn, crate::domain::ids::OrganizationId(id))?
+                .ok_or_else(|| ApiError::not_found("institution"))?;
+            Ok((scope(Some(id), None), t(org.name_en, org.name_zh)))
+        }
+        _ => Err(ApiError::invalid_field(
+            "resource_id",
+            "name either resource_id or institution_id, not both",
+        )),
+    }
+}
+
+/// Monthly utilisation of one instrument or one institution over a year, as an SVG bar chart.
+pub async fn get_utilisation_chart(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<UtilisationChartQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    if !(2000..=2100).contains(&q.year) {
+        return Err(ApiError::invalid_field("year", "a year from 2000 to 2100"));
+    }
+    let mine = institution_of(&user)?;
+    let body = read(&state, move |conn| {
+        let l = locale_of(conn, &user, q.lang)?;
+        let (scope, name) = chart_subject(conn, &q, mine, l)?;
+        let mut months = Vec::with_capacity(12);
+        for m in 1..=12 {
+            let first = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default();
+            let next = if m == 12 {
+                first(q.year + 1, 1)
+            } else {
+                first(q.year, m + 1)
+            };
+            let (from, to) = (midnight(first(q.year, m)), midnight(next));
+            let (_, total) = reports::sharing_report(conn, scope, Level::Region, from, to)?;
+            months.push(total.utilisation);
+        }
+        Ok(reports::charts::monthly_utilisation(
+            l, &name, q.year, &months,
+        ))
+    })
+    .await?;
+    Ok(svg(body))
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Matrix {
+    User,
+    Issuer,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Measure {
+    Hours,
+    Fee,
+    Voucher,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowChartQuery {
+    from: NaiveDate,
+    to: NaiveDate,
+    matrix: Option<Matrix>,
+    measure: Option<Measure>,
+    lang: Option<Locale>,
+}
+
+/// A flow matrix as an SVG heat map: hours, fees or voucher amounts (yuan) between provinces.
+pub async fn get_flow_chart(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<FlowChartQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let scope = Scope {
+        institution: institution_of(&user)?,
+        large_only: false,
+        resource: None,
+    };
+    let (from, to) = period(q.from, q.to)?;
+    let (matrix, measure) = (
+        q.matrix.unwrap_or(Matrix::User),
+        q.measure.unwrap_or(Measure::Hours),
+    );
+    let body = read(&state, move |conn| {
+        let l = locale_of(conn, &user, q.lang)?;
+        let (by_user, by_issuer) = reports::flows(conn, scope, from, to)?;
+        let flows = match matrix {
+            Matrix::User => by_user,
+            Matrix::Issuer => by_issuer,
+        };
+        Ok(reports::charts::heat_map(
+            l,
+            &flow_matrix(l, &flows, (matrix, measure), (q.from, q.to)),
+        ))
+    })
+    .await?;
+    Ok(svg(body))
+}
+
+fn flow_matrix<'a>(
+    l: Locale,
+    flows: &[reports::flows::Flow],
+    (matrix, measure): (Matrix, Measure),
+    (from, to): (NaiveDate, NaiveDate),
+) -> reports::charts::Matrix<'a> {
+    let en = l == Locale::En;
+    let pick = |a: &'a str, b: &'a str| if en { a } else { b };
+    let (what, unit) = match measure {
+        Measure::Hours => (
+            pick("hours of use", "使用机时"),
+            pick("hours", "单位：小时"),
+        ),
+        Measure::Fee => (pick("service fees", "服务收费"), pick("yuan", "单位：元")),
+        Measure::Voucher => (
+            pick("voucher payments", "创新券支付"),
+            pick("yuan", "单位：元"),
+        ),
+    };
+    let rows_are = match matrix {
+        Matrix::User => pick("Users' province", "用户所在省份"),
+        Matrix::Issuer => pick("Voucher issuer's province", "创新券发放方所在省份"),
+    };
+    let title = if en {
+        format!("Cross-province flows, {from} to {to}: {what}")
+    } else {
+        format!("跨省流动（{from} 至 {to}）：{what}")
+    };
+    let value = |f: &reports::flows::Flow| match measure {
+        Measure::Hours => f.hours,
+        Measure::Fee => f.fee_fen as f64 / 100.0,
+        Measure::Voucher => f.voucher_fen as f64 / 100.0,
+    };
+    reports::charts::Matrix {
+        title,
+        unit,
+        rows_are,
+        cells: flows
+            .iter()
+            .map(|f| {
+                (
+                    f.from_province.clone(),
+                    f.provider_province.clone(),
+                    value(f),
+                )
+            })
+            .collect(),
+    }
 }
