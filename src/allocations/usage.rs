@@ -230,6 +230,7 @@ fn draw_down(
         })
         .collect();
     store::insert_records(conn, &rows)?;
+    crate::reports::rollup::jobs_recorded(conn, &a, &rows)?;
     let after = used(conn, &a, now)?;
     let captured = match a.voucher_id {
         Some(voucher) => {

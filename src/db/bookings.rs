@@ -190,6 +190,11 @@ pub fn transition(
         bookings::updated_at.eq(now),
     ))
     .execute(conn)?;
+    // Every final state passes here, so the reports' monthly totals are kept here, in the same
+    // transaction, rather than at each of the places that end a booking.
+    if changed == 1 && matches!(to, "completed" | "no_show" | "cancelled") {
+        crate::reports::rollup::booking_ended(conn, id)?;
+    }
     Ok(changed == 1)
 }
 

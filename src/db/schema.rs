@@ -265,6 +265,51 @@ diesel::table! {
 }
 
 diesel::table! {
+    use_months (resource_id, organization_id, voucher_id, month) {
+        resource_id -> BigInt,
+        organization_id -> BigInt,
+        voucher_id -> BigInt,
+        month -> Text,
+        unit_minutes -> BigInt,
+        fee_fen -> BigInt,
+        voucher_fen -> BigInt,
+        uses -> BigInt,
+    }
+}
+
+diesel::table! {
+    user_months (resource_id, user_key, month) {
+        resource_id -> BigInt,
+        user_key -> Text,
+        month -> Text,
+    }
+}
+
+diesel::table! {
+    ending_months (resource_id, month) {
+        resource_id -> BigInt,
+        month -> Text,
+        due -> BigInt,
+        no_shows -> BigInt,
+        late_cancels -> BigInt,
+    }
+}
+
+diesel::table! {
+    use_bounds (resource_id) {
+        resource_id -> BigInt,
+        longest_use_min -> BigInt,
+    }
+}
+
+diesel::table! {
+    rollup_state (name) {
+        name -> Text,
+        built_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     allocations (id) {
         id -> BigInt,
         resource_id -> BigInt,
@@ -361,6 +406,7 @@ diesel::table! {
 }
 
 diesel::joinable!(vouchers -> voucher_programs (program_id));
+diesel::joinable!(usage_records -> allocations (allocation_id));
 diesel::joinable!(bookings -> resources (resource_id));
 diesel::joinable!(booking_events -> bookings (booking_id));
 diesel::joinable!(organizations -> jurisdictions (jurisdiction_code));
@@ -395,6 +441,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     vouchers,
     voucher_ledger,
     allocations,
+    use_months,
+    user_months,
+    ending_months,
+    rollup_state,
+    use_bounds,
     usage_imports,
     usage_records,
     outbox,

@@ -36,24 +36,40 @@ impl Use {
         }
     }
 
-    /// What of this use falls in `period`: its unit-minutes pro rata to the minutes inside, and
-    /// its fee if it ended there.
-    pub fn tally(&self, period: Span) -> Tally {
+    /// Its unit-minutes before `t`, pro rata to the whole minutes elapsed (rounded down). The
+    /// share of a period is the difference at its ends, so the shares of adjacent periods (days,
+    /// months) always add up to the share of the whole, and to the use itself.
+    pub fn before(&self, t: super::availability::Instant) -> i64 {
         let whole = (self.used.end - self.used.start).num_minutes();
-        let inside = overlap_minutes(self.used, period);
-        let unit_minutes = if whole <= 0 {
+        if whole <= 0 {
             // A use shorter than a minute counts where it starts.
-            let starts_inside = period.start <= self.used.start && self.used.start < period.end;
-            if starts_inside { self.unit_minutes } else { 0 }
-        } else {
-            let share = i128::from(self.unit_minutes) * i128::from(inside) / i128::from(whole);
-            i64::try_from(share).unwrap_or(i64::MAX)
-        };
-        let ended_inside = period.start <= self.used.end && self.used.end < period.end;
+            return if t > self.used.start {
+                self.unit_minutes
+            } else {
+                0
+            };
+        }
+        let elapsed = (t - self.used.start).num_minutes().clamp(0, whole);
+        let share = i128::from(self.unit_minutes) * i128::from(elapsed) / i128::from(whole);
+        i64::try_from(share).unwrap_or(i64::MAX)
+    }
+
+    /// Whether it ended in `period`: its fee, voucher payment and count belong there.
+    pub fn ended_in(&self, period: Span) -> bool {
+        period.start <= self.used.end && self.used.end < period.end
+    }
+
+    /// What of this use falls in `period`: its share of unit-minutes, and its fee if it ended
+    /// there.
+    pub fn tally(&self, period: Span) -> Tally {
         Tally {
             organization: self.organization,
-            unit_minutes,
-            fee_fen: if ended_inside { self.fee_fen } else { 0 },
+            unit_minutes: self.before(period.end) - self.before(period.start),
+            fee_fen: if self.ended_in(period) {
+                self.fee_fen
+            } else {
+                0
+            },
         }
     }
 }

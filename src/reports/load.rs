@@ -10,7 +10,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
-use super::Scope;
+use super::{Scope, rollup};
 use crate::db::DbConnection;
 use crate::domain::availability::Span;
 use crate::domain::sharing::{Endings, Tally, Use};
@@ -60,6 +60,13 @@ impl Period {
             .collect()
     }
 
+    fn add_endings(&mut self, resource: i64, e: Endings) {
+        let mine = self.endings.entry(resource).or_default();
+        mine.due += e.due;
+        mine.no_shows += e.no_shows;
+        mine.late_cancels += e.late_cancels;
+    }
+
     fn add(&mut self, key: Key, sum: Sum) {
         let s = self.sums.entry(key).or_default();
         s.unit_minutes += sum.unit_minutes;
@@ -69,9 +76,15 @@ impl Period {
     }
 }
 
-/// No recorded use is longer than this: it bounds the search for uses that began before a
-/// period and run into it.
-const LONGEST_USE_DAYS: i64 = 366;
+/// How far before `from` a use running into the period may have begun: the longest use ever
+/// recorded on any resource (a minute more, for the rounding down of minutes).
+fn earliest(conn: &mut DbConnection, from: NaiveDateTime) -> QueryResult<NaiveDateTime> {
+    use crate::db::schema::use_bounds as u;
+    let longest: Option<i64> = u::table
+        .select(diesel::dsl::max(u::longest_use_min))
+        .first(conn)?;
+    Ok(from - Duration::minutes(longest.unwrap_or(0) + 1))
+}
 
 /// What a query covers: `[from, to)` and the resources of `scope`.
 #[derive(Clone, Copy)]
@@ -79,11 +92,17 @@ struct Window {
     from: NaiveDateTime,
     to: NaiveDateTime,
     scope: Scope,
+    /// The earliest start a use running into the window can have.
+    earliest: NaiveDateTime,
 }
 
-/// The resources a query counts: `$4` an institution and `$5` one resource, each -1 for any.
-const IN_SCOPE: &str = "IN (SELECT id FROM resources \
-     WHERE ($4 < 0 OR organization_id = $4) AND ($5 < 0 OR id = $5))";
+/// The resources a query counts: the `$i`th parameter an institution and the `$r`th one resource,
+/// each -1 for any.
+fn in_scope(i: usize, r: usize) -> String {
+    format!(
+        "IN (SELECT id FROM resources WHERE (${i} < 0 OR organization_id = ${i}) AND (${r} < 0 OR id = ${r}))"
+    )
+}
 
 /// Runs one of this module's queries: `$n` placeholders (PostgreSQL's, rewritten as `?n` for
 /// SQLite) bound to the period's start and end, the earliest start a use inside may have, and
@@ -100,7 +119,7 @@ where
     diesel::sql_query(sql)
         .bind::<Timestamp, _>(w.from)
         .bind::<Timestamp, _>(w.to)
-        .bind::<Timestamp, _>(w.from - Duration::days(LONGEST_USE_DAYS))
+        .bind::<Timestamp, _>(w.earliest)
         .bind::<BigInt, _>(w.scope.institution.unwrap_or(-1))
         .bind::<BigInt, _>(w.scope.resource.unwrap_or(-1))
         .load(conn)
@@ -122,6 +141,25 @@ struct Summed {
     voucher_fen: i64,
     #[diesel(sql_type = BigInt)]
     uses: i64,
+}
+
+impl Summed {
+    fn key(&self) -> Key {
+        Key {
+            resource: self.resource_id,
+            organization: self.organization_id,
+            voucher: self.voucher_id,
+        }
+    }
+
+    fn sum(&self) -> Sum {
+        Sum {
+            unit_minutes: self.unit_minutes,
+            fee_fen: self.fee_fen,
+            voucher_fen: self.voucher_fen,
+            uses: self.uses,
+        }
+    }
 }
 
 #[derive(QueryableByName)]
@@ -146,6 +184,16 @@ struct Edge {
     voucher_fen: i64,
 }
 
+impl Ended {
+    fn endings(&self) -> Endings {
+        Endings {
+            due: self.due,
+            no_shows: self.no_shows,
+            late_cancels: self.late_cancels,
+        }
+    }
+}
+
 #[derive(QueryableByName)]
 struct UserOf {
     #[diesel(sql_type = BigInt)]
@@ -166,6 +214,10 @@ struct Ended {
     late_cancels: i64,
 }
 
+/// (In the bookings queries, `+resource_id` keeps SQLite from walking each resource's whole
+/// history by its resource index instead of the period's range of the time index; on
+/// PostgreSQL the plus changes nothing.)
+///
 /// Completed bookings and recorded jobs, each as (resource, organisation, voucher, user, start,
 /// end, unit-minutes, fee, voucher amount). A job's user is its cluster login on that resource.
 fn booked() -> String {
@@ -174,7 +226,8 @@ fn booked() -> String {
          check_in_at AS started, check_out_at AS ended, COALESCE(used_unit_minutes, 0) AS unit_minutes, \
          COALESCE(final_gross_fen, 0) AS fee_fen, COALESCE(final_voucher_fen, 0) AS voucher_fen \
          FROM bookings WHERE state = 'completed' AND check_in_at >= $3 AND check_in_at < $2 \
-         AND resource_id {IN_SCOPE}"
+         AND +resource_id {}",
+        in_scope(4, 5)
     )
 }
 
@@ -184,7 +237,8 @@ fn ran() -> String {
          'r' || CAST(r.resource_id AS TEXT) || ':' || r.user_name AS user_key, r.started_at AS started, \
          r.ended_at AS ended, r.unit_minutes, r.fee_fen, CAST(0 AS BIGINT) AS voucher_fen \
          FROM usage_records r JOIN allocations a ON a.id = r.allocation_id \
-         WHERE r.started_at >= $3 AND r.started_at < $2 AND r.resource_id {IN_SCOPE}"
+         WHERE r.started_at >= $3 AND r.started_at < $2 AND r.resource_id {}",
+        in_scope(4, 5)
     )
 }
 
@@ -198,7 +252,8 @@ fn summed(source: &str) -> String {
 }
 
 fn edges(source: &str) -> String {
-    format!("SELECT * FROM ({source}) u WHERE ended > $1 AND (started < $1 OR ended >= $2)")
+    // A use ending exactly as the period begins adds no time, but is fetched for its fee's sake.
+    format!("SELECT * FROM ({source}) u WHERE ended >= $1 AND (started < $1 OR ended >= $2)")
 }
 
 fn users(source: &str) -> String {
@@ -220,60 +275,110 @@ fn endings_sql(conn: &DbConnection) -> String {
          CAST(SUM(CASE WHEN state = 'no_show' THEN 1 ELSE 0 END) AS BIGINT) AS no_shows, \
          CAST(SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS BIGINT) AS late_cancels \
          FROM bookings WHERE start_at >= $1 AND start_at < $2 AND start_at >= $3 \
-         AND state IN ('completed', 'no_show', 'cancelled') AND resource_id {IN_SCOPE} \
-         GROUP BY resource_id"
+         AND state IN ('completed', 'no_show', 'cancelled') AND +resource_id {scoped} \
+         GROUP BY resource_id",
+        scoped = in_scope(4, 5)
     )
 }
 
-/// Everything recorded in `[from, to)` on the resources of `scope`.
+/// Everything recorded in `[from, to)` (Shanghai midnights) on the resources of `scope`: whole
+/// months from the monthly totals, the days before and after them from the uses themselves.
 pub fn period(
     conn: &mut DbConnection,
     scope: Scope,
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Period> {
-    let w = Window { from, to, scope };
     let mut p = Period::default();
-    let span = Span::new(from.and_utc(), to.and_utc());
+    let mut first = rollup::month_of(from);
+    if rollup::start_of(first) < from {
+        first = rollup::next_month(first);
+    }
+    let end = rollup::month_of(to);
+    let (whole_from, whole_to) = (rollup::start_of(first), rollup::start_of(end));
+    if first < end {
+        if from < whole_from {
+            let earliest = earliest(conn, from)?;
+            scan(
+                conn,
+                &mut p,
+                Window {
+                    from,
+                    to: whole_from,
+                    scope,
+                    earliest,
+                },
+            )?;
+        }
+        months(conn, &mut p, scope, (first, end))?;
+        if whole_to < to {
+            let earliest = earliest(conn, whole_to)?;
+            scan(
+                conn,
+                &mut p,
+                Window {
+                    from: whole_to,
+                    to,
+                    scope,
+                    earliest,
+                },
+            )?;
+        }
+    } else {
+        let earliest = earliest(conn, from)?;
+        scan(
+            conn,
+            &mut p,
+            Window {
+                from,
+                to,
+                scope,
+                earliest,
+            },
+        )?;
+    }
+    let earliest = earliest(conn, from)?;
+    add_allocation_captures(
+        conn,
+        &mut p,
+        Window {
+            from,
+            to,
+            scope,
+            earliest,
+        },
+    )?;
+    add_blackouts(conn, &mut p, (from, to))?;
+    Ok(p)
+}
+
+/// Adds the uses and endings of one stretch of days, read from the uses themselves.
+fn scan(conn: &mut DbConnection, p: &mut Period, w: Window) -> QueryResult<()> {
+    let span = Span::new(w.from.and_utc(), w.to.and_utc());
     for source in [booked(), ran()] {
         let source = source.as_str();
         for s in rows::<Summed>(conn, &summed(source), w)? {
-            let key = Key {
-                resource: s.resource_id,
-                organization: s.organization_id,
-                voucher: s.voucher_id,
-            };
-            let sum = Sum {
-                unit_minutes: s.unit_minutes,
-                fee_fen: s.fee_fen,
-                voucher_fen: s.voucher_fen,
-                uses: s.uses,
-            };
-            p.add(key, sum);
+            p.add(s.key(), s.sum());
         }
         for e in rows::<Edge>(conn, &edges(source), w)? {
-            let used = Span::new(e.started.and_utc(), e.ended.and_utc());
-            let (organization, fee_fen) = (e.organization_id, e.fee_fen);
-            let (user, unit_minutes) = (e.user_key, e.unit_minutes);
-            let tally = Use {
-                organization,
-                user,
-                used,
-                unit_minutes,
-                fee_fen,
-            }
-            .tally(span);
-            let ended_inside = from <= e.ended && e.ended < to;
+            let u = Use {
+                organization: e.organization_id,
+                user: e.user_key,
+                used: Span::new(e.started.and_utc(), e.ended.and_utc()),
+                unit_minutes: e.unit_minutes,
+                fee_fen: e.fee_fen,
+            };
+            let ended = u.ended_in(span);
             let key = Key {
                 resource: e.resource_id,
-                organization,
+                organization: e.organization_id,
                 voucher: e.voucher_id,
             };
             let sum = Sum {
-                unit_minutes: tally.unit_minutes,
-                fee_fen: tally.fee_fen,
-                voucher_fen: if ended_inside { e.voucher_fen } else { 0 },
-                uses: 1,
+                unit_minutes: u.tally(span).unit_minutes,
+                fee_fen: if ended { u.fee_fen } else { 0 },
+                voucher_fen: if ended { e.voucher_fen } else { 0 },
+                uses: i64::from(ended),
             };
             p.add(key, sum);
         }
@@ -283,16 +388,61 @@ pub fn period(
     }
     let sql = endings_sql(conn);
     for e in rows::<Ended>(conn, &sql, w)? {
-        let endings = Endings {
-            due: e.due,
-            no_shows: e.no_shows,
-            late_cancels: e.late_cancels,
-        };
-        p.endings.insert(e.resource_id, endings);
+        p.add_endings(e.resource_id, e.endings());
     }
-    add_allocation_captures(conn, &mut p, w)?;
-    add_blackouts(conn, &mut p, (from, to))?;
-    Ok(p)
+    Ok(())
+}
+
+/// Adds whole months `[first, end)` from the monthly totals.
+fn months(
+    conn: &mut DbConnection,
+    p: &mut Period,
+    scope: Scope,
+    (first, end): (chrono::NaiveDate, chrono::NaiveDate),
+) -> QueryResult<()> {
+    let (a, b) = (rollup::month_key(first), rollup::month_key(end));
+    let sqlite = matches!(conn, DbConnection::Sqlite(_));
+    let scoped = |sql: String| {
+        let sql = sql.replace("{IN_SCOPE}", &in_scope(3, 4));
+        if sqlite { sql.replace('$', "?") } else { sql }
+    };
+    let run = |sql: String| {
+        diesel::sql_query(scoped(sql))
+            .bind::<Text, _>(a.clone())
+            .bind::<Text, _>(b.clone())
+            .bind::<BigInt, _>(scope.institution.unwrap_or(-1))
+            .bind::<BigInt, _>(scope.resource.unwrap_or(-1))
+    };
+    let sums: Vec<Summed> = run(
+        "SELECT resource_id, organization_id, NULLIF(voucher_id, 0) AS voucher_id, \
+         CAST(SUM(unit_minutes) AS BIGINT) AS unit_minutes, CAST(SUM(fee_fen) AS BIGINT) AS fee_fen, \
+         CAST(SUM(voucher_fen) AS BIGINT) AS voucher_fen, CAST(SUM(uses) AS BIGINT) AS uses \
+         FROM use_months WHERE month >= $1 AND month < $2 AND resource_id {IN_SCOPE} \
+         GROUP BY resource_id, organization_id, voucher_id"
+            .to_owned(),
+    )
+    .load(conn)?;
+    for s in sums {
+        p.add(s.key(), s.sum());
+    }
+    let users: Vec<UserOf> = run("SELECT DISTINCT resource_id, user_key FROM user_months \
+         WHERE month >= $1 AND month < $2 AND resource_id {IN_SCOPE}"
+        .to_owned())
+    .load(conn)?;
+    for u in users {
+        p.users.entry(u.resource_id).or_default().insert(u.user_key);
+    }
+    let endings: Vec<Ended> = run(
+        "SELECT resource_id, CAST(SUM(due) AS BIGINT) AS due, CAST(SUM(no_shows) AS BIGINT) AS no_shows, \
+         CAST(SUM(late_cancels) AS BIGINT) AS late_cancels FROM ending_months \
+         WHERE month >= $1 AND month < $2 AND resource_id {IN_SCOPE} GROUP BY resource_id"
+            .to_owned(),
+    )
+    .load(conn)?;
+    for e in endings {
+        p.add_endings(e.resource_id, e.endings());
+    }
+    Ok(())
 }
 
 #[derive(QueryableByName)]
@@ -314,7 +464,8 @@ fn add_allocation_captures(conn: &mut DbConnection, p: &mut Period, w: Window) -
          CAST(SUM(l.amount_fen) AS BIGINT) AS voucher_fen \
          FROM voucher_ledger l JOIN allocations a ON a.id = l.allocation_id \
          WHERE l.movement = 'capture' AND l.at >= $1 AND l.at < $2 AND l.at >= $3 \
-         AND a.resource_id {IN_SCOPE} GROUP BY a.resource_id, a.organization_id, a.voucher_id"
+         AND a.resource_id {} GROUP BY a.resource_id, a.organization_id, a.voucher_id",
+        in_scope(4, 5)
     );
     for c in rows::<Captured>(conn, &sql, w)? {
         let key = Key {

@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod flows;
 mod load;
+pub mod rollup;
 
 use std::collections::{BTreeMap, HashMap};
 

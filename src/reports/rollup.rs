@@ -1,0 +1,355 @@
+//! Month-by-month totals of recorded use (Asia/Shanghai calendar months), kept in the transaction
+//! of each change that records use, so that reports over whole months read a few rows per
+//! resource instead of every use. A use across months is shared out by [`Use::before`], the same
+//! rule reports use for any period, so months add up exactly to what a scan of the uses gives.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Asia::Shanghai;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::db::DbConnection;
+use crate::db::bookings::BookingRow;
+use crate::db::schema::{allocations as a, bookings as b, rollup_state, usage_records as ur};
+use crate::domain::availability::Span;
+use crate::domain::sharing::Use;
+
+/// A month as the tables key it: "2026-03".
+pub fn month_key(first: NaiveDate) -> String {
+    first.format("%Y-%m").to_string()
+}
+
+/// The first day of the Shanghai month an instant (UTC) falls in.
+pub fn month_of(t: NaiveDateTime) -> NaiveDate {
+    let local = t.and_utc().with_timezone(&Shanghai).date_naive();
+    local.with_day(1).unwrap_or(local)
+}
+
+/// The instant (UTC) a Shanghai day begins.
+pub fn start_of(day: NaiveDate) -> NaiveDateTime {
+    Shanghai
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or_else(|| day.and_time(chrono::NaiveTime::MIN), |t| t.naive_utc())
+}
+
+/// The month after `first`.
+pub fn next_month(first: NaiveDate) -> NaiveDate {
+    first.checked_add_months(Months::new(1)).unwrap_or(first)
+}
+
+type UseKey = (i64, i64, i64, String);
+
+/// Totals to add: by (resource, organisation, voucher or 0, month), users by month, endings by
+/// the month a booking was due to start.
+#[derive(Default)]
+pub struct Tally {
+    uses: HashMap<UseKey, [i64; 4]>,
+    users: HashSet<(i64, String, String)>,
+    endings: HashMap<(i64, String), [i64; 3]>,
+    longest: HashMap<i64, i64>,
+}
+
+impl Tally {
+    /// Shares a use out over the months it touches; its fee, voucher payment and count go to the
+    /// month it ended in.
+    pub fn add_use(&mut self, resource: i64, voucher: Option<i64>, u: &Use, voucher_fen: i64) {
+        let wall = (u.used.end - u.used.start).num_minutes() + 1;
+        let longest = self.longest.entry(resource).or_default();
+        *longest = (*longest).max(wall);
+        let mut month = month_of(u.used.start.naive_utc());
+        loop {
+            let next = next_month(month);
+            let span = Span::new(start_of(month).and_utc(), start_of(next).and_utc());
+            if span.start > u.used.end {
+                break;
+            }
+            let minutes = u.before(span.end) - u.before(span.start);
+            let ended = u.ended_in(span);
+            if minutes != 0 || ended {
+                let key = (
+                    resource,
+                    u.organization,
+                    voucher.unwrap_or(0),
+                    month_key(month),
+                );
+                let t = self.uses.entry(key).or_default();
+                t[0] += minutes;
+                if ended {
+                    t[1] += u.fee_fen;
+                    t[2] += voucher_fen;
+                    t[3] += 1;
+                }
+            }
+            // A user of the month if the use overlaps it at all, as a scan of the uses counts.
+            if span.start < u.used.end && u.used.start < span.end {
+                self.users
+                    .insert((resource, u.user.clone(), month_key(month)));
+            }
+            if ended || next == month {
+                break;
+            }
+            month = next;
+        }
+    }
+
+    /// Counts a booking that has just ended as completed, no-show or cancelled.
+    pub fn add_ending(&mut self, booking: &BookingRow) {
+        let late_from = booking.start_at - chrono::Duration::hours(super::LATE_CANCEL_HOURS);
+        let (due, no_show, late) = match booking.state.as_str() {
+            "completed" => (1, 0, 0),
+            "no_show" => (1, 1, 0),
+            "cancelled" if booking.updated_at > late_from => (1, 0, 1),
+            "cancelled" => (0, 0, 0),
+            _ => return,
+        };
+        let key = (booking.resource_id, month_key(month_of(booking.start_at)));
+        let e = self.endings.entry(key).or_default();
+        e[0] += due;
+        e[1] += no_show;
+        e[2] += late;
+    }
+
+    /// Adds a completed booking's use.
+    pub fn add_booking(&mut self, booking: &BookingRow) {
+        let (Some(i), Some(o)) = (booking.check_in_at, booking.check_out_at) else {
+            return;
+        };
+        let user = format!("u{}", booking.booker_id);
+        let used = Span::new(i.and_utc(), o.and_utc());
+        let fee = booking.final_gross_fen.unwrap_or(0);
+        let u = Use::booked(booking.organization_id, &user, used, booking.quantity, fee);
+        let paid = booking.final_voucher_fen.unwrap_or(0);
+        self.add_use(booking.resource_id, booking.voucher_id, &u, paid);
+    }
+
+    /// Adds the totals to the tables, one upsert per key.
+    pub fn write(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let sqlite = matches!(conn, DbConnection::Sqlite(_));
+        let p = |sql: &str| {
+            if sqlite {
+                sql.replace('$', "?")
+            } else {
+                sql.to_owned()
+            }
+        };
+        let add_use = p(
+            "INSERT INTO use_months (resource_id, organization_id, voucher_id, month, \
+             unit_minutes, fee_fen, voucher_fen, uses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (resource_id, organization_id, voucher_id, month) DO UPDATE SET \
+             unit_minutes = use_months.unit_minutes + excluded.unit_minutes, \
+             fee_fen = use_months.fee_fen + excluded.fee_fen, \
+             voucher_fen = use_months.voucher_fen + excluded.voucher_fen, \
+             uses = use_months.uses + excluded.uses",
+        );
+        for ((resource, org, voucher, month), t) in &self.uses {
+            diesel::sql_query(&add_use)
+                .bind::<BigInt, _>(resource)
+                .bind::<BigInt, _>(org)
+                .bind::<BigInt, _>(voucher)
+                .bind::<Text, _>(month)
+                .bind::<BigInt, _>(t[0])
+                .bind::<BigInt, _>(t[1])
+                .bind::<BigInt, _>(t[2])
+                .bind::<BigInt, _>(t[3])
+                .execute(conn)?;
+        }
+        let add_user = p(
+            "INSERT INTO user_months (resource_id, user_key, month) VALUES ($1, $2, $3) \
+             ON CONFLICT (resource_id, user_key, month) DO NOTHING",
+        );
+        for (resource, user, month) in &self.users {
+            diesel::sql_query(&add_user)
+                .bind::<BigInt, _>(resource)
+                .bind::<Text, _>(user)
+                .bind::<Text, _>(month)
+                .execute(conn)?;
+        }
+        let add_ending = p(
+            "INSERT INTO ending_months (resource_id, month, due, no_shows, late_cancels) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (resource_id, month) DO UPDATE SET \
+             due = ending_months.due + excluded.due, \
+             no_shows = ending_months.no_shows + excluded.no_shows, \
+             late_cancels = ending_months.late_cancels + excluded.late_cancels",
+        );
+        let greatest = if sqlite { "MAX" } else { "GREATEST" };
+        let longest = p(&format!(
+            "INSERT INTO use_bounds (resource_id, longest_use_min) VALUES ($1, $2) \
+             ON CONFLICT (resource_id) DO UPDATE SET \
+             longest_use_min = {greatest}(use_bounds.longest_use_min, excluded.longest_use_min)"
+        ));
+        for (resource, minutes) in &self.longest {
+            diesel::sql_query(&longest)
+                .bind::<BigInt, _>(resource)
+                .bind::<BigInt, _>(minutes)
+                .execute(conn)?;
+        }
+        for ((resource, month), e) in &self.endings {
+            diesel::sql_query(&add_ending)
+                .bind::<BigInt, _>(resource)
+                .bind::<Text, _>(month)
+                .bind::<BigInt, _>(e[0])
+                .bind::<BigInt, _>(e[1])
+                .bind::<BigInt, _>(e[2])
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// Records a booking that has just reached a final state: its ending, and if it was completed its
+/// use. Called once per booking, in the transaction of the change.
+pub fn booking_ended(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    let Some(booking) = crate::db::bookings::find(conn, id)? else {
+        return Ok(());
+    };
+    let mut t = Tally::default();
+    t.add_ending(&booking);
+    if booking.state == "completed" {
+        t.add_booking(&booking);
+    }
+    t.write(conn)
+}
+
+/// The use a computing job stands for: its allocation's organisation, its login on the resource.
+pub fn job_use(organization: i64, r: &crate::db::allocations::NewRecord) -> Use {
+    Use {
+        organization,
+        user: format!("r{}:{}", r.resource_id, r.user_name),
+        used: Span::new(r.started_at.and_utc(), r.ended_at.and_utc()),
+        unit_minutes: r.unit_minutes,
+        fee_fen: r.fee_fen,
+    }
+}
+
+/// Adds newly recorded jobs of one allocation.
+pub fn jobs_recorded(
+    conn: &mut DbConnection,
+    allocation: &crate::db::allocations::AllocationRow,
+    rows: &[crate::db::allocations::NewRecord],
+) -> QueryResult<()> {
+    let mut t = Tally::default();
+    for r in rows {
+        let u = job_use(allocation.organization_id, r);
+        t.add_use(r.resource_id, allocation.voucher_id, &u, 0);
+    }
+    t.write(conn)
+}
+
+/// How many rows the rebuild reads at a time.
+const CHUNK: i64 = 10_000;
+
+/// Rebuilds every total from the recorded uses and bookings, replacing what was there.
+pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(crate::db::schema::use_months::table).execute(conn)?;
+    diesel::delete(crate::db::schema::user_months::table).execute(conn)?;
+    diesel::delete(crate::db::schema::ending_months::table).execute(conn)?;
+    diesel::delete(crate::db::schema::use_bounds::table).execute(conn)?;
+    let mut t = Tally::default();
+    let mut after = 0;
+    loop {
+        let rows: Vec<BookingRow> = b::table
+            .filter(b::id.gt(after))
+            .filter(b::state.eq_any(["completed", "no_show", "cancelled"]))
+            .order(b::id)
+            .limit(CHUNK)
+            .load(conn)?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for booking in &rows {
+            t.add_ending(booking);
+            if booking.state == "completed" {
+                t.add_booking(booking);
+            }
+        }
+    }
+    let mut after = 0;
+    loop {
+        let rows: Vec<(crate::db::allocations::RecordRow, i64, Option<i64>)> = ur::table
+            .inner_join(a::table)
+            .filter(ur::id.gt(after))
+            .order(ur::id)
+            .limit(CHUNK)
+            .select((ur::all_columns, a::organization_id, a::voucher_id))
+            .load(conn)?;
+        let Some(last) = rows.last() else { break };
+        after = last.0.id;
+        for (r, org, voucher) in &rows {
+            let used = Span::new(r.started_at.and_utc(), r.ended_at.and_utc());
+            let u = Use {
+                organization: *org,
+                user: format!("r{}:{}", r.resource_id, r.user_name),
+                used,
+                unit_minutes: r.unit_minutes,
+                fee_fen: r.fee_fen,
+            };
+            t.add_use(r.resource_id, *voucher, &u, 0);
+        }
+    }
+    t.write(conn)?;
+    diesel::delete(rollup_state::table).execute(conn)?;
+    diesel::insert_into(rollup_state::table)
+        .values((
+            rollup_state::name.eq("months"),
+            rollup_state::built_at.eq(crate::db::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Builds the totals if they have never been built (a database from before they existed, or one
+/// whose uses were written around the server).
+pub fn ensure(db: &crate::db::Db) -> Result<bool, crate::http::error::ApiError> {
+    let built: Option<String> = db.read_blocking(|conn| {
+        rollup_state::table
+            .select(rollup_state::name)
+            .first(conn)
+            .optional()
+            .map_err(crate::http::error::ApiError::from)
+    })?;
+    if built.is_some() {
+        return Ok(false);
+    }
+    db.write_blocking(|conn| rebuild(conn).map_err(crate::http::error::ApiError::from))?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> crate::domain::availability::Instant {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_use_across_a_shanghai_month_end_is_shared_by_its_minutes() {
+        // 23:00 on 31 January to 02:00 on 1 February, Shanghai time: 60 minutes, then 120.
+        let used = Span::new(at("2027-01-31T15:00:00Z"), at("2027-01-31T18:00:00Z"));
+        let u = Use::booked(7, "u1", used, 2, 300);
+        let mut t = Tally::default();
+        t.add_use(1, None, &u, 0);
+        assert_eq!(t.uses[&(1, 7, 0, "2027-01".into())], [120, 0, 0, 0]);
+        assert_eq!(t.uses[&(1, 7, 0, "2027-02".into())], [240, 300, 0, 1]);
+        assert_eq!(t.users.len(), 2, "a user of both months");
+        assert_eq!(t.longest[&1], 181);
+    }
+
+    #[test]
+    fn months_add_up_to_the_use() {
+        for (start, end, units) in [
+            ("2027-03-10T01:00:00Z", "2027-05-20T07:31:00Z", 3),
+            ("2027-03-31T15:59:30Z", "2027-03-31T16:00:10Z", 1),
+            ("2027-12-31T10:00:00Z", "2028-01-02T10:00:00Z", 8),
+        ] {
+            let u = Use::booked(1, "u", Span::new(at(start), at(end)), units, 1);
+            let mut t = Tally::default();
+            t.add_use(1, Some(4), &u, 0);
+            let minutes: i64 = t.uses.values().map(|v| v[0]).sum();
+            let counted: i64 = t.uses.values().map(|v| v[3]).sum();
+            assert_eq!((minutes, counted), (u.unit_minutes, 1), "{start}..{end}");
+        }
+    }
+}
