@@ -13,6 +13,7 @@ mod mail;
 mod notices;
 mod openapi;
 mod processes;
+mod region;
 mod reminders;
 mod reports;
 mod smtp;
