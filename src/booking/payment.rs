@@ -327,12 +327,7 @@ fn capture_share(
     let Some(voucher) = booking.voucher_id else {
         return Ok(0);
     };
-    lock_vouchers(conn, voucher)?;
-    let v = store::find_voucher(conn, voucher)?.ok_or_else(|| ApiError::not_found("voucher"))?;
-    let program = store::find_program(conn, v.program_id)?
-        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
-    let rows = store::ledger_rows(conn, voucher)?;
-    let mut ledger = store::ledger(&rows);
+    let (program, mut ledger) = locked_ledger(conn, voucher)?;
     let claim = Claim::Booking(booking.id);
     let Some((_, open)) = ledger.hold_of(claim) else {
         return Ok(0);
@@ -359,6 +354,20 @@ fn capture_share(
     Ok(take)
 }
 
+/// Locks a voucher (and its enterprise's others of the programme) and reads its programme and
+/// ledger, for a capture.
+fn locked_ledger(
+    conn: &mut DbConnection,
+    voucher: i64,
+) -> Result<(store::ProgramRow, crate::domain::ledger::Ledger), ApiError> {
+    lock_vouchers(conn, voucher)?;
+    let v = store::find_voucher(conn, voucher)?.ok_or_else(|| ApiError::not_found("voucher"))?;
+    let program = store::find_program(conn, v.program_id)?
+        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+    let rows = store::ledger_rows(conn, voucher)?;
+    Ok((program, store::ledger(&rows)))
+}
+
 /// A programme's share of a fee: its ratio, rounded down to the fen.
 fn by_ratio(fee: Fen, ratio_bps: i64) -> Fen {
     Fen::try_from(i128::from(fee) * i128::from(ratio_bps) / 10_000).unwrap_or(Fen::MAX)
@@ -374,12 +383,7 @@ pub fn capture_allocation(
     used_fee: Fen,
     (actor, at): (Option<UserId>, NaiveDateTime),
 ) -> Result<Fen, ApiError> {
-    lock_vouchers(conn, voucher)?;
-    let v = store::find_voucher(conn, voucher)?.ok_or_else(|| ApiError::not_found("voucher"))?;
-    let program = store::find_program(conn, v.program_id)?
-        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
-    let rows = store::ledger_rows(conn, voucher)?;
-    let mut ledger = store::ledger(&rows);
+    let (program, mut ledger) = locked_ledger(conn, voucher)?;
     let claim = Claim::Allocation(allocation);
     let Some((_, open)) = ledger.hold_of(claim) else {
         return Ok(0);

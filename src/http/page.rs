@@ -17,6 +17,14 @@ pub struct List<T> {
 }
 
 /// A validated page request: how many, and after which key.
+/// The query of a plain list: a page size and the cursor of the page before.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Page {
     pub limit: i64,

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod flows;
 mod load;
 pub mod rollup;
+mod scan;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -3,12 +3,12 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::ok;
+use super::{keyed, ok};
 use crate::allocations::usage::{self, Source};
 use crate::allocations::{self as service, Request};
 use crate::app::AppState;
@@ -16,16 +16,12 @@ use crate::db::allocations::{self as store, AllocationRow, RecordRow};
 use crate::db::{DbConnection, resources};
 use crate::domain::allocation::{self as rules, Parsed, PostedJob};
 use crate::domain::types::Role;
+use crate::http::dto::utc;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::{AuthUser, Json};
-use crate::http::idempotency::{Key, Once, once};
-use crate::http::page::Page;
+use crate::http::idempotency::Key;
+use crate::http::page::{Page, PageQuery};
 use crate::http::{read, write};
-
-fn utc(t: NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 /// The allocation as the API shows it; `standing` and the voucher's payments only when asked.
 fn allocation_json(a: &AllocationRow) -> Value {
@@ -143,17 +139,10 @@ async fn decision<F>(
 where
     F: FnOnce(&mut DbConnection) -> Result<AllocationRow, ApiError> + Send + 'static,
 {
-    let actor = user.id;
-    let outcome = write(&state, move |conn| {
-        let work = |conn: &mut DbConnection| f(conn).map(|row| allocation_json(&row));
-        let keep = |body: &Value| Some((StatusCode::OK, body.to_string()));
-        once(conn, actor, key.as_ref(), crate::db::now(), work, keep)
+    keyed(state, (user.id, key), StatusCode::OK, move |conn| {
+        f(conn).map(|row| allocation_json(&row))
     })
-    .await?;
-    Ok(match outcome {
-        Once::Fresh(body) => ok(body),
-        Once::Replay(status, body) => HttpResponse::build(status).json(body),
-    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -169,18 +158,7 @@ pub async fn approve_allocation(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let approval: Approval = if body.iter().all(u8::is_ascii_whitespace) {
-        Approval::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError::new(
-                ErrorCode::InvalidBody,
-                format!(
-                    "the body is optional; if sent, it is {{\"unit_hours\": <whole number>}}: {e}"
-                ),
-            )
-        })?
-    };
+    let approval: Approval = super::optional_json(&body, r#"{"unit_hours": <whole number>}"#)?;
     let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
     let id = path.into_inner();
     decision(state, &user.clone(), key, move |conn| {
@@ -228,13 +206,6 @@ pub async fn cancel_allocation(
         service::cancel(conn, &user, id, Utc::now())
     })
     .await
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
 }
 
 fn record_json(r: RecordRow) -> Value {
@@ -309,21 +280,7 @@ pub async fn record_usage(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let bytes = body
-        .to_bytes_limited(crate::app::CSV_LIMIT)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("the body is larger than {} bytes", crate::app::CSV_LIMIT),
-            )
-        })?
-        .map_err(|e| {
-            ApiError::new(
-                ErrorCode::ImportFailed,
-                format!("cannot read the body: {e}"),
-            )
-        })?;
+    let bytes = super::upload(body, crate::app::CSV_LIMIT).await?;
     let digest: String = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ok;
+use super::{keyed, ok};
 use crate::app::AppState;
 use crate::booking::alternatives::alternatives;
 use crate::booking::calendar::{Loaded, naive};
@@ -201,28 +201,19 @@ pub async fn decision_response<F>(
 where
     F: FnOnce(&mut DbConnection) -> Result<BookingRow, Failure> + Send + 'static,
 {
-    let actor = user.id;
-    let outcome = write(&state, move |conn| {
-        let work = |conn: &mut DbConnection| {
-            let row = f(conn).map_err(|e| match e {
-                Failure::Api(e) => e,
-                Failure::Conflict(_) => ApiError::new(
-                    ErrorCode::SlotUnavailable,
-                    "the booking no longer fits: its slot is taken",
-                ),
-            })?;
-            let view = resources::find(conn, ResourceId(row.resource_id))?
-                .ok_or_else(|| ApiError::internal("resource vanished"))?;
-            serde_json::to_value(Booking::new(row, tz_of(&view))).map_err(ApiError::internal)
-        };
-        let keep = |body: &Value| Some((StatusCode::OK, body.to_string()));
-        once(conn, actor, key.as_ref(), crate::db::now(), work, keep)
+    keyed(state, (user.id, key), StatusCode::OK, move |conn| {
+        let row = f(conn).map_err(|e| match e {
+            Failure::Api(e) => e,
+            Failure::Conflict(_) => ApiError::new(
+                ErrorCode::SlotUnavailable,
+                "the booking no longer fits: its slot is taken",
+            ),
+        })?;
+        let view = resources::find(conn, ResourceId(row.resource_id))?
+            .ok_or_else(|| ApiError::internal("resource vanished"))?;
+        serde_json::to_value(Booking::new(row, tz_of(&view))).map_err(ApiError::internal)
     })
-    .await?;
-    Ok(match outcome {
-        Once::Fresh(body) => ok(body),
-        Once::Replay(status, body) => HttpResponse::build(status).json(body),
-    })
+    .await
 }
 
 fn reason_text(body: Reason) -> Result<String, ApiError> {

@@ -20,8 +20,16 @@ pub mod usage;
 pub mod users;
 pub mod vouchers;
 
-use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::db::DbConnection;
+use crate::domain::ids::UserId;
+use crate::http::error::ApiError;
+use crate::http::idempotency::{Key, Once, once};
 
 pub fn ok<T: Serialize>(body: T) -> HttpResponse {
     HttpResponse::Ok().json(body)
@@ -29,4 +37,62 @@ pub fn ok<T: Serialize>(body: T) -> HttpResponse {
 
 pub fn created<T: Serialize>(body: T) -> HttpResponse {
     HttpResponse::Created().json(body)
+}
+
+/// Runs a write in one transaction, once per `Idempotency-Key`, and answers `status` with the
+/// JSON it returns (or, for a retry, with what the first attempt answered).
+pub async fn keyed<F>(
+    state: web::Data<AppState>,
+    (actor, key): (UserId, Option<Key>),
+    status: StatusCode,
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<Value, ApiError> + Send + 'static,
+{
+    let outcome = crate::http::write(&state, move |conn| {
+        let keep = |body: &Value| Some((status, body.to_string()));
+        once(conn, actor, key.as_ref(), crate::db::now(), work, keep)
+    })
+    .await?;
+    Ok(match outcome {
+        Once::Fresh(body) => HttpResponse::build(status).json(body),
+        Once::Replay(status, body) => HttpResponse::build(status).json(body),
+    })
+}
+
+/// The whole body of an upload, refused past `limit` bytes.
+pub async fn upload(body: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    use crate::http::error::ErrorCode;
+    body.to_bytes_limited(limit)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the upload is larger than {limit} bytes"),
+            )
+        })?
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::ImportFailed,
+                format!("cannot read the upload: {e}"),
+            )
+        })
+}
+
+/// An optional JSON body: none (or only whitespace) is `T::default()`; anything else must be a
+/// `T`, or the 422 says what the body looks like (`shape`).
+pub fn optional_json<T>(body: &web::Bytes, shape: &str) -> Result<T, ApiError>
+where
+    T: serde::de::DeserializeOwned + Default,
+{
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            crate::http::error::ErrorCode::InvalidBody,
+            format!("the body is optional; if sent, it is {shape}: {e}"),
+        )
+    })
 }

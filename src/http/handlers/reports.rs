@@ -54,6 +54,15 @@ fn csv_file(name: &str, body: String) -> HttpResponse {
         .body(body)
 }
 
+/// Everything the caller's reports may cover.
+fn whole_scope(user: &AuthUser) -> Result<Scope, ApiError> {
+    Ok(Scope {
+        institution: institution_of(user)?,
+        large_only: false,
+        resource: None,
+    })
+}
+
 /// Whole Shanghai days, `from` and `to` included, as UTC bounds.
 fn period(
     from: NaiveDate,
@@ -122,11 +131,7 @@ pub async fn get_flow_report(
     query: web::Query<FlowQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let scope = Scope {
-        institution: institution_of(&user)?,
-        large_only: false,
-        resource: None,
-    };
+    let scope = whole_scope(&user)?;
     let (from, to) = period(q.from, q.to)?;
     let (by_user, by_issuer) =
         read(&state, move |conn| reports::flows(conn, scope, from, to)).await?;
@@ -271,11 +276,7 @@ pub async fn get_flow_chart(
     query: web::Query<FlowChartQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let scope = Scope {
-        institution: institution_of(&user)?,
-        large_only: false,
-        resource: None,
-    };
+    let scope = whole_scope(&user)?;
     let (from, to) = period(q.from, q.to)?;
     let (matrix, measure) = (
         q.matrix.unwrap_or(Matrix::User),

@@ -281,21 +281,7 @@ pub async fn import_resources(
             "send the catalogue as Content-Type: text/csv",
         ));
     }
-    let bytes = body
-        .to_bytes_limited(crate::app::CSV_LIMIT)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("the file is larger than {} bytes", crate::app::CSV_LIMIT),
-            )
-        })?;
-    let bytes = bytes.map_err(|e| {
-        ApiError::new(
-            ErrorCode::ImportFailed,
-            format!("cannot read the file: {e}"),
-        )
-    })?;
+    let bytes = super::upload(body, crate::app::CSV_LIMIT).await?;
     let text = String::from_utf8(bytes.to_vec())
         .ok()
         .filter(|t| !t.contains('\0'))

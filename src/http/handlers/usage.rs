@@ -20,7 +20,7 @@ use crate::http::page::Page;
 use crate::http::{read, write};
 
 /// An optional body for check-in and check-out: when it really happened, if recorded late.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordedAt {
     at: Option<String>,
@@ -28,15 +28,7 @@ pub struct RecordedAt {
 
 /// Reads the optional body: none, or `{"at": "<RFC 3339>"}`.
 fn recorded_at(body: &web::Bytes) -> Result<Option<chrono::DateTime<Utc>>, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    let parsed: RecordedAt = serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            crate::http::error::ErrorCode::InvalidBody,
-            format!("the body is optional; if sent, it is {{\"at\": \"<RFC 3339 time>\"}}: {e}"),
-        )
-    })?;
+    let parsed: RecordedAt = super::optional_json(body, r#"{"at": "<RFC 3339 time>"}"#)?;
     parsed
         .at
         .map(|t| parse_instant("at", &t).map(|n| n.and_utc()))

@@ -5,10 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ok;
+use super::{keyed, ok};
 use crate::app::AppState;
 use crate::booking::payment;
-use crate::db::DbConnection;
 use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
 use crate::db::{organizations, resources};
 use crate::domain::ids::ResourceId;
@@ -17,8 +16,8 @@ use crate::domain::types::{Province, ResourceKind, Role};
 use crate::http::dto::{parse_instant, utc};
 use crate::http::error::ApiError;
 use crate::http::extract::{AuthUser, Authorized, Issuers, Json};
-use crate::http::idempotency::{Key, Once, once};
-use crate::http::page::Page;
+use crate::http::idempotency::Key;
+use crate::http::page::{Page, PageQuery};
 use crate::http::{read, write};
 use crate::vouchers::{self, Loaded};
 
@@ -47,13 +46,6 @@ fn ledger_json(r: LedgerRow) -> Value {
         "id": r.id, "movement": r.movement, "amount_fen": r.amount_fen, "booking_id": r.booking_id,
         "allocation_id": r.allocation_id, "reverses_id": r.reverses_id, "actor_id": r.actor_id, "reason": r.reason, "at": utc(r.at),
     })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
 }
 
 pub async fn list_voucher_programs(
@@ -242,28 +234,14 @@ pub async fn grant_voucher(
     )?;
     let expires = parse_instant("expires_at", &b.expires_at)?;
     let now = crate::db::now();
-    let outcome = write(&state, move |conn| {
-        let work = |conn: &mut DbConnection| {
-            let (program, enterprise) = (b.program_id, b.enterprise_id);
-            let row =
-                vouchers::grant(conn, &user, program, enterprise, b.amount_fen, expires, now)?;
-            let v = vouchers::load(conn, row.id, now)?
-                .ok_or_else(|| ApiError::internal("granted voucher vanished"))?;
-            Ok(voucher_json(&v))
-        };
-        let keep = |body: &Value| Some((StatusCode::CREATED, body.to_string()));
-        once(conn, user.id, key.as_ref(), now, work, keep)
+    keyed(state, (user.id, key), StatusCode::CREATED, move |conn| {
+        let (program, enterprise) = (b.program_id, b.enterprise_id);
+        let row = vouchers::grant(conn, &user, program, enterprise, b.amount_fen, expires, now)?;
+        let v = vouchers::load(conn, row.id, now)?
+            .ok_or_else(|| ApiError::internal("granted voucher vanished"))?;
+        Ok(voucher_json(&v))
     })
-    .await?;
-    Ok(created_or_replayed(outcome))
-}
-
-/// A keyed write's answer: 201 with what it made, or the stored response of the first attempt.
-fn created_or_replayed(outcome: Once<Value>) -> HttpResponse {
-    match outcome {
-        Once::Fresh(body) => HttpResponse::Created().json(body),
-        Once::Replay(status, body) => HttpResponse::build(status).json(body),
-    }
+    .await
 }
 
 async fn change_status(
@@ -323,16 +301,11 @@ pub async fn reverse_ledger_entry(
     }
     let key = Key::of(&req, &reason)?;
     let now = crate::db::now();
-    let outcome = write(&state, move |conn| {
-        let work = |conn: &mut DbConnection| {
-            let row = vouchers::reverse(conn, &user, voucher, entry, &reason, now)?;
-            Ok(ledger_json(row))
-        };
-        let keep = |body: &Value| Some((StatusCode::CREATED, body.to_string()));
-        once(conn, user.id, key.as_ref(), now, work, keep)
+    keyed(state, (user.id, key), StatusCode::CREATED, move |conn| {
+        let row = vouchers::reverse(conn, &user, voucher, entry, &reason, now)?;
+        Ok(ledger_json(row))
     })
-    .await?;
-    Ok(created_or_replayed(outcome))
+    .await
 }
 
 #[derive(Debug, Deserialize)]
