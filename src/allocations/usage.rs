@@ -262,16 +262,7 @@ pub fn used(
     now: DateTime<Utc>,
 ) -> Result<Use, ApiError> {
     let recent_from = (now - Duration::days(rules::BURN_WINDOW_DAYS)).naive_utc();
-    let mut u = Use::default();
-    for r in store::records_of(conn, a.id)? {
-        u.within_minutes += r.unit_minutes - r.overage_minutes;
-        u.overage_minutes += r.overage_minutes;
-        u.fee_fen += r.fee_fen;
-        if r.ended_at >= recent_from {
-            u.recent_minutes += r.unit_minutes;
-        }
-    }
-    Ok(u)
+    Ok(store::drawn(conn, a.id, recent_from)?)
 }
 
 /// Balance and burn rate of an approved (or ended) allocation; none before approval.

@@ -3,6 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use diesel::sql_types::{BigInt, Timestamp};
+
 use super::DbConnection;
 use super::schema::{allocations as a, usage_imports as ui, usage_records as ur};
 
@@ -324,12 +326,48 @@ pub fn known_jobs(
     Ok(known)
 }
 
-/// The records of one allocation, oldest first.
-pub fn records_of(conn: &mut DbConnection, allocation: i64) -> QueryResult<Vec<RecordRow>> {
-    ur::table
-        .filter(ur::allocation_id.eq(allocation))
-        .order((ur::started_at, ur::id))
-        .load(conn)
+#[derive(QueryableByName)]
+struct Sums {
+    #[diesel(sql_type = BigInt)]
+    within: i64,
+    #[diesel(sql_type = BigInt)]
+    overage: i64,
+    #[diesel(sql_type = BigInt)]
+    fee: i64,
+    #[diesel(sql_type = BigInt)]
+    recent: i64,
+}
+
+/// An allocation's use so far: unit-minutes within it and beyond it, fees, and the unit-minutes
+/// of jobs that ended at or after `recent_from`. Summed by the database (cast, because
+/// PostgreSQL sums integers as numeric).
+pub fn drawn(
+    conn: &mut DbConnection,
+    allocation: i64,
+    recent_from: NaiveDateTime,
+) -> QueryResult<crate::domain::allocation::Use> {
+    let p = if matches!(conn, DbConnection::Sqlite(_)) {
+        "?"
+    } else {
+        "$"
+    };
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(unit_minutes - overage_minutes), 0) AS BIGINT) AS within, \
+         CAST(COALESCE(SUM(overage_minutes), 0) AS BIGINT) AS overage, \
+         CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) AS fee, \
+         CAST(COALESCE(SUM(CASE WHEN ended_at >= {p}2 THEN unit_minutes ELSE 0 END), 0) AS BIGINT) AS recent \
+         FROM usage_records WHERE allocation_id = {p}1"
+    );
+    let s: Sums = diesel::sql_query(sql)
+        .bind::<BigInt, _>(allocation)
+        .bind::<Timestamp, _>(recent_from)
+        .get_result(conn)?;
+    Ok(crate::domain::allocation::Use {
+        within_minutes: s.within,
+        overage_minutes: s.overage,
+        fee_fen: s.fee,
+        recent_minutes: s.recent,
+    })
 }
 
 pub fn records_page(

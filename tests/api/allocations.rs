@@ -535,7 +535,66 @@ async fn requests_are_checked_and_decided_by_the_resources_staff(app: TestApp) {
     assert_eq!(app.list_all("/api/v1/allocations", &t).await.len(), 4);
 }
 
+/// Eight imports of 10 GPU-hours each at once, through two servers, against 50 granted: the
+/// allocation is drawn down exactly once per job (50 within, 30 overage), the voucher pays no
+/// more than it held, and each threshold is announced once.
+async fn concurrent_imports_draw_an_allocation_down_once(app: TestApp) {
+    let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
+    let gpu = gpu_partition(&app, &m).await;
+    let voucher = computing_voucher(&app, &t).await;
+    let asked = app
+        .post(
+            "/api/v1/allocations",
+            &t,
+            request(gpu, "race", 50, Some((voucher, 25_000))),
+        )
+        .await;
+    let id = asked.body["id"].as_i64().unwrap();
+    let approved = app
+        .post(&format!("/api/v1/allocations/{id}/approve"), &m, json!({}))
+        .await;
+    assert_eq!(
+        approved.body["voucher_share_fen"], 25_000,
+        "{:?}",
+        approved.body
+    );
+    let (second, _handle) = app.second_server();
+    let start = Utc::now().duration_trunc(Duration::hours(1)).unwrap() - Duration::days(1);
+    let sends = (0..8).map(|i| {
+        let body = json!({"records": [{"job_id": format!("race-{i}"), "account": "race", "user": "alice",
+            "start": start.to_rfc3339(), "end": (start + Duration::hours(1)).to_rfc3339(), "units": 10, "unit_hours": 10}]});
+        let server = if i % 2 == 0 { app.base.clone() } else { second.clone() };
+        let (app, m, path) = (&app, m.clone(), format!("/api/v1/resources/{gpu}/usage"));
+        async move { app.request_at(&server, Method::POST, &path, Some(&m), Some(body), &[]).await }
+    });
+    for answer in futures_util::future::join_all(sends).await {
+        assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    }
+    let got = app.get(&format!("/api/v1/allocations/{id}"), &t).await;
+    let s = &got.body["standing"];
+    assert_eq!(
+        (
+            s["used_unit_hours"].as_f64(),
+            s["overage_unit_hours"].as_f64(),
+            s["fee_fen"].as_i64()
+        ),
+        (Some(50.0), Some(30.0), Some(80_000))
+    );
+    assert_eq!(
+        got.body["voucher_captured_fen"], 25_000,
+        "half of the 50 within, all it held"
+    );
+    let b = balance(&app, &t, voucher).await;
+    assert_eq!(
+        (b["held"].as_i64(), b["captured"].as_i64()),
+        (Some(0), Some(25_000))
+    );
+    let all = letters(&app);
+    assert_eq!((count(&all, "80%"), count(&all, "100%")), (2, 2), "{all:?}");
+}
+
 on_both_backends!(
+    concurrent_imports_draw_an_allocation_down_once,
     an_allocation_is_granted_drawn_down_and_paid_in_part_by_a_voucher,
     an_allocation_ends_and_releases_what_its_voucher_still_holds,
     requests_are_checked_and_decided_by_the_resources_staff,
