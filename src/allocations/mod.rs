@@ -99,6 +99,9 @@ fn check(r: &Request, today: NaiveDate) -> Result<(), ApiError> {
     if r.ends_on < today {
         bad("ends_on", "must not be in the past");
     }
+    if r.accepted_co_payment_fen.is_some_and(|f| f < 0) {
+        bad("accepted_co_payment_fen", "must be 0 or more fen");
+    }
     if r.voucher_id.is_some() && r.accepted_co_payment_fen.is_none() {
         bad(
             "accepted_co_payment_fen",
@@ -115,7 +118,7 @@ fn check(r: &Request, today: NaiveDate) -> Result<(), ApiError> {
 /// What the resource can deliver over the period, in unit-hours.
 fn most_unit_hours(view: &ResourceView, r: &Request) -> i64 {
     let days = (r.ends_on - r.starts_on).num_days() + 1;
-    view.row.capacity.max(1) * 24 * days
+    view.row.capacity.max(1).saturating_mul(24 * days)
 }
 
 /// The price of `unit_hours` for `org` with the voucher's share, as a quote.

@@ -115,6 +115,13 @@ fn unit_minutes(hours: f64) -> Result<i64, String> {
 /// Checks one job's fields and builds it.
 fn job(line: u64, fields: [&str; 4], start: &str, end: &str, tz: Tz) -> Result<Job, String> {
     let [job_id, account, user, units_text] = fields;
+    if fields.iter().any(|f| f.contains('\0')) {
+        // PostgreSQL cannot store a NUL; refused on both backends alike.
+        return Err("text must not contain NUL characters".into());
+    }
+    if job_id.chars().count() > 100 {
+        return Err("job_id must be at most 100 characters".into());
+    }
     let (start, end) = (parse_time(start, tz)?, parse_time(end, tz)?);
     if end < start {
         return Err("end is before start".into());
@@ -147,7 +154,10 @@ fn job(line: u64, fields: [&str; 4], start: &str, end: &str, tz: Tz) -> Result<J
 /// Checks that a job charged no more unit-hours than its units ran for (a minute's leeway for
 /// rounding), and sets them.
 fn charged(mut j: Job, minutes: i64) -> Result<Job, String> {
-    let most = (j.end - j.start).num_minutes().saturating_add(1) * j.units;
+    let most = (j.end - j.start)
+        .num_minutes()
+        .saturating_add(1)
+        .saturating_mul(j.units);
     if minutes > most {
         return Err(format!(
             "unit_hours is more than {} units over the job's {} minutes",
