@@ -164,16 +164,27 @@ struct UserOf {
     user_key: String,
 }
 
+/// How a resource's bookings due in a stretch ended, as a query returns it.
 #[derive(QueryableByName)]
-struct Ended {
+pub(super) struct Ended {
     #[diesel(sql_type = BigInt)]
-    resource_id: i64,
+    pub(super) resource_id: i64,
     #[diesel(sql_type = BigInt)]
     due: i64,
     #[diesel(sql_type = BigInt)]
     no_shows: i64,
     #[diesel(sql_type = BigInt)]
     late_cancels: i64,
+}
+
+impl Ended {
+    pub(super) fn endings(&self) -> Endings {
+        Endings {
+            due: self.due,
+            no_shows: self.no_shows,
+            late_cancels: self.late_cancels,
+        }
+    }
 }
 
 /// Everything recorded in `[from, to)` (Shanghai midnights) on the resources of `scope`: whole
@@ -255,12 +266,7 @@ fn months(
     )
     .load(conn)?;
     for e in endings {
-        let endings = Endings {
-            due: e.due,
-            no_shows: e.no_shows,
-            late_cancels: e.late_cancels,
-        };
-        p.add_endings(e.resource_id, endings);
+        p.add_endings(e.resource_id, e.endings());
     }
     Ok(())
 }

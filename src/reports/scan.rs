@@ -9,10 +9,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::Scope;
-use super::load::{Key, Period, Sum, in_scope, run};
+use super::load::{Ended, Key, Period, Sum, in_scope, run};
 use crate::db::DbConnection;
 use crate::domain::availability::Span;
-use crate::domain::sharing::{Endings, Use};
+use crate::domain::sharing::Use;
 
 /// Completed bookings, as (resource, organisation, voucher, user, start, end, unit-minutes, fee,
 /// voucher amount), begun in `[lo, hi)`. `+resource_id` keeps SQLite on the period's range of the
@@ -85,18 +85,6 @@ struct Edge {
     voucher_fen: i64,
 }
 
-#[derive(QueryableByName)]
-struct Ended {
-    #[diesel(sql_type = BigInt)]
-    resource_id: i64,
-    #[diesel(sql_type = BigInt)]
-    due: i64,
-    #[diesel(sql_type = BigInt)]
-    no_shows: i64,
-    #[diesel(sql_type = BigInt)]
-    late_cancels: i64,
-}
-
 /// Adds the uses and endings of `[from, to)`; no use is longer than `longest` minutes.
 pub fn stretch(
     conn: &mut DbConnection,
@@ -149,12 +137,7 @@ pub fn stretch(
         }
     }
     for e in run::<Ended>(conn, &endings_sql(conn), &[from, to], scope)? {
-        let endings = Endings {
-            due: e.due,
-            no_shows: e.no_shows,
-            late_cancels: e.late_cancels,
-        };
-        p.add_endings(e.resource_id, endings);
+        p.add_endings(e.resource_id, e.endings());
     }
     Ok(())
 }

@@ -142,6 +142,19 @@ pub struct Reason {
     pub reason: String,
 }
 
+impl Reason {
+    /// The reason, trimmed: 1 to 500 characters, or a 422.
+    pub fn text(self) -> Result<String, crate::http::error::ApiError> {
+        if !crate::domain::text_fits(&self.reason, 500) {
+            return Err(crate::http::error::ApiError::invalid_field(
+                "reason",
+                "say why (1 to 500 characters)",
+            ));
+        }
+        Ok(self.reason.trim().to_owned())
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Interval {
     pub start: DateTime<Utc>,

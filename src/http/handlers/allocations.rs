@@ -16,6 +16,7 @@ use crate::db::allocations::{self as store, AllocationRow, RecordRow};
 use crate::db::{DbConnection, resources};
 use crate::domain::allocation::{self as rules, Parsed, PostedJob};
 use crate::domain::types::Role;
+use crate::http::dto::bookings::Reason;
 use crate::http::dto::utc;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::{AuthUser, Json};
@@ -167,12 +168,6 @@ pub async fn approve_allocation(
     .await
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Reason {
-    reason: String,
-}
-
 pub async fn reject_allocation(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -180,17 +175,11 @@ pub async fn reject_allocation(
     path: web::Path<i64>,
     body: Json<Reason>,
 ) -> Result<HttpResponse, ApiError> {
-    let reason = body.into_inner().reason;
-    if !crate::domain::text_fits(&reason, 500) {
-        return Err(ApiError::invalid_field(
-            "reason",
-            "say why (1 to 500 characters)",
-        ));
-    }
+    let reason = body.into_inner().text()?;
     let key = Key::of(&req, &reason)?;
     let id = path.into_inner();
     decision(state, &user.clone(), key, move |conn| {
-        service::reject(conn, &user, id, reason.trim(), Utc::now())
+        service::reject(conn, &user, id, &reason, Utc::now())
     })
     .await
 }

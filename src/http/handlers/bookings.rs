@@ -216,17 +216,6 @@ where
     .await
 }
 
-fn reason_text(body: Reason) -> Result<String, ApiError> {
-    let reason = body.reason.trim().to_owned();
-    if !crate::domain::text_fits(&body.reason, 500) {
-        return Err(ApiError::invalid_field(
-            "reason",
-            "say why (1 to 500 characters)",
-        ));
-    }
-    Ok(reason)
-}
-
 pub async fn approve_booking(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -247,7 +236,7 @@ pub async fn reject_booking(
     path: web::Path<i64>,
     body: Json<Reason>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, reason) = (path.into_inner(), reason_text(body.into_inner())?);
+    let (id, reason) = (path.into_inner(), body.into_inner().text()?);
     let key = Key::of(&req, &reason)?;
     decision_response(state, &user.clone(), key, move |conn| {
         decide::reject(conn, &user, id, &reason, Utc::now())
@@ -262,7 +251,7 @@ pub async fn cancel_booking(
     path: web::Path<i64>,
     body: Json<Reason>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, reason) = (path.into_inner(), reason_text(body.into_inner())?);
+    let (id, reason) = (path.into_inner(), body.into_inner().text()?);
     let key = Key::of(&req, &reason)?;
     decision_response(state, &user.clone(), key, move |conn| {
         decide::cancel(conn, &user, id, &reason, Utc::now())
