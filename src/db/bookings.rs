@@ -190,8 +190,9 @@ pub fn transition(
         bookings::updated_at.eq(now),
     ))
     .execute(conn)?;
-    // Every final state passes here, so the reports' monthly totals are kept here, in the same
-    // transaction, rather than at each of the places that end a booking.
+    // Every final state passes here, so the reports' monthly count of how bookings ended is kept
+    // here, in the same transaction, rather than at each of the places that end a booking. (The
+    // use itself is counted when it is charged, after its check-out is written.)
     if changed == 1 && matches!(to, "completed" | "no_show" | "cancelled") {
         crate::reports::rollup::booking_ended(conn, id)?;
     }

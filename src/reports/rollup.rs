@@ -199,17 +199,25 @@ impl Tally {
     }
 }
 
-/// Records a booking that has just reached a final state: its ending, and if it was completed its
-/// use. Called once per booking, in the transaction of the change.
+/// Counts how a booking that has just reached a final state ended. Called once per booking, in
+/// the transaction of the change.
 pub fn booking_ended(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     let Some(booking) = crate::db::bookings::find(conn, id)? else {
         return Ok(());
     };
     let mut t = Tally::default();
     t.add_ending(&booking);
-    if booking.state == "completed" {
-        t.add_booking(&booking);
-    }
+    t.write(conn)
+}
+
+/// Adds a booking's recorded use once it has been charged (its check-out and fee written),
+/// whichever way it was completed. Called once per booking, in the transaction of the charge.
+pub fn booking_used(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    let Some(booking) = crate::db::bookings::find(conn, id)? else {
+        return Ok(());
+    };
+    let mut t = Tally::default();
+    t.add_booking(&booking);
     t.write(conn)
 }
 

@@ -1,6 +1,7 @@
 //! Open-sharing reports from recorded use, on both databases, against figures computed by hand.
 
 use actix_web::http::{Method, StatusCode};
+use chrono::Datelike;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
@@ -300,7 +301,62 @@ async fn a_years_utilisation_as_a_chart(app: TestApp) {
     assert_eq!(other.status, StatusCode::FORBIDDEN);
 }
 
+/// A booking its user never checked out of is completed by the job at its end; its use counts in
+/// a whole month's report (read from the monthly totals) as in a day's (read from the uses).
+async fn automatic_completions_count_in_whole_months(app: TestApp) {
+    let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
+    let body = json!({"kind": "instrument", "name_en": "Fudan totals XRD", "name_zh": "复旦月度XRD", "category": "analytical",
+        "original_value_cny": 3000000, "jurisdiction_code": "310100", "approval_policy": "auto",
+        "rates": {"internal": 1, "academic": 2, "enterprise": 60000}, "booking_rules": {"lead_time_min": 0}});
+    let xrd = app.post("/api/v1/resources", &m, body).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let day = workday(10);
+    let made = app.post("/api/v1/bookings", &t, json!({"resource_id": xrd, "start": sh(day, "09:00"), "end": sh(day, "10:00"), "purpose": "phases"})).await;
+    let id = made.body["id"].as_i64().unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339(&sh(day, "09:00"))
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let done = app
+        .db
+        .write_blocking(|c| {
+            diesel::update(b::table.find(id))
+                .set(b::check_in_at.eq(Some(start.naive_utc())))
+                .execute(c)?;
+            let after = start + chrono::Duration::minutes(60 + 31);
+            instrument_booking::booking::usage::complete_finished(c, after, 100)
+        })
+        .unwrap();
+    assert_eq!(done, 1);
+    let key = xrd.to_string();
+    let first = day.with_day(1).unwrap();
+    let last = (first + chrono::Months::new(1)).pred_opt().unwrap();
+    for (from, to) in [(first, last), (day, day)] {
+        let r = app
+            .get(&format!("/api/v1/reports/sharing?from={from}&to={to}"), &m)
+            .await;
+        let row = r.body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["key"] == key.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                row["effective_hours"].as_f64(),
+                row["service_income_fen"].as_i64(),
+                row["users_served"].as_i64(),
+                row["no_show_rate"].as_f64()
+            ),
+            (Some(1.0), Some(60_000), Some(1), Some(0.0)),
+            "{from} to {to}: {row}"
+        );
+    }
+}
+
 on_both_backends!(
     a_day_of_an_instrument_by_hand,
-    a_years_utilisation_as_a_chart
+    a_years_utilisation_as_a_chart,
+    automatic_completions_count_in_whole_months,
 );
