@@ -331,10 +331,14 @@ async fn a_fixture_region_by_hand(app: TestApp) {
         ),
     )
     .await;
-    // Written around the server: its monthly totals are rebuilt, as at a start.
-    app.db
-        .write_blocking(|c| instrument_booking::reports::rollup::rebuild(c).map_err(ApiError::from))
-        .unwrap();
+    // Written around the server: an admin has its monthly totals rebuilt (a booker may not).
+    let path = "/api/v1/admin/report-totals/rebuild";
+    assert_eq!(
+        app.post(path, &t, json!({})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let rebuilt = app.post(path, &admin, json!({})).await;
+    assert_eq!(rebuilt.body["rebuilt"], true, "{:?}", rebuilt.body);
 
     // R4: a Fudan GPU partition (8 GPUs, 10 yuan a GPU-hour); Acme's allocation; two jobs
     // imported: alice 8 GPUs × 2 h, bob 4 GPUs × 3 h = 28 GPU-hours, 280 yuan.

@@ -9,8 +9,8 @@ use super::ok;
 use crate::app::AppState;
 use crate::domain::types::{Locale, Role};
 use crate::http::error::ApiError;
-use crate::http::extract::AuthUser;
-use crate::http::read;
+use crate::http::extract::{Admins, AuthUser, Authorized};
+use crate::http::{read, write};
 use crate::reports::{self, Level, Scope};
 
 #[derive(Debug, Deserialize)]
@@ -346,4 +346,18 @@ fn flow_matrix<'a>(
             })
             .collect(),
     }
+}
+
+/// Rebuilds the reports' monthly totals from every recorded use (admins): for rows written
+/// around the server, such as a restored backup or a bulk load.
+pub async fn rebuild_report_totals(
+    state: web::Data<AppState>,
+    Authorized { .. }: Authorized<Admins>,
+) -> Result<HttpResponse, ApiError> {
+    let started = std::time::Instant::now();
+    write(&state, |conn| Ok(reports::rollup::rebuild(conn)?)).await?;
+    Ok(ok(json!({
+        "rebuilt": true,
+        "elapsed_ms": started.elapsed().as_millis() as u64,
+    })))
 }
