@@ -142,8 +142,27 @@ async fn an_allocation_is_granted_drawn_down_and_paid_in_part_by_a_voucher(app: 
     let gpu = gpu_partition(&app, &m).await;
     let voucher = computing_voucher(&app, &t).await;
 
-    // 1 000 GPU-hours at 10 yuan: 10 000 yuan, half from the voucher. Accepting less is refused
-    // with the fresh quote; nothing is held at request.
+    // 1 000 GPU-hours at 10 yuan: 10 000 yuan, half from the voucher, as quoted. Accepting less
+    // is refused with the fresh quote; nothing is held at request.
+    let quote = app
+        .get(
+            &format!("/api/v1/resources/{gpu}/quote?unit_hours=1000&voucher_id={voucher}"),
+            &t,
+        )
+        .await;
+    assert_eq!(
+        (
+            quote.body["gross_fen"].as_i64(),
+            quote.body["co_payment_fen"].as_i64()
+        ),
+        (Some(1_000_000), Some(500_000)),
+        "{:?}",
+        quote.body
+    );
+    let both = app
+        .get(&format!("/api/v1/resources/{gpu}/quote?unit_hours=10&start=2030-01-01T00:00:00Z&end=2030-01-01T01:00:00Z"), &t)
+        .await;
+    assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
     let low = app
         .post(
             "/api/v1/allocations",

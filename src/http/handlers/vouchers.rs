@@ -154,8 +154,10 @@ pub async fn get_voucher_ledger(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteQuery {
-    start: String,
-    end: String,
+    start: Option<String>,
+    end: Option<String>,
+    /// For a computing allocation instead of a slot: how many unit-hours.
+    unit_hours: Option<i64>,
     #[serde(default = "one")]
     quantity: i64,
     voucher_id: Option<i64>,
@@ -164,6 +166,28 @@ pub struct QuoteQuery {
 
 fn one() -> i64 {
     1
+}
+
+/// The minutes a quote is for: a slot's (`start`, `end`), or an allocation's unit-hours.
+fn quoted_minutes(q: &QuoteQuery) -> Result<i64, ApiError> {
+    match (&q.start, &q.end, q.unit_hours) {
+        (Some(start), Some(end), None) => {
+            let (start, end) = (parse_instant("start", start)?, parse_instant("end", end)?);
+            if end <= start {
+                return Err(ApiError::invalid_field("end", "must be after start"));
+            }
+            Ok((end - start).num_minutes())
+        }
+        (None, None, Some(hours)) if (1..=100_000_000).contains(&hours) => Ok(hours * 60),
+        (None, None, Some(_)) => Err(ApiError::invalid_field(
+            "unit_hours",
+            "must be between 1 and 100000000",
+        )),
+        _ => Err(ApiError::invalid_field(
+            "start",
+            "quote a slot (start and end) or an allocation (unit_hours), one of the two",
+        )),
+    }
 }
 
 /// The fee for a slot at the caller's customer category, and what a voucher would cover.
@@ -175,13 +199,7 @@ pub async fn get_quote(
 ) -> Result<HttpResponse, ApiError> {
     let id = ResourceId(path.into_inner());
     let q = query.into_inner();
-    let (start, end) = (
-        parse_instant("start", &q.start)?,
-        parse_instant("end", &q.end)?,
-    );
-    if end <= start {
-        return Err(ApiError::invalid_field("end", "must be after start"));
-    }
+    let minutes = quoted_minutes(&q)?;
     if !(1..=1_000_000).contains(&q.quantity) {
         return Err(ApiError::invalid_field(
             "quantity",
@@ -191,7 +209,6 @@ pub async fn get_quote(
     let org = user.org.ok_or_else(|| {
         ApiError::forbidden("quotes are for an organisation's bookers; admins have none")
     })?;
-    let minutes = (end - start).num_minutes();
     let purpose = q.purpose_kind.unwrap_or(PurposeKind::Research);
     let body = read(&state, move |conn| {
         let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
