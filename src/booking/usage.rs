@@ -11,7 +11,7 @@ use crate::db::bookings::{self, BookingRow};
 use crate::db::schema::bookings as b;
 use crate::db::{DbConnection, resources};
 use crate::domain::availability::Instant;
-use crate::domain::ids::ResourceId;
+use crate::domain::ids::{ResourceId, UserId};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::AuthUser;
 
@@ -108,34 +108,38 @@ pub fn check_out(
             ),
         )));
     }
-    let at = naive(now);
-    bookings::record_check_out(conn, id, naive(left))?;
-    let booking = bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?;
-    super::payment::capture(conn, &booking, Some(actor.id), at)?;
-    if !bookings::transition(
-        conn,
-        id,
-        "confirmed",
-        "completed",
-        true,
-        booking.exclusive,
-        at,
-    )? {
+    let by = (Some(actor.id), None);
+    if !complete(conn, &booking, naive(left), by, naive(now))? {
         return Err(refuse("the booking changed meanwhile".into()));
     }
-    log(
-        conn,
-        at,
-        id,
-        Some(actor.id),
-        Step {
-            event: "checked_out",
-            from: Some("confirmed"),
-            to: "completed",
-        },
-        None,
-    )?;
     Ok(bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?)
+}
+
+/// Completes a checked-in booking that is still confirmed (a compare-and-swap; false if it
+/// changed meanwhile): checked out at `left`, charged on the use, its voucher captured and the
+/// rest of the hold released, and the step logged with who did it and why.
+fn complete(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    left: chrono::NaiveDateTime,
+    (actor, why): (Option<UserId>, Option<&str>),
+    at: chrono::NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let id = booking.id;
+    let exclusive = booking.exclusive;
+    if !bookings::transition(conn, id, "confirmed", "completed", true, exclusive, at)? {
+        return Ok(false);
+    }
+    bookings::record_check_out(conn, id, left)?;
+    let row = bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?;
+    super::payment::capture(conn, &row, actor, at)?;
+    let step = Step {
+        event: "checked_out",
+        from: Some("confirmed"),
+        to: "completed",
+    };
+    log(conn, at, id, actor, step, why)?;
+    Ok(true)
 }
 
 /// Marks up to `batch` confirmed bookings whose grace period has passed without a check-in as
@@ -213,29 +217,10 @@ pub fn complete_finished(
         let left = booking
             .end_at
             .max(booking.check_in_at.unwrap_or(booking.end_at));
-        if !bookings::transition(
-            conn,
-            booking.id,
-            "confirmed",
-            "completed",
-            true,
-            booking.exclusive,
-            at,
-        )? {
-            continue;
-        }
-        bookings::record_check_out(conn, booking.id, left)?;
-        let step = Step {
-            event: "checked_out",
-            from: Some("confirmed"),
-            to: "completed",
-        };
         let why = Some("checked out automatically at the booking's end");
-        log(conn, at, booking.id, None, step, why)?;
-        let row =
-            bookings::find(conn, booking.id)?.ok_or_else(|| ApiError::not_found("booking"))?;
-        super::payment::capture(conn, &row, None, at)?;
-        done += 1;
+        if complete(conn, &booking, left, (None, why), at)? {
+            done += 1;
+        }
     }
     Ok(done)
 }
