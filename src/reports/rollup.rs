@@ -246,11 +246,26 @@ pub fn jobs_recorded(
     t.write(conn)
 }
 
+/// Holds the totals for this transaction: another rebuild (or a change adding to them) waits, so
+/// two rebuilds never add their rows to each other's. On SQLite the write transaction already
+/// holds the only write lock.
+fn lock(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        use diesel::connection::SimpleConnection;
+        pg.batch_execute(
+            "LOCK TABLE rollup_state, use_months, user_months, ending_months, use_bounds \
+             IN EXCLUSIVE MODE",
+        )?;
+    }
+    Ok(())
+}
+
 /// How many rows the rebuild reads at a time.
 const CHUNK: i64 = 10_000;
 
 /// Rebuilds every total from the recorded uses and bookings, replacing what was there.
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
+    lock(conn)?;
     diesel::delete(crate::db::schema::use_months::table).execute(conn)?;
     diesel::delete(crate::db::schema::user_months::table).execute(conn)?;
     diesel::delete(crate::db::schema::ending_months::table).execute(conn)?;
@@ -310,18 +325,25 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
 /// Builds the totals if they have never been built (a database from before they existed, or one
 /// whose uses were written around the server).
 pub fn ensure(db: &crate::db::Db) -> Result<bool, crate::http::error::ApiError> {
-    let built: Option<String> = db.read_blocking(|conn| {
-        rollup_state::table
+    let built = |conn: &mut DbConnection| -> QueryResult<bool> {
+        let name: Option<String> = rollup_state::table
             .select(rollup_state::name)
             .first(conn)
-            .optional()
-            .map_err(crate::http::error::ApiError::from)
-    })?;
-    if built.is_some() {
+            .optional()?;
+        Ok(name.is_some())
+    };
+    if db.read_blocking(|conn| built(conn).map_err(crate::http::error::ApiError::from))? {
         return Ok(false);
     }
-    db.write_blocking(|conn| rebuild(conn).map_err(crate::http::error::ApiError::from))?;
-    Ok(true)
+    // Asked again under the lock: two servers starting together build the totals once.
+    db.write_blocking(|conn| {
+        lock(conn)?;
+        if built(conn)? {
+            return Ok(false);
+        }
+        rebuild(conn)?;
+        Ok::<_, crate::http::error::ApiError>(true)
+    })
 }
 
 #[cfg(test)]
