@@ -354,7 +354,7 @@ async fn a_fixture_region_by_hand(app: TestApp) {
             "/api/v1/allocations",
             &t,
             json!({"resource_id": r4, "project": "fixture", "account": "fx", "unit_hours": 100,
-            "starts_on": "2026-03-01", "ends_on": today + chrono::Duration::days(1)}),
+            "starts_on": today, "ends_on": today + chrono::Duration::days(30)}),
         )
         .await;
     let allocation = asked.body["id"].as_i64().unwrap();
@@ -368,6 +368,18 @@ async fn a_fixture_region_by_hand(app: TestApp) {
         .status,
         StatusCode::OK
     );
+    // Requests cannot be for the past: the allocation is moved to March 2026 around the server.
+    app.db
+        .write_blocking(|c| {
+            use instrument_booking::db::schema::allocations as a;
+            let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+            let end = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+            diesel::update(a::table.find(allocation))
+                .set((a::starts_on.eq(march), a::ends_on.eq(end)))
+                .execute(c)
+                .map_err(ApiError::from)
+        })
+        .unwrap();
     let jobs = "account,user,start,end,units,unit_hours,job_id\n\
                 fx,alice,2026-03-20T10:00:00,2026-03-20T12:00:00,8,16,1\n\
                 fx,bob,2026-03-21T10:00:00,2026-03-21T13:00:00,4,12,2\n";
