@@ -231,7 +231,12 @@ fn draw_down(
         .collect();
     store::insert_records(conn, &rows)?;
     crate::reports::rollup::jobs_recorded(conn, &a, &rows)?;
-    let after = used(conn, &a, now)?;
+    let mut after = before;
+    for r in &rows {
+        after.within_minutes += r.unit_minutes - r.overage_minutes;
+        after.overage_minutes += r.overage_minutes;
+        after.fee_fen += r.fee_fen;
+    }
     let captured = match a.voucher_id {
         Some(voucher) => {
             let covered = gross_fee(a.rate_fen, 1, after.within_minutes);

@@ -295,17 +295,7 @@ pub struct NewRecord {
 }
 
 pub fn insert_records(conn: &mut DbConnection, rows: &[NewRecord]) -> QueryResult<usize> {
-    // In chunks: SQLite allows at most 32 766 bound parameters in one statement.
-    let mut n = 0;
-    for chunk in rows.chunks(1_000) {
-        let insert = diesel::insert_into(ur::table).values(chunk);
-        // MultiConnection has no multi-row insert; each backend has its own.
-        n += match conn {
-            DbConnection::Postgresql(pg) => insert.execute(pg)?,
-            DbConnection::Sqlite(lite) => insert.execute(lite)?,
-        };
-    }
-    Ok(n)
+    Ok(crate::insert_in_chunks!(conn, ur::table, rows))
 }
 
 /// Which of `jobs` the resource already has records of.

@@ -23,6 +23,24 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Inserts `rows` into `table` in statements of a thousand rows. MultiConnection has no
+/// multi-row insert, so each backend runs its own; a thousand rows stay under SQLite's limit of
+/// 32 766 bound parameters for tables of up to 32 columns.
+#[macro_export]
+macro_rules! insert_in_chunks {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let mut inserted = 0;
+        for chunk in $rows.chunks(1_000) {
+            let insert = diesel::insert_into($table).values(chunk);
+            inserted += match &mut *$conn {
+                $crate::db::DbConnection::Postgresql(pg) => insert.execute(pg)?,
+                $crate::db::DbConnection::Sqlite(lite) => insert.execute(lite)?,
+            };
+        }
+        inserted
+    }};
+}
+
 /// A connection to either backend; diesel's DSL works on it unchanged.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {

@@ -147,6 +147,7 @@ pub fn threshold(
 ) -> Result<(), ApiError> {
     let mut to = vec![a.requester_id];
     to.extend(deciders(conn, view)?);
+    to.sort_unstable();
     to.dedup();
     let event = format!("used-{level}");
     send(conn, &to, (a, &event, at), |l| {

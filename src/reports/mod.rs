@@ -210,14 +210,3 @@ pub fn sharing_csv(rows: &[Row]) -> Result<String, ApiError> {
     let bytes = w.into_inner().map_err(ApiError::internal)?;
     String::from_utf8(bytes).map_err(ApiError::internal)
 }
-
-/// A resource's rated hours a year: its own, or the default of 1 600.
-pub fn rated_hours(conn: &mut DbConnection, resource: i64) -> QueryResult<i64> {
-    use crate::db::schema::resource_ratings as rr;
-    let set: Option<i32> = rr::table
-        .find(resource)
-        .select(rr::rated_hours_per_year)
-        .first(conn)
-        .optional()?;
-    Ok(set.map_or(DEFAULT_RATED_HOURS, i64::from))
-}

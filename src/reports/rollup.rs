@@ -125,6 +125,57 @@ impl Tally {
         self.add_use(booking.resource_id, booking.voucher_id, &u, paid);
     }
 
+    /// Writes the totals into empty tables (a rebuild), a thousand rows a statement.
+    fn insert_fresh(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        use crate::db::schema::user_months as usm;
+        use crate::db::schema::{ending_months as em, use_bounds as ub, use_months as um};
+        let uses: Vec<_> = self
+            .uses
+            .iter()
+            .map(|((r, o, v, m), t)| {
+                let key = (um::resource_id.eq(*r), um::organization_id.eq(*o));
+                let at = (um::voucher_id.eq(*v), um::month.eq(m.clone()));
+                let sums = (um::unit_minutes.eq(t[0]), um::fee_fen.eq(t[1]));
+                let paid = (um::voucher_fen.eq(t[2]), um::uses.eq(t[3]));
+                (key, at, sums, paid)
+            })
+            .collect();
+        crate::insert_in_chunks!(conn, um::table, uses);
+        let users: Vec<_> = self
+            .users
+            .iter()
+            .map(|(r, u, m)| {
+                (
+                    usm::resource_id.eq(*r),
+                    usm::user_key.eq(u.clone()),
+                    usm::month.eq(m.clone()),
+                )
+            })
+            .collect();
+        crate::insert_in_chunks!(conn, usm::table, users);
+        let endings: Vec<_> = self
+            .endings
+            .iter()
+            .map(|((r, m), e)| {
+                let key = (em::resource_id.eq(*r), em::month.eq(m.clone()));
+                (
+                    key,
+                    em::due.eq(e[0]),
+                    em::no_shows.eq(e[1]),
+                    em::late_cancels.eq(e[2]),
+                )
+            })
+            .collect();
+        crate::insert_in_chunks!(conn, em::table, endings);
+        let bounds: Vec<_> = self
+            .longest
+            .iter()
+            .map(|(r, m)| (ub::resource_id.eq(*r), ub::longest_use_min.eq(*m)))
+            .collect();
+        crate::insert_in_chunks!(conn, ub::table, bounds);
+        Ok(())
+    }
+
     /// Adds the totals to the tables, one upsert per key.
     pub fn write(&self, conn: &mut DbConnection) -> QueryResult<()> {
         let sqlite = matches!(conn, DbConnection::Sqlite(_));
@@ -221,14 +272,20 @@ pub fn booking_used(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     t.write(conn)
 }
 
-/// The use a computing job stands for: its allocation's organisation, its login on the resource.
-pub fn job_use(organization: i64, r: &crate::db::allocations::NewRecord) -> Use {
+/// What a computing job is to the reports: a use by its allocation's organisation, whose user
+/// is its login on the resource.
+fn job_use(
+    (organization, resource): (i64, i64),
+    user_name: &str,
+    (started, ended): (NaiveDateTime, NaiveDateTime),
+    (unit_minutes, fee_fen): (i64, i64),
+) -> Use {
     Use {
         organization,
-        user: format!("r{}:{}", r.resource_id, r.user_name),
-        used: Span::new(r.started_at.and_utc(), r.ended_at.and_utc()),
-        unit_minutes: r.unit_minutes,
-        fee_fen: r.fee_fen,
+        user: format!("r{resource}:{user_name}"),
+        used: Span::new(started.and_utc(), ended.and_utc()),
+        unit_minutes,
+        fee_fen,
     }
 }
 
@@ -240,7 +297,9 @@ pub fn jobs_recorded(
 ) -> QueryResult<()> {
     let mut t = Tally::default();
     for r in rows {
-        let u = job_use(allocation.organization_id, r);
+        let whose = (allocation.organization_id, r.resource_id);
+        let when = (r.started_at, r.ended_at);
+        let u = job_use(whose, &r.user_name, when, (r.unit_minutes, r.fee_fen));
         t.add_use(r.resource_id, allocation.voucher_id, &u, 0);
     }
     t.write(conn)
@@ -300,18 +359,17 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
         let Some(last) = rows.last() else { break };
         after = last.0.id;
         for (r, org, voucher) in &rows {
-            let used = Span::new(r.started_at.and_utc(), r.ended_at.and_utc());
-            let u = Use {
-                organization: *org,
-                user: format!("r{}:{}", r.resource_id, r.user_name),
-                used,
-                unit_minutes: r.unit_minutes,
-                fee_fen: r.fee_fen,
-            };
+            let when = (r.started_at, r.ended_at);
+            let u = job_use(
+                (*org, r.resource_id),
+                &r.user_name,
+                when,
+                (r.unit_minutes, r.fee_fen),
+            );
             t.add_use(r.resource_id, *voucher, &u, 0);
         }
     }
-    t.write(conn)?;
+    t.insert_fresh(conn)?;
     diesel::delete(rollup_state::table).execute(conn)?;
     diesel::insert_into(rollup_state::table)
         .values((

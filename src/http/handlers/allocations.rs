@@ -270,19 +270,24 @@ pub async fn record_usage(
         .trim()
         .to_ascii_lowercase();
     let bytes = super::upload(body, crate::app::CSV_LIMIT).await?;
-    let digest: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     let kind = if content_type.starts_with("text/csv") {
         "csv"
     } else {
         "api"
     };
     let who = user.clone();
-    let view = read(&state, move |conn| usage::staff_computing(conn, &who, id)).await?;
-    // Parsed outside the write transaction, which on SQLite holds the only writer lock.
-    let parsed = jobs_of(&content_type, &bytes, service::tz(&view))?;
+    // Hashed and parsed on the blocking pool (a file may hold tens of thousands of jobs), and
+    // outside the write transaction, which on SQLite holds the only writer lock.
+    let (view, parsed, digest) = read(&state, move |conn| {
+        let view = usage::staff_computing(conn, &who, id)?;
+        let parsed = jobs_of(&content_type, &bytes, service::tz(&view))?;
+        let digest: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok((view, parsed, digest))
+    })
+    .await?;
     let summary = write(&state, move |conn| {
         let source = Source {
             digest: &digest,

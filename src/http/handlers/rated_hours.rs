@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::db::schema::resource_ratings as rr;
 use crate::db::{DbConnection, resources};
 use crate::domain::ids::ResourceId;
+use crate::domain::sharing::DEFAULT_RATED_HOURS;
 use crate::http::error::ApiError;
 use crate::http::extract::{AuthUser, Authorized, Json, Managers};
 use crate::http::{read, write};
@@ -28,7 +29,7 @@ fn current(conn: &mut DbConnection, id: ResourceId) -> Result<serde_json::Value,
         .select(rr::rated_hours_per_year)
         .first(conn)
         .optional()?;
-    let hours = crate::reports::rated_hours(conn, id.0)?;
+    let hours = set.map_or(DEFAULT_RATED_HOURS, i64::from);
     Ok(json!({"resource_id": id.0, "rated_hours_per_year": hours, "default": set.is_none()}))
 }
 
