@@ -8,14 +8,14 @@ use crate::db::{DbConnection, jurisdictions};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::{Locale, OrgKind, Role};
 use crate::domain::{Issue, uscc};
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// Validated values of an organisation, checked against the jurisdictions and other organisations.
 pub fn check_organization(
     conn: &mut DbConnection,
     mut values: OrganizationValues,
     except: Option<OrganizationId>,
-) -> Result<OrganizationValues, ApiError> {
+) -> Result<OrganizationValues, ServiceError> {
     let mut issues = Vec::new();
     for (field, text) in [("name_en", &values.name_en), ("name_zh", &values.name_zh)] {
         if !crate::domain::text_fits(text, 200) {
@@ -38,12 +38,12 @@ pub fn check_organization(
         ));
     }
     if !issues.is_empty() {
-        return Err(ApiError::validation(issues));
+        return Err(ServiceError::validation(issues));
     }
     values.name_en = values.name_en.trim().to_owned();
     values.name_zh = values.name_zh.trim().to_owned();
     if organizations::name_taken(conn, &values.name_en, except)? {
-        return Err(ApiError::conflict(format!(
+        return Err(ServiceError::conflict(format!(
             "an organisation named {:?} already exists",
             values.name_en
         )));
@@ -51,7 +51,7 @@ pub fn check_organization(
     if let Some(code) = &values.uscc
         && organizations::uscc_taken(conn, code, except)?
     {
-        return Err(ApiError::conflict(format!(
+        return Err(ServiceError::conflict(format!(
             "an organisation with USCC {code} already exists"
         )));
     }
@@ -61,7 +61,7 @@ pub fn check_organization(
 pub fn create_organization(
     conn: &mut DbConnection,
     values: OrganizationValues,
-) -> Result<OrganizationRow, ApiError> {
+) -> Result<OrganizationRow, ServiceError> {
     let values = check_organization(conn, values, None)?;
     Ok(organizations::insert(conn, &values)?)
 }
@@ -88,10 +88,10 @@ fn email_ok(email: &str) -> bool {
         && email.len() <= 254
 }
 
-pub fn check_password(password: &str) -> Result<(), ApiError> {
+pub fn check_password(password: &str) -> Result<(), ServiceError> {
     let len = password.chars().count();
     if !(10..=200).contains(&len) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "password",
             "must be 10 to 200 characters",
         ));
@@ -104,32 +104,32 @@ pub fn check_membership(
     conn: &mut DbConnection,
     role: Role,
     org: Option<OrganizationId>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let kinds = role.allowed_org_kinds();
     match org {
         None if kinds.is_empty() => Ok(()),
-        None => Err(ApiError::invalid_field(
+        None => Err(ServiceError::invalid_field(
             "organization_id",
             format!("a {role} belongs to an organisation"),
         )),
-        Some(_) if kinds.is_empty() => Err(ApiError::invalid_field(
+        Some(_) if kinds.is_empty() => Err(ServiceError::invalid_field(
             "organization_id",
             "admins belong to the platform, not to an organisation",
         )),
         Some(id) => {
             let org = organizations::find(conn, id)?.ok_or_else(|| {
-                ApiError::invalid_field(
+                ServiceError::invalid_field(
                     "organization_id",
                     format!("organisation {id} does not exist"),
                 )
             })?;
             let kind = OrgKind::parse(&org.kind)
-                .ok_or_else(|| ApiError::internal("stored org kind unknown"))?;
+                .ok_or_else(|| ServiceError::internal("stored org kind unknown"))?;
             if kinds.contains(&kind) {
                 Ok(())
             } else {
                 let allowed: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-                Err(ApiError::invalid_field(
+                Err(ServiceError::invalid_field(
                     "organization_id",
                     format!(
                         "a {role} belongs to an organisation of kind {}, not {kind}",
@@ -145,17 +145,17 @@ pub fn create_user(
     conn: &mut DbConnection,
     draft: UserDraft,
     password_hash: String,
-) -> Result<UserRow, ApiError> {
+) -> Result<UserRow, ServiceError> {
     let email = draft.email.trim().to_lowercase();
     if !email_ok(&email) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "email",
             "must be an email address such as name@example.org",
         ));
     }
     check_membership(conn, draft.role, draft.organization_id)?;
     if users::find_by_email(conn, &email)?.is_some() {
-        return Err(ApiError::conflict(format!(
+        return Err(ServiceError::conflict(format!(
             "a user with email {email} already exists"
         )));
     }
@@ -165,7 +165,7 @@ pub fn create_user(
         .as_ref()
         .is_some_and(|n| n.chars().count() > 100)
     {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "display_name",
             "must be at most 100 characters",
         ));
@@ -194,15 +194,15 @@ pub fn update_user(
     conn: &mut DbConnection,
     id: UserId,
     changes: UserChanges,
-) -> Result<UserRow, ApiError> {
-    let current = users::find(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
+) -> Result<UserRow, ServiceError> {
+    let current = users::find(conn, id)?.ok_or_else(|| ServiceError::not_found("user"))?;
     if let Some(role) = changes.role.as_deref().and_then(Role::parse) {
         check_membership(conn, role, current.organization_id.map(OrganizationId))?;
     }
     if let Some(name) = &changes.display_name
         && !crate::domain::text_fits(name, 100)
     {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "display_name",
             "must be 1 to 100 characters",
         ));
@@ -220,7 +220,7 @@ pub fn login(
     conn: &mut DbConnection,
     email: &str,
     password: &str,
-) -> Result<Option<UserRow>, ApiError> {
+) -> Result<Option<UserRow>, ServiceError> {
     let user = users::find_by_email(conn, email.trim())?;
     match user {
         Some(u) if u.active && auth::verify_password(password, &u.password_hash) => Ok(Some(u)),

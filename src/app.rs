@@ -9,7 +9,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
 
 use crate::auth::TokenKeys;
 use crate::db::Db;
-use crate::http::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, ServiceError};
 use crate::http::handlers::{
     accounts, allocations, api_tokens, availability, blackouts, booking_series, bookings, messages,
     opening_hours, ops, organizations, rated_hours, reminders, reports, resources, settlements,
@@ -117,23 +117,23 @@ route_table! {
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let api = match &err {
         JsonPayloadError::Overflow { limit }
-        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => ServiceError::new(
             ErrorCode::PayloadTooLarge,
             format!("the body is larger than {limit} bytes"),
         ),
-        JsonPayloadError::ContentType => ApiError::new(
+        JsonPayloadError::ContentType => ServiceError::new(
             ErrorCode::UnsupportedMediaType,
             "send the body as Content-Type: application/json",
         ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(
+        JsonPayloadError::Deserialize(e) if e.is_data() => ServiceError::new(
             ErrorCode::InvalidBody,
             format!("the body does not have the expected fields: {e}"),
         ),
-        JsonPayloadError::Deserialize(e) => ApiError::new(
+        JsonPayloadError::Deserialize(e) => ServiceError::new(
             ErrorCode::MalformedJson,
             format!("the body is not valid JSON: {e}"),
         ),
-        other => ApiError::new(
+        other => ServiceError::new(
             ErrorCode::MalformedJson,
             format!("cannot read the body: {other}"),
         ),
@@ -142,11 +142,11 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::new(ErrorCode::InvalidQuery, format!("bad query string: {err}")).into()
+    ServiceError::new(ErrorCode::InvalidQuery, format!("bad query string: {err}")).into()
 }
 
 fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::new(
+    ServiceError::new(
         ErrorCode::InvalidPath,
         format!("bad path parameter: {err}; ids are positive integers"),
     )
@@ -161,7 +161,7 @@ async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
         .filter(|(_, path)| *path == pattern)
         .map(|(method, _)| method.to_uppercase())
         .collect();
-    let err = ApiError::new(
+    let err = ServiceError::new(
         ErrorCode::MethodNotAllowed,
         format!(
             "{} is not supported on {}; use {}",
@@ -178,8 +178,8 @@ async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     resp
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ServiceError> {
+    Err(ServiceError::new(
         ErrorCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
     ))

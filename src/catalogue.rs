@@ -7,20 +7,20 @@ use crate::db::organizations::{self, OrganizationRow, OrganizationValues};
 use crate::db::resources::{self, ResourceValues, ResourceView};
 use crate::db::{DbConnection, jurisdictions, users};
 use crate::domain::Issue;
+use crate::domain::actor::Actor;
 use crate::domain::catalogue_csv::{self, CatalogueRow};
 use crate::domain::ids::{OrganizationId, ResourceId};
 use crate::domain::resource::ResourceFields;
 use crate::domain::types::{OrgKind, ResourceStatus, Role};
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
+use crate::error::{ErrorCode, ServiceError};
 
 /// 403 unless the caller manages the resource's institution (or is an admin).
-pub fn ensure_can_edit(actor: &AuthUser, owner: OrganizationId) -> Result<(), ApiError> {
+pub fn ensure_can_edit(actor: &Actor, owner: OrganizationId) -> Result<(), ServiceError> {
     actor.require(&[Role::Manager])?;
     if actor.acts_for(owner) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(ServiceError::forbidden(
             "you manage the resources of your own institution only",
         ))
     }
@@ -29,11 +29,11 @@ pub fn ensure_can_edit(actor: &AuthUser, owner: OrganizationId) -> Result<(), Ap
 /// A resource `actor` may edit, or 404 (no such resource) / 403 (another institution's).
 pub fn editable_resource(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     id: crate::domain::ids::ResourceId,
-) -> Result<crate::db::resources::ResourceView, ApiError> {
+) -> Result<crate::db::resources::ResourceView, ServiceError> {
     let view =
-        crate::db::resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        crate::db::resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
     ensure_can_edit(actor, OrganizationId(view.row.organization_id))?;
     Ok(view)
 }
@@ -41,33 +41,37 @@ pub fn editable_resource(
 /// The institution a new resource belongs to: the manager's own, or the one an admin names.
 fn owner_for_new(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     fields: &ResourceFields,
-) -> Result<OrganizationRow, ApiError> {
+) -> Result<OrganizationRow, ServiceError> {
     let id = match (actor.is_admin(), fields.organization_id, actor.org) {
         (true, Some(id), _) => id,
         (true, None, _) => {
-            return Err(ApiError::invalid_field(
+            return Err(ServiceError::invalid_field(
                 "organization_id",
                 "an admin must name the owning institution",
             ));
         }
         (false, Some(id), Some(own)) if id != own => {
-            return Err(ApiError::forbidden(
+            return Err(ServiceError::forbidden(
                 "you manage the resources of your own institution only",
             ));
         }
         (false, _, Some(own)) => own,
-        (false, _, None) => return Err(ApiError::forbidden("you do not belong to an institution")),
+        (false, _, None) => {
+            return Err(ServiceError::forbidden(
+                "you do not belong to an institution",
+            ));
+        }
     };
     let org = organizations::find(conn, id)?.ok_or_else(|| {
-        ApiError::invalid_field(
+        ServiceError::invalid_field(
             "organization_id",
             format!("organisation {id} does not exist"),
         )
     })?;
     if org.kind != OrgKind::Institution.as_str() {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "organization_id",
             "resources belong to institutions",
         ));
@@ -80,7 +84,7 @@ fn check_fields(
     conn: &mut DbConnection,
     fields: &ResourceFields,
     owner: OrganizationId,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let mut issues = fields.validate();
     match jurisdictions::find(conn, &fields.jurisdiction_code)? {
         Some(j) if j.level != "province" => {}
@@ -103,56 +107,56 @@ fn check_fields(
     if issues.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::validation(issues))
+        Err(ServiceError::validation(issues))
     }
 }
 
 pub fn create_resource(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     fields: ResourceFields,
-) -> Result<ResourceView, ApiError> {
+) -> Result<ResourceView, ServiceError> {
     actor.require(&[Role::Manager])?;
     let org = owner_for_new(conn, actor, &fields)?;
     check_fields(conn, &fields, OrganizationId(org.id))?;
     let values = ResourceValues::new(&fields, &org, crate::db::now());
     let id = resources::insert(conn, &values, &fields)?;
-    resources::find(conn, id)?.ok_or_else(|| ApiError::internal("inserted resource vanished"))
+    resources::find(conn, id)?.ok_or_else(|| ServiceError::internal("inserted resource vanished"))
 }
 
 /// Applies a JSON merge patch (RFC 7396) if the resource is still at `expected_version`.
 pub fn update_resource(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     id: ResourceId,
     expected_version: Option<i64>,
     patch: Value,
-) -> Result<ResourceView, ApiError> {
-    let current = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+) -> Result<ResourceView, ServiceError> {
+    let current = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
     let owner = OrganizationId(current.row.organization_id);
     ensure_can_edit(actor, owner)?;
     if current.row.status == ResourceStatus::Retired.as_str() {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::ResourceRetired,
             "a retired resource cannot be changed",
         ));
     }
-    let mut merged = serde_json::to_value(current.fields()).map_err(ApiError::internal)?;
+    let mut merged = serde_json::to_value(current.fields()).map_err(ServiceError::internal)?;
     merge_patch(&mut merged, &patch);
     let fields: ResourceFields = serde_json::from_value(merged).map_err(|e| {
-        ApiError::new(
+        ServiceError::new(
             ErrorCode::InvalidBody,
             format!("the patched resource is not valid: {e}"),
         )
     })?;
     if fields.organization_id != Some(owner) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "organization_id",
             "a resource cannot move to another institution",
         ));
     }
     if fields.kind.as_str() != current.row.kind {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "kind",
             "the kind of a resource cannot change; create a new one",
         ));
@@ -165,23 +169,27 @@ pub fn update_resource(
     if fields.capacity != current.row.capacity {
         change_capacity(conn, id, fields.capacity)?;
     }
-    let org =
-        organizations::find(conn, owner)?.ok_or_else(|| ApiError::internal("owner vanished"))?;
+    let org = organizations::find(conn, owner)?
+        .ok_or_else(|| ServiceError::internal("owner vanished"))?;
     let values = ResourceValues::new(&fields, &org, crate::db::now());
     if !resources::update(conn, id, current.row.version, &values, &fields)? {
         return Err(stale(current.row.version));
     }
-    resources::find(conn, id)?.ok_or_else(|| ApiError::internal("updated resource vanished"))
+    resources::find(conn, id)?.ok_or_else(|| ServiceError::internal("updated resource vanished"))
 }
 
 /// Lowering capacity below what bookings ahead already hold would break the capacity invariant:
 /// refused. Otherwise the bookings' database overlap guard follows the new capacity.
-fn change_capacity(conn: &mut DbConnection, id: ResourceId, capacity: i64) -> Result<(), ApiError> {
+fn change_capacity(
+    conn: &mut DbConnection,
+    id: ResourceId,
+    capacity: i64,
+) -> Result<(), ServiceError> {
     let now = crate::db::now();
     crate::db::bookings::lock_resource(conn, id)?;
     let peak = crate::db::bookings::peak_usage(conn, id, now)?;
     if peak > capacity {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::InvalidState,
             format!(
                 "bookings ahead hold up to {peak} units at once; cancel some before lowering capacity to {capacity}"
@@ -196,8 +204,8 @@ fn change_capacity(conn: &mut DbConnection, id: ResourceId, capacity: i64) -> Re
     )?)
 }
 
-fn stale(version: i64) -> ApiError {
-    ApiError::new(
+fn stale(version: i64) -> ServiceError {
+    ServiceError::new(
         ErrorCode::PreconditionFailed,
         format!(
             "the resource changed since you read it (now at ETag \"{version}\"); fetch it again and reapply your change"
@@ -227,26 +235,26 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 
 pub fn retire_resource(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     id: ResourceId,
     reason: &str,
-) -> Result<ResourceView, ApiError> {
-    let current = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+) -> Result<ResourceView, ServiceError> {
+    let current = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
     ensure_can_edit(actor, OrganizationId(current.row.organization_id))?;
     if !crate::domain::text_fits(reason, 500) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "reason",
             "say why the resource is retired (1 to 500 characters)",
         ));
     }
     if current.row.status == ResourceStatus::Retired.as_str() {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::ResourceRetired,
             "the resource is already retired",
         ));
     }
     resources::retire(conn, id, reason.trim(), crate::db::now())?;
-    resources::find(conn, id)?.ok_or_else(|| ApiError::internal("retired resource vanished"))
+    resources::find(conn, id)?.ok_or_else(|| ServiceError::internal("retired resource vanished"))
 }
 
 /// Imports a catalogue CSV. Managers import into their own institution; admins (and the CLI)
@@ -254,10 +262,10 @@ pub fn retire_resource(
 /// whole import with every problem listed, and the caller's transaction writes nothing.
 pub fn import(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     text: &str,
     create_institutions: bool,
-) -> Result<Vec<ResourceId>, ApiError> {
+) -> Result<Vec<ResourceId>, ServiceError> {
     actor.require(&[Role::Manager])?;
     let rows = catalogue_csv::parse(text).map_err(import_failed)?;
     let mut issues = Vec::new();
@@ -281,21 +289,21 @@ pub fn import(
     Ok(ids)
 }
 
-fn import_failed(issues: Vec<Issue>) -> ApiError {
+fn import_failed(issues: Vec<Issue>) -> ServiceError {
     let detail = format!(
         "{} line(s) of the file are invalid; nothing was imported",
         issues.len()
     );
-    ApiError::new(ErrorCode::ImportFailed, detail).with_issues(issues)
+    ServiceError::new(ErrorCode::ImportFailed, detail).with_issues(issues)
 }
 
 /// Resolves a row's institution and city; the inner error is a problem with the line.
 fn prepare_row(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     row: CatalogueRow,
     create_institutions: bool,
-) -> Result<Result<(OrganizationRow, ResourceFields), Issue>, ApiError> {
+) -> Result<Result<(OrganizationRow, ResourceFields), Issue>, ServiceError> {
     let line = row.line;
     let Some(city) = jurisdictions::city_in_province(conn, row.province.as_str(), &row.city)?
     else {

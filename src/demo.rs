@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 use crate::accounts::{self, UserDraft};
 use crate::db::organizations::{self, OrganizationValues};
 use crate::db::{Db, DbConnection, jurisdictions, resources, users};
+use crate::domain::actor::Actor;
 use crate::domain::catalogue_csv;
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::{Locale, OrgKind, Role};
 use crate::domain::uscc;
-use crate::http::error::ApiError;
-use crate::http::extract::AuthUser;
+use crate::error::ServiceError;
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 pub const CATALOGUE: &str = include_str!("../data/demo/demo-catalogue.csv");
@@ -22,9 +22,9 @@ pub const ENTERPRISE: &str = "Acme Biotech (Suzhou) Co., Ltd. (demo)";
 pub const AGENCY: &str = "Shanghai Science and Technology Commission (demo)";
 
 /// Loads the demo region unless it is already there; true when it loaded it now.
-pub fn seed(db: &Db) -> Result<bool, ApiError> {
+pub fn seed(db: &Db) -> Result<bool, ServiceError> {
     // Hash outside the transaction: it is slow on purpose.
-    let hash = crate::auth::hash_password(DEMO_PASSWORD).map_err(ApiError::internal)?;
+    let hash = crate::auth::hash_password(DEMO_PASSWORD).map_err(ServiceError::internal)?;
     db.write_blocking(|conn| {
         if users::find_by_email(conn, "admin@demo.test")?.is_some() {
             return Ok(false);
@@ -34,7 +34,7 @@ pub fn seed(db: &Db) -> Result<bool, ApiError> {
     })
 }
 
-fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ApiError> {
+fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ServiceError> {
     let institutions = seed_institutions(conn)?;
     let acme = org(
         conn,
@@ -117,14 +117,14 @@ fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ApiError> {
         Some(agency),
         Locale::ZhCn,
     )?;
-    let actor = AuthUser {
+    let actor = Actor {
         id: admin,
         role: Role::Admin,
         org: None,
     };
     for id in crate::catalogue::import(conn, &actor, CATALOGUE, false)? {
         let view = resources::find(conn, id)?
-            .ok_or_else(|| ApiError::internal("seeded resource vanished"))?;
+            .ok_or_else(|| ServiceError::internal("seeded resource vanished"))?;
         if view.row.organization_id == fudan.0 {
             resources::add_operator(conn, id, operator)?;
         }
@@ -135,16 +135,16 @@ fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ApiError> {
 /// Creates each institution the demo catalogue names, with a demo USCC that passes the check.
 fn seed_institutions(
     conn: &mut DbConnection,
-) -> Result<BTreeMap<String, OrganizationId>, ApiError> {
+) -> Result<BTreeMap<String, OrganizationId>, ServiceError> {
     let rows = catalogue_csv::parse(CATALOGUE)
-        .map_err(|_| ApiError::internal("demo catalogue is invalid"))?;
+        .map_err(|_| ServiceError::internal("demo catalogue is invalid"))?;
     let mut ids = BTreeMap::new();
     for row in rows {
         if ids.contains_key(&row.institution_en) {
             continue;
         }
         let city = jurisdictions::city_in_province(conn, row.province.as_str(), &row.city)?
-            .ok_or_else(|| ApiError::internal(format!("demo city {} unknown", row.city)))?;
+            .ok_or_else(|| ServiceError::internal(format!("demo city {} unknown", row.city)))?;
         let base = format!("12{}MB{:07}", city.code, ids.len() + 1);
         let id = org(
             conn,
@@ -166,7 +166,7 @@ fn org(
     zh: &str,
     city: &str,
     uscc17: &str,
-) -> Result<OrganizationId, ApiError> {
+) -> Result<OrganizationId, ServiceError> {
     let values = OrganizationValues {
         kind: kind.as_str().into(),
         name_en: en.into(),
@@ -187,11 +187,11 @@ fn seed_vouchers(
     conn: &mut DbConnection,
     issuers: &[(&str, OrganizationId)],
     acme: OrganizationId,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     use crate::db::vouchers::{self, Line, NewProgram};
     let now = crate::db::now();
     let mut reader = csv::Reader::from_reader(PROGRAMMES.as_bytes());
-    let bad = |what: &str| ApiError::internal(format!("demo voucher programmes: {what}"));
+    let bad = |what: &str| ServiceError::internal(format!("demo voucher programmes: {what}"));
     for record in reader.records() {
         let r = record.map_err(|e| bad(&e.to_string()))?;
         let col = |i: usize| r.get(i).unwrap_or("").to_owned();

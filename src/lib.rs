@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod mail;

@@ -11,10 +11,10 @@ use instrument_booking::config::{
     self, Cli, Command, CreateUserArgs, ImportArgs, ServeArgs, StorageArgs,
 };
 use instrument_booking::db::{Backend, Db, redact};
+use instrument_booking::domain::actor::Actor;
 use instrument_booking::domain::ids::OrganizationId;
 use instrument_booking::domain::types::{Locale, Role};
-use instrument_booking::http::error::ApiError;
-use instrument_booking::http::extract::AuthUser;
+use instrument_booking::error::ServiceError;
 use instrument_booking::http::middleware::Metrics;
 use instrument_booking::mail::Mailer;
 use instrument_booking::{accounts, catalogue, db, demo, jobs, telemetry};
@@ -145,15 +145,6 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     Ok(())
 }
 
-fn admin_actor() -> AuthUser {
-    // The CLI runs with the operator's shell access: it acts as the platform.
-    AuthUser {
-        id: instrument_booking::domain::ids::UserId(0),
-        role: Role::Admin,
-        org: None,
-    }
-}
-
 fn create_user(url: &str, args: CreateUserArgs) -> Result<(), Box<dyn Error>> {
     let role = Role::parse(&args.role)
         .ok_or_else(|| format!("--role must be one of {}", Role::choices()))?;
@@ -183,14 +174,14 @@ fn create_user(url: &str, args: CreateUserArgs) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn find_org(conn: &mut db::DbConnection, name: &str) -> Result<OrganizationId, ApiError> {
+fn find_org(conn: &mut db::DbConnection, name: &str) -> Result<OrganizationId, ServiceError> {
     let found = match name.parse::<i64>() {
         Ok(id) => db::organizations::find(conn, OrganizationId(id))?,
         Err(_) => db::organizations::find_by_name(conn, name)?,
     };
     found
         .map(|o| OrganizationId(o.id))
-        .ok_or_else(|| ApiError::not_found("organisation"))
+        .ok_or_else(|| ServiceError::not_found("organisation"))
 }
 
 fn import(url: &str, args: ImportArgs) -> Result<(), Box<dyn Error>> {
@@ -198,7 +189,8 @@ fn import(url: &str, args: ImportArgs) -> Result<(), Box<dyn Error>> {
         .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
     let db = Db::open(url, 2)?;
     let ids = db.write_blocking(|conn| {
-        catalogue::import(conn, &admin_actor(), &text, args.create_institutions)
+        // The CLI runs with the operator's shell access: it acts as the platform.
+        catalogue::import(conn, &Actor::platform(), &text, args.create_institutions)
     })?;
     db.analyze()?;
     println!("imported {} resources", ids.len());

@@ -14,7 +14,7 @@ use crate::db::schema::{
 use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
 use crate::db::{DbConnection, organizations};
 use crate::domain::ids::{OrganizationId, ResourceId};
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// Whose money a statement covers: an issuing agency's programmes, a provider institution's
 /// resources, one programme, or any combination (all three empty: everything, for admins).
@@ -124,7 +124,7 @@ struct Lookup {
 }
 
 impl Lookup {
-    fn org(&mut self, conn: &mut DbConnection, id: i64) -> Result<String, ApiError> {
+    fn org(&mut self, conn: &mut DbConnection, id: i64) -> Result<String, ServiceError> {
         if let Some(name) = self.orgs.get(&id) {
             return Ok(name.clone());
         }
@@ -140,12 +140,12 @@ impl Lookup {
         &mut self,
         conn: &mut DbConnection,
         id: i64,
-    ) -> Result<(String, i64, String), ApiError> {
+    ) -> Result<(String, i64, String), ServiceError> {
         if let Some(r) = self.resources.get(&id) {
             return Ok(r.clone());
         }
         let view = crate::db::resources::find(conn, ResourceId(id))?
-            .ok_or_else(|| ApiError::internal("settled booking without resource"))?;
+            .ok_or_else(|| ServiceError::internal("settled booking without resource"))?;
         let r = (
             view.row.name_en,
             view.row.organization_id,
@@ -156,13 +156,17 @@ impl Lookup {
     }
 
     /// A voucher's programme and enterprise.
-    fn voucher(&mut self, conn: &mut DbConnection, id: i64) -> Result<(ProgramRow, i64), ApiError> {
+    fn voucher(
+        &mut self,
+        conn: &mut DbConnection,
+        id: i64,
+    ) -> Result<(ProgramRow, i64), ServiceError> {
         if !self.vouchers.contains_key(&id) {
             let v = store::find_voucher(conn, id)?
-                .ok_or_else(|| ApiError::internal("ledger without voucher"))?;
+                .ok_or_else(|| ServiceError::internal("ledger without voucher"))?;
             if !self.programs.contains_key(&v.program_id) {
                 let p = store::find_program(conn, v.program_id)?
-                    .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+                    .ok_or_else(|| ServiceError::internal("voucher without programme"))?;
                 self.programs.insert(p.id, p);
             }
             self.vouchers.insert(id, (v.program_id, v.enterprise_id));
@@ -178,7 +182,7 @@ pub fn lines(
     scope: Scope,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> Result<Vec<Line>, ApiError> {
+) -> Result<Vec<Line>, ServiceError> {
     let rows = movements(conn, scope, from, to)?;
     let (of_booking, of_allocation) = resources_of(conn, &rows)?;
     let mut look = Lookup::default();
@@ -189,7 +193,7 @@ pub fn lines(
             (None, Some(a)) => of_allocation.get(&a),
             (None, None) => None,
         };
-        let resource = *resource.ok_or_else(|| ApiError::internal("settled claim vanished"))?;
+        let resource = *resource.ok_or_else(|| ServiceError::internal("settled claim vanished"))?;
         let (resource_name_en, provider_id, provider_province) = look.resource(conn, resource)?;
         let (program, enterprise_id) = look.voucher(conn, r.voucher_id)?;
         let sign = if r.movement == "capture" { 1 } else { -1 };
@@ -262,13 +266,13 @@ pub fn totals(lines: &[Line]) -> Vec<Total> {
 }
 
 /// The statement as CSV: one row per line, then one `total` row per pair of provinces.
-pub fn csv(lines: &[Line], totals: &[Total]) -> Result<String, ApiError> {
+pub fn csv(lines: &[Line], totals: &[Total]) -> Result<String, ServiceError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for l in lines {
-        w.serialize(l).map_err(ApiError::internal)?;
+        w.serialize(l).map_err(ServiceError::internal)?;
     }
     if lines.is_empty() {
-        w.write_record(HEADER).map_err(ApiError::internal)?;
+        w.write_record(HEADER).map_err(ServiceError::internal)?;
     }
     for t in totals {
         let mut row = vec![String::new(); HEADER.len()];
@@ -276,10 +280,10 @@ pub fn csv(lines: &[Line], totals: &[Total]) -> Result<String, ApiError> {
         row[3] = t.amount_fen.to_string();
         row[13] = t.issuer_province.clone();
         row[16] = t.provider_province.clone();
-        w.write_record(&row).map_err(ApiError::internal)?;
+        w.write_record(&row).map_err(ServiceError::internal)?;
     }
-    let bytes = w.into_inner().map_err(ApiError::internal)?;
-    String::from_utf8(bytes).map_err(ApiError::internal)
+    let bytes = w.into_inner().map_err(ServiceError::internal)?;
+    String::from_utf8(bytes).map_err(ServiceError::internal)
 }
 
 /// The CSV columns, in the order of [`Line`]'s fields.

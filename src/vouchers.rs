@@ -10,7 +10,7 @@ use crate::db::vouchers::{self as store, ProgramRow, VoucherRow};
 use crate::domain::ledger::Balance;
 use crate::domain::money::{Fen, Standing, Terms};
 use crate::domain::types::{Province, ResourceKind};
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// The calendar year in Asia/Shanghai, which annual caps count by.
 pub fn shanghai_year(at: NaiveDateTime) -> i32 {
@@ -43,7 +43,7 @@ pub fn committed_in_year(
     program: i64,
     enterprise: i64,
     year: i32,
-) -> Result<Fen, ApiError> {
+) -> Result<Fen, ServiceError> {
     let mine = vouchers::table
         .filter(vouchers::program_id.eq(program))
         .filter(vouchers::enterprise_id.eq(enterprise))
@@ -95,12 +95,12 @@ pub fn load(
     conn: &mut DbConnection,
     id: i64,
     now: NaiveDateTime,
-) -> Result<Option<Loaded>, ApiError> {
+) -> Result<Option<Loaded>, ServiceError> {
     let Some(voucher) = store::find_voucher(conn, id)? else {
         return Ok(None);
     };
     let program = store::find_program(conn, voucher.program_id)?
-        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+        .ok_or_else(|| ServiceError::internal("voucher without programme"))?;
     let rows = store::ledger_rows(conn, id)?;
     let ledger = store::ledger(&rows);
     let balance = ledger.balance();
@@ -131,38 +131,38 @@ pub fn load(
 /// programme's issuing agency (or an admin).
 pub fn grant(
     conn: &mut DbConnection,
-    actor: &crate::http::extract::AuthUser,
+    actor: &crate::domain::actor::Actor,
     program: i64,
     enterprise: i64,
     amount: Fen,
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
-) -> Result<VoucherRow, ApiError> {
+) -> Result<VoucherRow, ServiceError> {
     use crate::db::organizations;
     use crate::domain::ids::OrganizationId;
     let p = store::find_program(conn, program)?
-        .ok_or_else(|| ApiError::invalid_field("program_id", "no such programme"))?;
+        .ok_or_else(|| ServiceError::invalid_field("program_id", "no such programme"))?;
     if !actor.acts_for(OrganizationId(p.issuer_id)) {
-        return Err(ApiError::forbidden(
+        return Err(ServiceError::forbidden(
             "only the programme's issuing agency grants its vouchers",
         ));
     }
     let org = organizations::find(conn, OrganizationId(enterprise))?;
     if org.is_none_or(|o| o.kind != "enterprise") {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "enterprise_id",
             "vouchers are granted to enterprises",
         ));
     }
     if amount <= 0 || amount > 100_000_000_000 {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "amount_fen",
             "must be between 1 and 100000000000 fen",
         ));
     }
     let last_day = p.valid_until.and_hms_opt(15, 59, 59).unwrap_or(expires_at);
     if expires_at <= now || expires_at > last_day {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "expires_at",
             format!(
                 "must be in the future and no later than the programme's last day, {}",
@@ -174,7 +174,7 @@ pub fn grant(
     let mut ledger = crate::domain::ledger::Ledger::default();
     let entry = ledger
         .grant(amount)
-        .map_err(|e| ApiError::invalid_field("amount_fen", e.to_string()))?
+        .map_err(|e| ServiceError::invalid_field("amount_fen", e.to_string()))?
         .clone();
     let line = store::Line {
         voucher: voucher.id,
@@ -192,25 +192,25 @@ pub fn grant(
 /// Suspends, reinstates or revokes a voucher (its issuing agency, or an admin); revocation is final.
 pub fn set_status(
     conn: &mut DbConnection,
-    actor: &crate::http::extract::AuthUser,
+    actor: &crate::domain::actor::Actor,
     id: i64,
     to: &str,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     use crate::domain::ids::OrganizationId;
-    let v = store::find_voucher(conn, id)?.ok_or_else(|| ApiError::not_found("voucher"))?;
+    let v = store::find_voucher(conn, id)?.ok_or_else(|| ServiceError::not_found("voucher"))?;
     let p = store::find_program(conn, v.program_id)?
-        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+        .ok_or_else(|| ServiceError::internal("voucher without programme"))?;
     if !actor.acts_for(OrganizationId(p.issuer_id)) {
-        return Err(ApiError::not_found("voucher"));
+        return Err(ServiceError::not_found("voucher"));
     }
     let allowed = matches!(
         (v.status.as_str(), to),
         ("active", "suspended") | ("suspended", "active") | ("active" | "suspended", "revoked")
     );
     if !allowed {
-        return Err(ApiError::new(
-            crate::http::error::ErrorCode::InvalidState,
+        return Err(ServiceError::new(
+            crate::error::ErrorCode::InvalidState,
             format!("a {} voucher cannot become {to}", v.status),
         ));
     }
@@ -222,29 +222,30 @@ pub fn set_status(
 /// programme's issuing agency (or an admin). The reversal is a new line; nothing is edited.
 pub fn reverse(
     conn: &mut DbConnection,
-    actor: &crate::http::extract::AuthUser,
+    actor: &crate::domain::actor::Actor,
     voucher: i64,
     entry_id: i64,
     reason: &str,
     now: NaiveDateTime,
-) -> Result<store::LedgerRow, ApiError> {
+) -> Result<store::LedgerRow, ServiceError> {
     use crate::domain::ids::OrganizationId;
-    let v = store::find_voucher(conn, voucher)?.ok_or_else(|| ApiError::not_found("voucher"))?;
+    let v =
+        store::find_voucher(conn, voucher)?.ok_or_else(|| ServiceError::not_found("voucher"))?;
     let p = store::find_program(conn, v.program_id)?
-        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+        .ok_or_else(|| ServiceError::internal("voucher without programme"))?;
     if !actor.acts_for(OrganizationId(p.issuer_id)) {
-        return Err(ApiError::not_found("voucher"));
+        return Err(ServiceError::not_found("voucher"));
     }
     crate::booking::payment::lock_vouchers(conn, voucher)?;
     let rows = store::ledger_rows(conn, voucher)?;
     let position = rows
         .iter()
         .position(|r| r.id == entry_id)
-        .ok_or_else(|| ApiError::not_found("ledger entry"))?;
+        .ok_or_else(|| ServiceError::not_found("ledger entry"))?;
     let mut ledger = store::ledger(&rows);
     let entry = ledger
         .reverse(position)
-        .map_err(|e| ApiError::new(crate::http::error::ErrorCode::InvalidState, e.to_string()))?
+        .map_err(|e| ServiceError::new(crate::error::ErrorCode::InvalidState, e.to_string()))?
         .clone();
     let line = store::Line {
         voucher,

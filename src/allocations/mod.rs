@@ -13,12 +13,12 @@ use crate::booking::payment::{self, Quote};
 use crate::db::allocations::{self as store, AllocationRow, Decision, NewAllocation};
 use crate::db::resources::{self, ResourceView};
 use crate::db::{DbConnection, organizations};
+use crate::domain::actor::Actor;
 use crate::domain::ids::{OrganizationId, ResourceId};
 use crate::domain::ledger::Claim;
 use crate::domain::money::{Fen, PurposeKind};
 use crate::domain::types::{ResourceKind, Role};
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
+use crate::error::{ErrorCode, ServiceError};
 
 /// Days after its last day an allocation stays open for late accounting before its hold is
 /// released: centres often export a day's jobs the next morning, or after a weekend.
@@ -56,11 +56,11 @@ pub fn day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
         )
 }
 
-fn computing(conn: &mut DbConnection, id: i64, field: &str) -> Result<ResourceView, ApiError> {
+fn computing(conn: &mut DbConnection, id: i64, field: &str) -> Result<ResourceView, ServiceError> {
     let view = resources::find(conn, ResourceId(id))?
-        .ok_or_else(|| ApiError::invalid_field(field, "no such resource"))?;
+        .ok_or_else(|| ServiceError::invalid_field(field, "no such resource"))?;
     if ResourceKind::parse(&view.row.kind) != Some(ResourceKind::Computing) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             field,
             "allocations are for computing resources; book instruments and facilities by slot",
         ));
@@ -69,7 +69,7 @@ fn computing(conn: &mut DbConnection, id: i64, field: &str) -> Result<ResourceVi
 }
 
 /// Field checks that need no database.
-fn check(r: &Request, today: NaiveDate) -> Result<(), ApiError> {
+fn check(r: &Request, today: NaiveDate) -> Result<(), ServiceError> {
     let mut issues = Vec::new();
     let mut bad =
         |field: &str, message: &str| issues.push(crate::domain::Issue::field(field, message));
@@ -111,7 +111,7 @@ fn check(r: &Request, today: NaiveDate) -> Result<(), ApiError> {
     if issues.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::validation(issues))
+        Err(ServiceError::validation(issues))
     }
 }
 
@@ -129,26 +129,26 @@ fn quote(
     unit_hours: i64,
     (voucher, purpose): (Option<i64>, PurposeKind),
     now: DateTime<Utc>,
-) -> Result<Quote, ApiError> {
+) -> Result<Quote, ServiceError> {
     payment::quote(conn, org, view, (1, unit_hours * 60), voucher, purpose, now)
 }
 
 /// Records a request. Nothing is held yet: the voucher's share is held when it is approved.
 pub fn request(
     conn: &mut DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     r: Request,
     now: DateTime<Utc>,
-) -> Result<AllocationRow, ApiError> {
+) -> Result<AllocationRow, ServiceError> {
     let Some(org) = user.org.filter(|_| user.role == Role::Booker) else {
-        return Err(ApiError::forbidden(
+        return Err(ServiceError::forbidden(
             "allocations are requested by members of an enterprise or institution (bookers)",
         ));
     };
     let view = computing(conn, r.resource_id, "resource_id")?;
     check(&r, now.with_timezone(&tz(&view)).date_naive())?;
     if r.unit_hours > most_unit_hours(&view, &r) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "unit_hours",
             format!(
                 "more than the resource's {} units can give in the period ({} unit-hours)",
@@ -198,10 +198,10 @@ pub struct Visible {
 }
 
 /// Loads an allocation for its organisation's members and the resource's staff; 404 for others.
-pub fn visible(conn: &mut DbConnection, user: &AuthUser, id: i64) -> Result<Visible, ApiError> {
-    let allocation = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("allocation"))?;
+pub fn visible(conn: &mut DbConnection, user: &Actor, id: i64) -> Result<Visible, ServiceError> {
+    let allocation = store::find(conn, id)?.ok_or_else(|| ServiceError::not_found("allocation"))?;
     let resource = resources::find(conn, ResourceId(allocation.resource_id))?
-        .ok_or_else(|| ApiError::internal("allocation without resource"))?;
+        .ok_or_else(|| ServiceError::internal("allocation without resource"))?;
     let staff = crate::booking::is_staff(conn, user, &resource)?;
     let member = user.org == Some(OrganizationId(allocation.organization_id));
     if staff || member {
@@ -211,26 +211,26 @@ pub fn visible(conn: &mut DbConnection, user: &AuthUser, id: i64) -> Result<Visi
             staff,
         })
     } else {
-        Err(ApiError::not_found("allocation"))
+        Err(ServiceError::not_found("allocation"))
     }
 }
 
 /// Loads an allocation under its lock, for a change by someone who may make it.
 fn for_change(
     conn: &mut DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     id: i64,
     staff_only: bool,
-) -> Result<Visible, ApiError> {
+) -> Result<Visible, ServiceError> {
     store::lock(conn, &[id])?;
     let v = visible(conn, user, id)?;
     if staff_only && !v.staff {
-        return Err(ApiError::forbidden(
+        return Err(ServiceError::forbidden(
             "only the resource's operators and managers decide on allocations",
         ));
     }
     if v.allocation.state != "pending" {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::InvalidState,
             format!(
                 "allocation {id} is {}; only a pending one can be decided or withdrawn",
@@ -245,11 +245,11 @@ fn for_change(
 /// holds the voucher's share of its price.
 pub fn approve(
     conn: &mut DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     id: i64,
     unit_hours: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<AllocationRow, ApiError> {
+) -> Result<AllocationRow, ServiceError> {
     let Visible {
         allocation: a,
         resource: view,
@@ -257,7 +257,7 @@ pub fn approve(
     } = for_change(conn, user, id, true)?;
     let granted = unit_hours.unwrap_or(a.requested_unit_hours);
     if granted <= 0 || granted > a.requested_unit_hours {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "unit_hours",
             format!(
                 "grant from 1 to the {} unit-hours asked for",
@@ -272,7 +272,7 @@ pub fn approve(
         (a.starts_on, a.ends_on),
         a.id,
     )? {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::AlreadyExists,
             format!(
                 "account {} already has approved allocation {other} in an overlapping period; \
@@ -308,9 +308,9 @@ fn hold_share(
     a: &AllocationRow,
     view: &ResourceView,
     (voucher, granted): (i64, i64),
-    user: &AuthUser,
+    user: &Actor,
     now: DateTime<Utc>,
-) -> Result<Fen, ApiError> {
+) -> Result<Fen, ServiceError> {
     payment::lock_vouchers(conn, voucher)?;
     let gross = crate::domain::money::gross_fee(a.rate_fen, 1, granted * 60);
     let purpose = PurposeKind::parse(&a.purpose_kind).unwrap_or(PurposeKind::Research);
@@ -345,11 +345,11 @@ fn hold_share(
 /// Rejects a pending allocation, saying why.
 pub fn reject(
     conn: &mut DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     id: i64,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<AllocationRow, ApiError> {
+) -> Result<AllocationRow, ServiceError> {
     let v = for_change(conn, user, id, true)?;
     let row = store::decide(
         conn,
@@ -370,20 +370,24 @@ pub fn reject(
 /// Withdraws a pending request (its organisation's members or the resource's staff).
 pub fn cancel(
     conn: &mut DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<AllocationRow, ApiError> {
+) -> Result<AllocationRow, ServiceError> {
     for_change(conn, user, id, false)?;
     Ok(store::set_state(conn, id, "cancelled", now.naive_utc())?)
 }
 
 /// Ends allocations whose period (and grace for late accounting) is over, releasing what their
 /// voucher still holds; returns how many ended. Each ends in its own transaction.
-pub fn end_finished(db: &crate::db::Db, now: DateTime<Utc>, limit: i64) -> Result<usize, ApiError> {
+pub fn end_finished(
+    db: &crate::db::Db,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<usize, ServiceError> {
     let shanghai = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let due = db.read_blocking(|conn| {
-        Ok::<_, ApiError>(store::ended_before(
+        Ok::<_, ServiceError>(store::ended_before(
             conn,
             shanghai - Duration::days(GRACE_DAYS),
             limit,
@@ -401,14 +405,14 @@ pub fn end_finished(db: &crate::db::Db, now: DateTime<Utc>, limit: i64) -> Resul
                 let why = (None, "allocation ended");
                 payment::release_claim(conn, voucher, Claim::Allocation(a.id), why, at)?;
             }
-            Ok::<_, ApiError>(())
+            Ok::<_, ServiceError>(())
         })?;
     }
     Ok(due.len())
 }
 
 /// The organisation's name in English, for operators' letters.
-pub fn organisation_name(conn: &mut DbConnection, id: i64) -> Result<String, ApiError> {
+pub fn organisation_name(conn: &mut DbConnection, id: i64) -> Result<String, ServiceError> {
     Ok(organizations::find(conn, OrganizationId(id))?
         .map(|o| o.name_en)
         .unwrap_or_default())

@@ -14,12 +14,12 @@ use crate::db::DbConnection;
 use crate::db::allocations::{self as store, AllocationRow, NewImport, NewRecord};
 use crate::db::resources::{self, ResourceView};
 use crate::domain::Issue;
+use crate::domain::actor::Actor;
 use crate::domain::allocation::{self as rules, Job, Parsed, Standing, Use};
 use crate::domain::ids::ResourceId;
 use crate::domain::money::gross_fee;
 use crate::domain::types::ResourceKind;
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
+use crate::error::{ErrorCode, ServiceError};
 
 /// What one import did to one allocation.
 #[derive(Debug, Clone, Serialize)]
@@ -51,18 +51,18 @@ pub struct Source<'a> {
 /// The computing resource the caller runs, for recording its usage.
 pub fn staff_computing(
     conn: &mut DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     id: i64,
-) -> Result<ResourceView, ApiError> {
-    let view =
-        resources::find(conn, ResourceId(id))?.ok_or_else(|| ApiError::not_found("resource"))?;
+) -> Result<ResourceView, ServiceError> {
+    let view = resources::find(conn, ResourceId(id))?
+        .ok_or_else(|| ServiceError::not_found("resource"))?;
     if !crate::booking::is_staff(conn, user, &view)? {
-        return Err(ApiError::forbidden(
+        return Err(ServiceError::forbidden(
             "only the resource's operators and managers record its usage",
         ));
     }
     if ResourceKind::parse(&view.row.kind) != Some(ResourceKind::Computing) {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::InvalidState,
             "usage records are for computing resources; record instrument use by check-in and check-out",
         ));
@@ -80,7 +80,7 @@ fn match_jobs(
     view: &ResourceView,
     jobs: &[Job],
     now: DateTime<Utc>,
-) -> Result<(Matched, Vec<Issue>), ApiError> {
+) -> Result<(Matched, Vec<Issue>), ServiceError> {
     let mut accounts: Vec<String> = jobs.iter().map(|j| j.account.clone()).collect();
     accounts.sort();
     accounts.dedup();
@@ -118,26 +118,26 @@ fn match_jobs(
     Ok((matched, issues))
 }
 
-fn bad_lines(mut issues: Vec<Issue>) -> ApiError {
+fn bad_lines(mut issues: Vec<Issue>) -> ServiceError {
     issues.sort_by_key(|i| i.line);
     let detail = format!(
         "{} line(s) cannot be recorded; nothing was recorded. Fix them and send the file again",
         issues.len()
     );
-    ApiError::new(ErrorCode::ImportFailed, detail).with_issues(issues)
+    ServiceError::new(ErrorCode::ImportFailed, detail).with_issues(issues)
 }
 
 /// Records a batch of finished jobs on a computing resource the caller runs.
 pub fn record(
     conn: &mut DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     view: &ResourceView,
     parsed: Parsed,
     source: Source<'_>,
     now: DateTime<Utc>,
-) -> Result<Summary, ApiError> {
+) -> Result<Summary, ServiceError> {
     if let Some(seen) = store::find_import(conn, view.row.id, source.digest)? {
-        let mut e = ApiError::new(
+        let mut e = ServiceError::new(
             ErrorCode::DuplicateImport,
             format!(
                 "this exact batch was recorded as import {} at {}; nothing was counted twice",
@@ -202,10 +202,11 @@ fn draw_down(
     a: &AllocationRow,
     view: &ResourceView,
     (import, jobs): (i64, &[&Job]),
-    (user, now): (&AuthUser, DateTime<Utc>),
-) -> Result<Drawn, ApiError> {
+    (user, now): (&Actor, DateTime<Utc>),
+) -> Result<Drawn, ServiceError> {
     // Re-read under the lock: an import running alongside may have drawn it down meanwhile.
-    let a = store::find(conn, a.id)?.ok_or_else(|| ApiError::internal("allocation vanished"))?;
+    let a =
+        store::find(conn, a.id)?.ok_or_else(|| ServiceError::internal("allocation vanished"))?;
     let before = used(conn, &a, now)?;
     let granted = a.granted_unit_hours.unwrap_or(0);
     let minutes: Vec<i64> = jobs.iter().map(|j| j.unit_minutes).collect();
@@ -265,7 +266,7 @@ pub fn used(
     conn: &mut DbConnection,
     a: &AllocationRow,
     now: DateTime<Utc>,
-) -> Result<Use, ApiError> {
+) -> Result<Use, ServiceError> {
     let recent_from = (now - Duration::days(rules::BURN_WINDOW_DAYS)).naive_utc();
     Ok(store::drawn(conn, a.id, recent_from)?)
 }
@@ -276,7 +277,7 @@ pub fn standing(
     a: &AllocationRow,
     view: &ResourceView,
     now: DateTime<Utc>,
-) -> Result<Option<Standing>, ApiError> {
+) -> Result<Option<Standing>, ServiceError> {
     let Some(granted) = a.granted_unit_hours else {
         return Ok(None);
     };
@@ -286,7 +287,7 @@ pub fn standing(
 }
 
 /// What the allocation's voucher has paid so far, from its ledger.
-pub fn captured(conn: &mut DbConnection, a: &AllocationRow) -> Result<i64, ApiError> {
+pub fn captured(conn: &mut DbConnection, a: &AllocationRow) -> Result<i64, ServiceError> {
     let Some(voucher) = a.voucher_id else {
         return Ok(0);
     };

@@ -8,7 +8,7 @@ use crate::db::DbConnection;
 use crate::db::resources::{self, ResourceFilter, ResourceView, SpecFilter, SpecOp};
 use crate::domain::availability::{Instant, Span};
 use crate::domain::ids::ResourceId;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// How many alternatives of each kind to offer.
 const PER_KIND: usize = 3;
@@ -21,7 +21,7 @@ pub fn alternatives(
     wanted: Span,
     quantity: i64,
     now: Instant,
-) -> Result<Vec<(Loaded, Span)>, ApiError> {
+) -> Result<Vec<(Loaded, Span)>, ServiceError> {
     let Some(view) = resources::find(conn, resource)? else {
         return Ok(Vec::new());
     };
@@ -53,7 +53,7 @@ fn equivalents(
     conn: &mut DbConnection,
     view: &ResourceView,
     quantity: i64,
-) -> Result<Vec<ResourceView>, ApiError> {
+) -> Result<Vec<ResourceView>, ServiceError> {
     let specs = view
         .specs()
         .into_iter()

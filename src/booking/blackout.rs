@@ -9,10 +9,10 @@ use super::{Step, log};
 use crate::db::DbConnection;
 use crate::db::bookings::{self, BookingRow};
 use crate::db::resources::{self, BlackoutRow, NewBlackout};
+use crate::domain::actor::Actor;
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
+use crate::error::{ErrorCode, ServiceError};
 
 /// What to do with bookings a new blackout collides with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -46,20 +46,20 @@ fn collision(b: &BookingRow, action: Option<&'static str>) -> Collision {
 /// Adds the blackout under the resource's lock, settling the bookings it collides with.
 pub fn add(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     new: NewBlackout,
     choice: Option<OnCollision>,
     now: Instant,
-) -> Result<(BlackoutRow, Vec<Collision>), ApiError> {
+) -> Result<(BlackoutRow, Vec<Collision>), ServiceError> {
     let id = ResourceId(new.resource_id);
     let longest =
-        bookings::lock_resource(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        bookings::lock_resource(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
     let hit = bookings::blocking_between(conn, id, new.start_at, new.end_at, longest, naive(now))?;
     let collisions = match (hit.is_empty(), choice) {
         (true, _) => Vec::new(),
         (false, None) => {
             let listed: Vec<Collision> = hit.iter().map(|b| collision(b, None)).collect();
-            let mut err = ApiError::new(
+            let mut err = ServiceError::new(
                 ErrorCode::BlackoutCollides,
                 format!(
                     "{} booking(s) fall in this blackout; send \"collisions\": \"cancel\" to cancel them (each booker is told your reason) or \"keep\" to keep them",
@@ -83,11 +83,11 @@ pub fn add(
 
 fn cancel_all(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     hit: &[BookingRow],
     reason: &str,
     at: NaiveDateTime,
-) -> Result<Vec<Collision>, ApiError> {
+) -> Result<Vec<Collision>, ServiceError> {
     let mut out = Vec::new();
     for b in hit {
         if bookings::transition(conn, b.id, &b.state, "cancelled", false, false, at)? {

@@ -8,7 +8,7 @@ use crate::db::{DbConnection, bookings};
 use crate::domain::availability::{Calendar, Instant, Occupancy, Span};
 use crate::domain::ids::ResourceId;
 use crate::domain::opening::OpeningHours;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// A resource with its hours, blackouts and blocking bookings around a window.
 pub struct Loaded {
@@ -76,12 +76,12 @@ pub fn load(
     view: ResourceView,
     window: Span,
     now: Instant,
-) -> Result<Loaded, ApiError> {
+) -> Result<Loaded, ServiceError> {
     let tz: Tz = view
         .row
         .timezone
         .parse()
-        .map_err(|_| ApiError::internal("stored time zone is invalid"))?;
+        .map_err(|_| ServiceError::internal("stored time zone is invalid"))?;
     let id = ResourceId(view.row.id);
     let r = view.rules();
     let from = naive(window.start - Duration::minutes(i64::from(r.setup_min + r.teardown_min)));

@@ -7,14 +7,14 @@ use super::calendar::{self, Loaded, naive};
 use super::{Step, log, log_new, payment};
 use crate::db::bookings::{self, BookingRow, NewBooking};
 use crate::db::{DbConnection, resources};
+use crate::domain::actor::Actor;
 use crate::domain::availability::{Instant, Refusal, Span};
 use crate::domain::booking::{explain, is_blocking, pending_deadline};
 use crate::domain::ids::{ResourceId, UserId};
 use crate::domain::ledger::Claim;
 use crate::domain::money::{Fen, PurposeKind};
 use crate::domain::types::{ApprovalPolicy, BookingState, ConflictPolicy, ResourceStatus, Role};
-use crate::http::error::ApiError;
-use crate::http::extract::AuthUser;
+use crate::error::ServiceError;
 
 /// A booking request after parsing.
 #[derive(Debug, Clone)]
@@ -42,12 +42,12 @@ pub struct VoucherPayment {
 pub enum Failure {
     /// The slot is taken: the intervals that block it.
     Conflict(Vec<Span>),
-    Api(ApiError),
+    Service(ServiceError),
 }
 
-impl From<ApiError> for Failure {
-    fn from(e: ApiError) -> Failure {
-        Failure::Api(e)
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Failure {
+        Failure::Service(e)
     }
 }
 
@@ -57,7 +57,7 @@ impl From<diesel::result::Error> for Failure {
         if e.to_string().contains("bookings_no_overlap") {
             return Failure::Conflict(Vec::new());
         }
-        Failure::Api(e.into())
+        Failure::Service(e.into())
     }
 }
 
@@ -67,7 +67,7 @@ pub fn refusal_error(refusal: Refusal) -> Failure {
         Refusal::Conflict { spans } => Failure::Conflict(spans),
         other => {
             let (field, message) = explain(&other);
-            Failure::Api(ApiError::invalid_field(field, message))
+            Failure::Service(ServiceError::invalid_field(field, message))
         }
     }
 }
@@ -80,18 +80,18 @@ pub fn open_resource(
     now: Instant,
 ) -> Result<Loaded, Failure> {
     if bookings::lock_resource(conn, id)?.is_none() {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "resource_id",
             format!("resource {id} does not exist"),
         )
         .into());
     }
     expire_overdue(conn, id, now)?;
-    let view =
-        resources::find(conn, id)?.ok_or_else(|| ApiError::internal("locked resource vanished"))?;
+    let view = resources::find(conn, id)?
+        .ok_or_else(|| ServiceError::internal("locked resource vanished"))?;
     if view.row.status != ResourceStatus::Active.as_str() {
         let why = view.row.status_reason.clone().unwrap_or_default();
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "resource_id",
             format!(
                 "the resource is {} and takes no bookings {why}",
@@ -108,7 +108,7 @@ pub fn expire_overdue(
     conn: &mut DbConnection,
     id: ResourceId,
     now: Instant,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let at = naive(now);
     for booking in bookings::overdue_requests(conn, id, at)? {
         let from = booking.state.as_str();
@@ -133,13 +133,13 @@ pub fn expire_overdue(
 /// Books `req` for `actor`, or waitlists it when it does not fit and they asked to wait.
 pub fn create(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     req: &Request,
     now: Instant,
 ) -> Result<Made, Failure> {
-    actor.require(&[Role::Booker])?;
+    actor.require(&[Role::Booker]).map_err(ServiceError::from)?;
     let org = actor.org.ok_or_else(|| {
-        ApiError::forbidden("bookings are made for an organisation; admins have none")
+        ServiceError::forbidden("bookings are made for an organisation; admins have none")
     })?;
     let loaded = open_resource(conn, req.resource, req.span, now)?;
     let state = match loaded.calendar().check(req.span, req.quantity, now) {
@@ -256,7 +256,7 @@ pub fn qualified(
     user: UserId,
     resource: ResourceId,
     now: Instant,
-) -> Result<bool, ApiError> {
+) -> Result<bool, ServiceError> {
     use crate::db::schema::qualifications as q;
     use diesel::prelude::*;
     let found: Option<i64> = q::table

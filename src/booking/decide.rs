@@ -9,12 +9,12 @@ use super::create::{Failure, open_resource, refusal_error};
 use super::{Step, Visible, log, payment, visible};
 use crate::db::DbConnection;
 use crate::db::bookings::{self, BookingRow};
+use crate::domain::actor::Actor;
 use crate::domain::availability::{Instant, Span};
 use crate::domain::booking::{cancellable, is_blocking, pending_deadline};
 use crate::domain::ids::ResourceId;
 use crate::domain::types::{ApprovalPolicy, BookingState, ConflictPolicy};
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
+use crate::error::{ErrorCode, ServiceError};
 
 fn span_of(b: &BookingRow) -> Span {
     Span::new(instant(b.start_at), instant(b.end_at))
@@ -25,8 +25,8 @@ fn policy(loaded: &Loaded) -> ConflictPolicy {
 }
 
 /// 409 when the booking is no longer in a state that allows the action.
-fn wrong_state(b: &BookingRow, action: &str) -> ApiError {
-    ApiError::new(
+fn wrong_state(b: &BookingRow, action: &str) -> ServiceError {
+    ServiceError::new(
         ErrorCode::InvalidState,
         format!("a {} booking cannot be {action}", b.state),
     )
@@ -35,13 +35,13 @@ fn wrong_state(b: &BookingRow, action: &str) -> ApiError {
 /// Loads a booking the caller runs the resource of, with the resource locked and loaded around it.
 fn staff_booking(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     id: i64,
     now: Instant,
 ) -> Result<(BookingRow, Loaded), Failure> {
     let Visible { booking, staff, .. } = visible(conn, actor, id)?;
     if !staff {
-        return Err(ApiError::forbidden(
+        return Err(ServiceError::forbidden(
             "only the resource's operators and managers decide on bookings",
         )
         .into());
@@ -53,7 +53,7 @@ fn staff_booking(
         now,
     )?;
     // Read again under the lock: another operator may have decided meanwhile.
-    let booking = bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?;
+    let booking = bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?;
     Ok((booking, loaded))
 }
 
@@ -61,7 +61,7 @@ fn staff_booking(
 /// longer fit are rejected, or waitlisted if they asked, each with a reason.
 pub fn approve(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     id: i64,
     now: Instant,
 ) -> Result<BookingRow, Failure> {
@@ -99,17 +99,17 @@ pub fn approve(
         settle_competitors(conn, actor, &loaded, &booking, now)?;
     }
     Ok(bookings::find(conn, booking.id)?
-        .ok_or_else(|| ApiError::internal("approved booking vanished"))?)
+        .ok_or_else(|| ServiceError::internal("approved booking vanished"))?)
 }
 
 /// Competing requests that no longer fit leave the queue: waitlisted if they asked, else rejected.
 fn settle_competitors(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     loaded: &Loaded,
     winner: &BookingRow,
     now: Instant,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let at = naive(now);
     let rows = bookings::requests_between(
         conn,
@@ -153,7 +153,7 @@ fn settle_competitors(
 /// Rejects a pending or waitlisted request, with a reason for the booker.
 pub fn reject(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     id: i64,
     reason: &str,
     now: Instant,
@@ -181,21 +181,22 @@ pub fn reject(
     };
     log(conn, at, booking.id, Some(actor.id), step, Some(reason))?;
     payment::release(conn, &booking, Some(actor.id), "rejected", at)?;
-    Ok(bookings::find(conn, booking.id)?.ok_or_else(|| ApiError::internal("booking vanished"))?)
+    Ok(bookings::find(conn, booking.id)?
+        .ok_or_else(|| ServiceError::internal("booking vanished"))?)
 }
 
 /// Cancels a booking. Its booker must respect the resource's cancellation lead time; operators
 /// and managers may cancel at any time. Freed capacity goes to the waitlist.
 pub fn cancel(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     id: i64,
     reason: &str,
     now: Instant,
 ) -> Result<BookingRow, Failure> {
     let Visible { booking, staff, .. } = visible(conn, actor, id)?;
     let loaded = open_resource_any(conn, &booking, now)?;
-    let booking = bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?;
+    let booking = bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?;
     let state = BookingState::parse(&booking.state).unwrap_or(BookingState::Cancelled);
     if !cancellable(state) {
         return Err(wrong_state(&booking, "cancelled").into());
@@ -203,7 +204,7 @@ pub fn cancel(
     let lead = Duration::minutes(loaded.view.row.cancel_lead_time_min.into());
     if !staff && state == BookingState::Confirmed && instant(booking.start_at) - lead < now {
         let latest = (instant(booking.start_at) - lead).to_rfc3339();
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::InvalidState,
             format!("too late to cancel: this resource takes cancellations until {latest}; ask its operator"),
         )
@@ -242,7 +243,8 @@ pub fn cancel(
     if booking.blocking {
         promote_waitlist(conn, &booking, now)?;
     }
-    Ok(bookings::find(conn, booking.id)?.ok_or_else(|| ApiError::internal("booking vanished"))?)
+    Ok(bookings::find(conn, booking.id)?
+        .ok_or_else(|| ServiceError::internal("booking vanished"))?)
 }
 
 /// Locks and loads a booking's resource whatever its status (a retired resource's bookings can
@@ -255,7 +257,7 @@ fn open_resource_any(
     let id = ResourceId(booking.resource_id);
     bookings::lock_resource(conn, id)?;
     let view = crate::db::resources::find(conn, id)?
-        .ok_or_else(|| ApiError::internal("resource vanished"))?;
+        .ok_or_else(|| ServiceError::internal("resource vanished"))?;
     Ok(super::calendar::load(conn, view, span_of(booking), now)?)
 }
 
@@ -265,10 +267,10 @@ pub fn promote_waitlist(
     conn: &mut DbConnection,
     freed: &BookingRow,
     now: Instant,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let id = ResourceId(freed.resource_id);
     let view = crate::db::resources::find(conn, id)?
-        .ok_or_else(|| ApiError::internal("resource vanished"))?;
+        .ok_or_else(|| ServiceError::internal("resource vanished"))?;
     let longest = view.row.longest_block_min;
     let mut loaded = super::calendar::load(
         conn,

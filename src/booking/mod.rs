@@ -17,10 +17,10 @@ use chrono::NaiveDateTime;
 use crate::db::bookings::BookingRow;
 use crate::db::resources::{self, ResourceView};
 use crate::db::{DbConnection, bookings};
+use crate::domain::actor::Actor;
 use crate::domain::ids::{OrganizationId, ResourceId, UserId};
 use crate::domain::types::Role;
-use crate::http::error::ApiError;
-use crate::http::extract::AuthUser;
+use crate::error::ServiceError;
 
 /// A booking with the resource it is for, loaded for a caller allowed to see it.
 pub struct Visible {
@@ -33,10 +33,10 @@ pub struct Visible {
 
 /// Loads a booking if the caller may see it: its booker, the resource's operators, the
 /// institution's managers, admins. Anyone else gets 404, as if it did not exist.
-pub fn visible(conn: &mut DbConnection, actor: &AuthUser, id: i64) -> Result<Visible, ApiError> {
-    let booking = bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?;
+pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Visible, ServiceError> {
+    let booking = bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?;
     let resource = resources::find(conn, ResourceId(booking.resource_id))?
-        .ok_or_else(|| ApiError::internal("booking without resource"))?;
+        .ok_or_else(|| ServiceError::internal("booking without resource"))?;
     let staff = is_staff(conn, actor, &resource)?;
     if staff || booking.booker_id == actor.id.0 {
         Ok(Visible {
@@ -45,16 +45,16 @@ pub fn visible(conn: &mut DbConnection, actor: &AuthUser, id: i64) -> Result<Vis
             staff,
         })
     } else {
-        Err(ApiError::not_found("booking"))
+        Err(ServiceError::not_found("booking"))
     }
 }
 
 /// True when `actor` runs `resource`: admin, a manager of its institution, or its operator.
 pub fn is_staff(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     resource: &ResourceView,
-) -> Result<bool, ApiError> {
+) -> Result<bool, ServiceError> {
     let own = actor.org == Some(OrganizationId(resource.row.organization_id));
     Ok(match actor.role {
         Role::Admin => true,
@@ -81,7 +81,7 @@ pub fn log(
     actor: Option<UserId>,
     step: Step<'_>,
     reason: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let e = bookings::Event {
         booking_id: booking,
         actor,
@@ -113,7 +113,7 @@ pub fn log_new(
     view: &ResourceView,
     actor: UserId,
     step: Step<'_>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let e = bookings::Event {
         booking_id: row.id,
         actor: Some(actor),

@@ -16,7 +16,7 @@ use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::ledger::{Claim, Entry};
 use crate::domain::money::{self, CustomerCategory, Fen, PurposeKind, Service, Split};
 use crate::domain::types::{OrgKind, Province, ResourceKind};
-use crate::http::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, ServiceError};
 use crate::vouchers::{self, shanghai_year};
 
 /// The fee for a slot at the caller's customer category.
@@ -62,9 +62,9 @@ pub fn price(
     view: &ResourceView,
     quantity: i64,
     minutes: i64,
-) -> Result<Price, ApiError> {
+) -> Result<Price, ServiceError> {
     let me = organizations::find(conn, org)?
-        .ok_or_else(|| ApiError::internal("caller's organisation vanished"))?;
+        .ok_or_else(|| ServiceError::internal("caller's organisation vanished"))?;
     let kind = OrgKind::parse(&me.kind).unwrap_or(OrgKind::Enterprise);
     let category = money::customer_category(org.0, kind, view.row.organization_id);
     let rate = match category {
@@ -97,11 +97,11 @@ fn own_voucher(
     id: i64,
     now: NaiveDateTime,
     field: &str,
-) -> Result<vouchers::Loaded, ApiError> {
+) -> Result<vouchers::Loaded, ServiceError> {
     vouchers::load(conn, id, now)?
         .filter(|v| v.voucher.enterprise_id == org.0)
         .ok_or_else(|| {
-            ApiError::invalid_field(
+            ServiceError::invalid_field(
                 field,
                 format!("voucher {id} is not one of your organisation's"),
             )
@@ -115,7 +115,7 @@ pub fn share_of(
     view: &ResourceView,
     (gross, purpose): (Fen, PurposeKind),
     now: Instant,
-) -> Result<VoucherShare, ApiError> {
+) -> Result<VoucherShare, ServiceError> {
     let v = own_voucher(conn, org, id, naive(now), "voucher_id")?;
     let split: Split = money::split(
         gross,
@@ -140,7 +140,7 @@ pub fn quote(
     voucher: Option<i64>,
     purpose: PurposeKind,
     now: Instant,
-) -> Result<Quote, ApiError> {
+) -> Result<Quote, ServiceError> {
     let price = price(conn, org, view, quantity, minutes)?;
     let share = match voucher {
         None => None,
@@ -164,8 +164,8 @@ pub fn quote(
 
 /// The 409 when a voucher now covers less than the booker accepted: nothing is written, and the
 /// fresh quote comes with the refusal.
-pub fn quote_changed(fresh: &Quote, accepted: Fen) -> ApiError {
-    let mut e = ApiError::new(
+pub fn quote_changed(fresh: &Quote, accepted: Fen) -> ServiceError {
+    let mut e = ServiceError::new(
         ErrorCode::QuoteChanged,
         format!(
             "the co-payment would now be {} fen, more than the {accepted} fen you accepted; \
@@ -181,7 +181,7 @@ pub fn quote_changed(fresh: &Quote, accepted: Fen) -> ApiError {
 
 /// Locks every voucher the enterprise holds under the voucher's programme, in id order: the annual
 /// cap spans them all. On SQLite the write transaction already holds the only lock.
-pub fn lock_vouchers(conn: &mut DbConnection, voucher: i64) -> Result<(), ApiError> {
+pub fn lock_vouchers(conn: &mut DbConnection, voucher: i64) -> Result<(), ServiceError> {
     // An unknown voucher locks nothing; the quote then refuses it.
     if let Some(v) = store::find_voucher(conn, voucher)? {
         store::lock_of_enterprise(conn, v.program_id, v.enterprise_id)?;
@@ -216,12 +216,12 @@ pub fn hold(
     amount: Fen,
     actor: UserId,
     at: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let rows = store::ledger_rows(conn, voucher)?;
     let mut ledger = store::ledger(&rows);
     let entry = ledger
         .hold(claim, amount)
-        .map_err(|e| ApiError::new(ErrorCode::QuoteChanged, e.to_string()))?
+        .map_err(|e| ServiceError::new(ErrorCode::QuoteChanged, e.to_string()))?
         .clone();
     let why = match claim {
         Claim::Booking(_) => "booked",
@@ -238,7 +238,7 @@ pub fn release(
     actor: Option<UserId>,
     reason: &str,
     at: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     match booking.voucher_id {
         Some(voucher) => release_claim(
             conn,
@@ -258,7 +258,7 @@ pub fn release_claim(
     claim: Claim,
     (actor, reason): (Option<UserId>, &str),
     at: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     lock_vouchers(conn, voucher)?;
     let rows = store::ledger_rows(conn, voucher)?;
     let mut ledger = store::ledger(&rows);
@@ -267,7 +267,7 @@ pub fn release_claim(
     };
     let entry = ledger
         .release(claim, open)
-        .map_err(ApiError::internal)?
+        .map_err(ServiceError::internal)?
         .clone();
     let row = store::append(conn, &line(voucher, &entry, actor, Some(reason), at))?;
     receipt(conn, &row)?;
@@ -280,7 +280,7 @@ fn expire_released(
     ledger: &mut crate::domain::ledger::Ledger,
     voucher: i64,
     at: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     if !ledger.expired() {
         return Ok(());
     }
@@ -309,7 +309,7 @@ pub fn capture(
     booking: &BookingRow,
     actor: Option<UserId>,
     at: NaiveDateTime,
-) -> Result<Fen, ApiError> {
+) -> Result<Fen, ServiceError> {
     let gross = final_gross(booking);
     let captured = capture_share(conn, booking, gross, actor, at)?;
     crate::db::bookings::set_final_charge(conn, booking, gross, captured)?;
@@ -324,7 +324,7 @@ fn capture_share(
     gross: Fen,
     actor: Option<UserId>,
     at: NaiveDateTime,
-) -> Result<Fen, ApiError> {
+) -> Result<Fen, ServiceError> {
     let Some(voucher) = booking.voucher_id else {
         return Ok(0);
     };
@@ -337,7 +337,7 @@ fn capture_share(
     if take > 0 {
         let e = ledger
             .capture(claim, take)
-            .map_err(ApiError::internal)?
+            .map_err(ServiceError::internal)?
             .clone();
         let row = store::append(conn, &line(voucher, &e, actor, Some("used"), at))?;
         receipt(conn, &row)?;
@@ -345,7 +345,7 @@ fn capture_share(
     if open > take {
         let e = ledger
             .release(claim, open - take)
-            .map_err(ApiError::internal)?
+            .map_err(ServiceError::internal)?
             .clone();
         let reason = "used less than booked";
         let row = store::append(conn, &line(voucher, &e, actor, Some(reason), at))?;
@@ -360,11 +360,12 @@ fn capture_share(
 fn locked_ledger(
     conn: &mut DbConnection,
     voucher: i64,
-) -> Result<(store::ProgramRow, crate::domain::ledger::Ledger), ApiError> {
+) -> Result<(store::ProgramRow, crate::domain::ledger::Ledger), ServiceError> {
     lock_vouchers(conn, voucher)?;
-    let v = store::find_voucher(conn, voucher)?.ok_or_else(|| ApiError::not_found("voucher"))?;
+    let v =
+        store::find_voucher(conn, voucher)?.ok_or_else(|| ServiceError::not_found("voucher"))?;
     let program = store::find_program(conn, v.program_id)?
-        .ok_or_else(|| ApiError::internal("voucher without programme"))?;
+        .ok_or_else(|| ServiceError::internal("voucher without programme"))?;
     let rows = store::ledger_rows(conn, voucher)?;
     Ok((program, store::ledger(&rows)))
 }
@@ -383,7 +384,7 @@ pub fn capture_allocation(
     allocation: i64,
     used_fee: Fen,
     (actor, at): (Option<UserId>, NaiveDateTime),
-) -> Result<Fen, ApiError> {
+) -> Result<Fen, ServiceError> {
     let (program, mut ledger) = locked_ledger(conn, voucher)?;
     let claim = Claim::Allocation(allocation);
     let Some((_, open)) = ledger.hold_of(claim) else {
@@ -394,7 +395,7 @@ pub fn capture_allocation(
     if take > 0 {
         let e = ledger
             .capture(claim, take)
-            .map_err(ApiError::internal)?
+            .map_err(ServiceError::internal)?
             .clone();
         store::append(conn, &line(voucher, &e, actor, Some("computing used"), at))?;
     }
@@ -402,14 +403,14 @@ pub fn capture_allocation(
 }
 
 /// Tells the booker about a movement on their booking's voucher, in this transaction.
-fn receipt(conn: &mut DbConnection, row: &store::LedgerRow) -> Result<(), ApiError> {
+fn receipt(conn: &mut DbConnection, row: &store::LedgerRow) -> Result<(), ServiceError> {
     let Some(booking) = row.booking_id else {
         return Ok(());
     };
     let b = crate::db::bookings::find(conn, booking)?
-        .ok_or_else(|| ApiError::internal("ledger line for a missing booking"))?;
-    let v =
-        store::find_voucher(conn, row.voucher_id)?.ok_or_else(|| ApiError::not_found("voucher"))?;
+        .ok_or_else(|| ServiceError::internal("ledger line for a missing booking"))?;
+    let v = store::find_voucher(conn, row.voucher_id)?
+        .ok_or_else(|| ServiceError::not_found("voucher"))?;
     let program = store::find_program(conn, v.program_id)?
         .map(|p| p.code)
         .unwrap_or_default();

@@ -5,7 +5,7 @@ use super::calendar::{self, Loaded};
 use crate::db::DbConnection;
 use crate::db::resources::{self, ResourceFilter};
 use crate::domain::availability::{Instant, Span};
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// How many catalogue matches are examined for free slots.
 pub const MAX_CANDIDATES: i64 = 200;
@@ -23,7 +23,7 @@ pub fn search(
     minutes: i64,
     quantity: i64,
     now: Instant,
-) -> Result<Vec<Candidate>, ApiError> {
+) -> Result<Vec<Candidate>, ServiceError> {
     filter.statuses = vec!["active".into()];
     let mut found = Vec::new();
     for view in resources::list(conn, &filter, None, MAX_CANDIDATES)? {

@@ -7,9 +7,9 @@ use chrono_tz::Tz;
 use super::create::{self, Failure, Request};
 use crate::db::bookings::BookingRow;
 use crate::db::{DbConnection, resources};
+use crate::domain::actor::Actor;
 use crate::domain::availability::{Instant, Span};
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
+use crate::error::{ErrorCode, ServiceError};
 
 pub enum Outcome {
     Booked(Box<BookingRow>),
@@ -29,13 +29,13 @@ pub fn weekly(first: Span, tz: Tz, k: i64) -> Option<Span> {
 
 pub fn create_series(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     first: &Request,
     weeks: i64,
     now: Instant,
-) -> Result<(String, Vec<(Span, Outcome)>), ApiError> {
+) -> Result<(String, Vec<(Span, Outcome)>), ServiceError> {
     let view = resources::find(conn, first.resource)?.ok_or_else(|| {
-        ApiError::invalid_field(
+        ServiceError::invalid_field(
             "resource_id",
             format!("resource {} does not exist", first.resource),
         )
@@ -44,7 +44,7 @@ pub fn create_series(
         .row
         .timezone
         .parse()
-        .map_err(|_| ApiError::internal("stored time zone is invalid"))?;
+        .map_err(|_| ServiceError::internal("stored time zone is invalid"))?;
     let series = uuid::Uuid::new_v4().to_string();
     let mut out = Vec::new();
     for k in 0..weeks {
@@ -63,7 +63,7 @@ pub fn create_series(
         let outcome = match create::create(conn, actor, &request, now) {
             Ok(made) => Outcome::Booked(Box::new(made.row)),
             Err(Failure::Conflict(_)) => Outcome::Skipped("the slot is taken".into()),
-            Err(Failure::Api(e))
+            Err(Failure::Service(e))
                 if matches!(
                     e.code,
                     ErrorCode::ValidationFailed | ErrorCode::QuoteChanged
@@ -71,7 +71,7 @@ pub fn create_series(
             {
                 Outcome::Skipped(e.detail)
             }
-            Err(Failure::Api(e)) => return Err(e),
+            Err(Failure::Service(e)) => return Err(e),
         };
         out.push((span, outcome));
     }

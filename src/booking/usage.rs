@@ -10,34 +10,34 @@ use super::{Step, Visible, log, visible};
 use crate::db::bookings::{self, BookingRow};
 use crate::db::schema::bookings as b;
 use crate::db::{DbConnection, resources};
+use crate::domain::actor::Actor;
 use crate::domain::availability::Instant;
 use crate::domain::ids::{ResourceId, UserId};
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
+use crate::error::{ErrorCode, ServiceError};
 
 /// How early before the start an operator may check someone in.
 pub const EARLY_CHECK_IN_MIN: i64 = 60;
 
-fn staff_only(conn: &mut DbConnection, actor: &AuthUser, id: i64) -> Result<BookingRow, ApiError> {
+fn staff_only(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<BookingRow, ServiceError> {
     let Visible { booking, staff, .. } = visible(conn, actor, id)?;
     if !staff {
-        return Err(ApiError::forbidden(
+        return Err(ServiceError::forbidden(
             "only the resource's operators and managers record use",
         ));
     }
     bookings::lock_resource(conn, ResourceId(booking.resource_id))?;
-    bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))
+    bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))
 }
 
 fn refuse(detail: String) -> Failure {
-    Failure::Api(ApiError::new(ErrorCode::InvalidState, detail))
+    Failure::Service(ServiceError::new(ErrorCode::InvalidState, detail))
 }
 
 /// When use was recorded as happening: now, or earlier when the operator records it late (never
 /// in the future).
 fn recorded_at(at: Option<Instant>, now: Instant) -> Result<Instant, Failure> {
     match at {
-        Some(t) if t > now => Err(Failure::Api(ApiError::invalid_field(
+        Some(t) if t > now => Err(Failure::Service(ServiceError::invalid_field(
             "at",
             "use cannot be recorded in the future",
         ))),
@@ -49,7 +49,7 @@ fn recorded_at(at: Option<Instant>, now: Instant) -> Result<Instant, Failure> {
 /// Records that the user arrived, now or at `at` if the operator records it late.
 pub fn check_in(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     id: i64,
     now: Instant,
     at: Option<Instant>,
@@ -82,14 +82,14 @@ pub fn check_in(
         },
         None,
     )?;
-    Ok(bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?)
+    Ok(bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?)
 }
 
 /// Records that the user left, now or at `left` if the operator records it late; the booking is
 /// completed and charged on the use between check-in and check-out.
 pub fn check_out(
     conn: &mut DbConnection,
-    actor: &AuthUser,
+    actor: &Actor,
     id: i64,
     now: Instant,
     left: Option<Instant>,
@@ -100,7 +100,7 @@ pub fn check_out(
         return Err(refuse("check the user in before checking them out".into()));
     };
     if naive(left) <= arrived {
-        return Err(Failure::Api(ApiError::invalid_field(
+        return Err(Failure::Service(ServiceError::invalid_field(
             "at",
             format!(
                 "must be after the check-in at {}",
@@ -112,7 +112,7 @@ pub fn check_out(
     if !complete(conn, &booking, naive(left), by, naive(now))? {
         return Err(refuse("the booking changed meanwhile".into()));
     }
-    Ok(bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?)
+    Ok(bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?)
 }
 
 /// Completes a checked-in booking that is still confirmed (a compare-and-swap; false if it
@@ -124,14 +124,14 @@ fn complete(
     left: chrono::NaiveDateTime,
     (actor, why): (Option<UserId>, Option<&str>),
     at: chrono::NaiveDateTime,
-) -> Result<bool, ApiError> {
+) -> Result<bool, ServiceError> {
     let id = booking.id;
     let exclusive = booking.exclusive;
     if !bookings::transition(conn, id, "confirmed", "completed", true, exclusive, at)? {
         return Ok(false);
     }
     bookings::record_check_out(conn, id, left)?;
-    let row = bookings::find(conn, id)?.ok_or_else(|| ApiError::not_found("booking"))?;
+    let row = bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?;
     super::payment::capture(conn, &row, actor, at)?;
     let step = Step {
         event: "checked_out",
@@ -144,7 +144,11 @@ fn complete(
 
 /// Marks up to `batch` confirmed bookings whose grace period has passed without a check-in as
 /// no-shows; returns how many. Idempotent: a booking already marked is not seen again.
-pub fn mark_no_shows(conn: &mut DbConnection, now: Instant, batch: i64) -> Result<usize, ApiError> {
+pub fn mark_no_shows(
+    conn: &mut DbConnection,
+    now: Instant,
+    batch: i64,
+) -> Result<usize, ServiceError> {
     let due: Vec<BookingRow> = b::table
         .filter(b::state.eq("confirmed"))
         .filter(b::check_in_at.is_null())
@@ -201,7 +205,7 @@ pub fn complete_finished(
     conn: &mut DbConnection,
     now: Instant,
     batch: i64,
-) -> Result<usize, ApiError> {
+) -> Result<usize, ServiceError> {
     let due: Vec<BookingRow> = b::table
         .filter(b::state.eq("confirmed"))
         .filter(b::check_in_at.is_not_null())

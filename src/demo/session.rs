@@ -14,15 +14,15 @@ use crate::db::{Db, DbConnection, users, vouchers};
 use crate::domain::availability::{Instant, Span};
 use crate::domain::ids::{OrganizationId, ResourceId, UserId};
 use crate::domain::money::PurposeKind;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// Seeds the session; returns its booking id.
-pub fn seed(db: &Db, now: Instant) -> Result<i64, ApiError> {
+pub fn seed(db: &Db, now: Instant) -> Result<i64, ServiceError> {
     db.write_blocking(|conn| seed_in(conn, now))
 }
 
-fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ApiError> {
-    let missing = |what: &str| ApiError::internal(format!("demo session: {what} missing"));
+fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
+    let missing = |what: &str| ServiceError::internal(format!("demo session: {what} missing"));
     let booker =
         users::find_by_email(conn, "booker@acme.demo.test")?.ok_or_else(|| missing("booker"))?;
     let acme = OrganizationId(booker.organization_id.ok_or_else(|| missing("Acme"))?);
@@ -40,7 +40,7 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ApiError> {
     let view = crate::db::resources::find(conn, nmr)?.ok_or_else(|| missing("NMR"))?;
     let start = now
         .duration_trunc(Duration::minutes(30))
-        .map_err(ApiError::internal)?
+        .map_err(ServiceError::internal)?
         - Duration::hours(2);
     let span = Span::new(start, start + Duration::hours(3));
     let loaded = calendar::load(conn, view, span, now)?;

@@ -1,5 +1,6 @@
 //! Pure rules of the product: no actix, no diesel, testable with plain values.
 
+pub mod actor;
 pub mod allocation;
 pub mod availability;
 pub mod booking;

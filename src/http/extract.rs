@@ -1,6 +1,6 @@
-//! Authentication as an extractor: a handler that asks for [`AuthUser`] gets a caller with a
-//! verified JWT or a live API token, or the request ends in 401. Roles are checked by
-//! [`AuthUser::require`]; tenancy by explicit calls in the handlers and queries.
+//! Authentication as an extractor: a handler that asks for an [`Actor`] gets the caller of a
+//! verified JWT or a live API token, or the request ends in 401. This module only turns a request
+//! into an `Actor`; what the actor may do is decided below HTTP.
 
 use std::marker::PhantomData;
 
@@ -9,52 +9,20 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use super::error::{ApiError, ErrorCode};
 use crate::app::AppState;
 use crate::auth::{API_TOKEN_PREFIX, digest_api_token};
+use crate::domain::actor::Actor;
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::Role;
+use crate::error::{ErrorCode, ServiceError};
 
-/// The authenticated caller.
-#[derive(Debug, Clone)]
-pub struct AuthUser {
-    pub id: UserId,
-    pub role: Role,
-    pub org: Option<OrganizationId>,
+fn unauthorized(code: ErrorCode, detail: &str) -> ServiceError {
+    ServiceError::new(code, detail)
 }
 
-impl AuthUser {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-
-    /// 403 unless the caller has one of `roles` (admins always pass).
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if self.is_admin() || roles.contains(&self.role) {
-            return Ok(());
-        }
-        let mut names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        names.push("admin");
-        Err(ApiError::forbidden(format!(
-            "this action needs the role {} (you are {})",
-            names.join(" or "),
-            self.role
-        )))
-    }
-
-    /// True when the caller acts for `org`: its member, or an admin.
-    pub fn acts_for(&self, org: OrganizationId) -> bool {
-        self.is_admin() || self.org == Some(org)
-    }
-}
-
-fn unauthorized(code: ErrorCode, detail: &str) -> ApiError {
-    ApiError::new(code, detail)
-}
-
-impl FromRequest for AuthUser {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<AuthUser, ApiError>>;
+impl FromRequest for Actor {
+    type Error = ServiceError;
+    type Future = LocalBoxFuture<'static, Result<Actor, ServiceError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
@@ -63,7 +31,7 @@ impl FromRequest for AuthUser {
             .get(AUTHORIZATION)
             .map(|h| h.to_str().unwrap_or("").to_owned());
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let state = state.ok_or_else(|| ServiceError::internal("application state missing"))?;
             let header = header.ok_or_else(|| {
                 unauthorized(
                     ErrorCode::MissingCredentials,
@@ -89,7 +57,7 @@ impl FromRequest for AuthUser {
                     &format!("the access token is not valid: {reason}"),
                 )
             })?;
-            Ok(AuthUser {
+            Ok(Actor {
                 id,
                 role: claims.role,
                 org: claims.org,
@@ -98,7 +66,7 @@ impl FromRequest for AuthUser {
     }
 }
 
-async fn api_token_user(state: &web::Data<AppState>, token: &str) -> Result<AuthUser, ApiError> {
+async fn api_token_user(state: &web::Data<AppState>, token: &str) -> Result<Actor, ServiceError> {
     let digest = digest_api_token(token);
     let now = crate::db::now();
     let user = super::read(state, move |conn| {
@@ -111,10 +79,10 @@ async fn api_token_user(state: &web::Data<AppState>, token: &str) -> Result<Auth
             "the API token is unknown, revoked or expired",
         )
     })?;
-    Ok(AuthUser {
+    Ok(Actor {
         id: UserId(user.id),
         role: Role::parse(&user.role)
-            .ok_or_else(|| ApiError::internal("stored role is unknown"))?,
+            .ok_or_else(|| ServiceError::internal("stored role is unknown"))?,
         org: user.organization_id.map(OrganizationId),
     })
 }
@@ -139,16 +107,16 @@ impl Allowed for Admins {
 /// An authenticated caller whose role is checked before the body is read, so that a caller who
 /// may not act learns that (403) rather than what is wrong with their body.
 pub struct Authorized<A: Allowed> {
-    pub user: AuthUser,
+    pub user: Actor,
     allowed: PhantomData<A>,
 }
 
 impl<A: Allowed + 'static> FromRequest for Authorized<A> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Authorized<A>, ApiError>>;
+    type Error = ServiceError;
+    type Future = LocalBoxFuture<'static, Result<Authorized<A>, ServiceError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = AuthUser::from_request(req, payload);
+        let user = Actor::from_request(req, payload);
         Box::pin(async move {
             let user = user.await?;
             user.require(A::ROLES)?;
@@ -180,21 +148,21 @@ fn has_nul(value: &serde_json::Value) -> bool {
 }
 
 impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Json<T>, ApiError>>;
+    type Error = ServiceError;
+    type Future = LocalBoxFuture<'static, Result<Json<T>, ServiceError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let raw = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
-            let value = raw.await.map_err(|e| match e.as_error::<ApiError>() {
-                Some(api) => ApiError::new(api.code, api.detail.clone()),
-                None => ApiError::new(
+            let value = raw.await.map_err(|e| match e.as_error::<ServiceError>() {
+                Some(api) => ServiceError::new(api.code, api.detail.clone()),
+                None => ServiceError::new(
                     ErrorCode::MalformedJson,
                     format!("cannot read the body: {e}"),
                 ),
             })?;
             if has_nul(&value) {
-                return Err(ApiError::new(
+                return Err(ServiceError::new(
                     ErrorCode::InvalidBody,
                     "text must not contain NUL (\\u0000) characters",
                 ));
@@ -202,7 +170,7 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
             serde_json::from_value(value.into_inner())
                 .map(Json)
                 .map_err(|e| {
-                    ApiError::new(
+                    ServiceError::new(
                         ErrorCode::InvalidBody,
                         format!("the body does not have the expected fields: {e}"),
                     )

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{DbConnection, bookings as store};
 use crate::domain::ids::UserId;
-use crate::http::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, ServiceError};
 
 /// A request's key and a digest of what it asks (method, path and body).
 #[derive(Debug, Clone)]
@@ -22,13 +22,13 @@ pub struct Key {
 
 impl Key {
     /// The request's key, if it sent one: 1 to 200 visible ASCII characters.
-    pub fn of(req: &HttpRequest, body: &str) -> Result<Option<Key>, ApiError> {
+    pub fn of(req: &HttpRequest, body: &str) -> Result<Option<Key>, ServiceError> {
         let Some(value) = req.headers().get("idempotency-key") else {
             return Ok(None);
         };
         let key = value.to_str().unwrap_or("").trim();
         if key.is_empty() || key.len() > 200 {
-            return Err(ApiError::new(
+            return Err(ServiceError::new(
                 ErrorCode::InvalidBody,
                 "Idempotency-Key must be 1 to 200 visible characters",
             ));
@@ -58,17 +58,17 @@ pub fn once<T>(
     user: UserId,
     key: Option<&Key>,
     at: NaiveDateTime,
-    work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, ServiceError>,
     keep: impl FnOnce(&T) -> Option<(StatusCode, String)>,
-) -> Result<Once<T>, ApiError> {
+) -> Result<Once<T>, ServiceError> {
     let Some(k) = key else {
         return work(conn).map(Once::Fresh);
     };
     if !store::claim_key(conn, user, &k.key, &k.hash, at)? {
         let (hash, status, body) = store::idempotent_response(conn, user, &k.key)?
-            .ok_or_else(|| ApiError::internal("claimed key vanished"))?;
+            .ok_or_else(|| ServiceError::internal("claimed key vanished"))?;
         if hash != k.hash {
-            return Err(ApiError::new(
+            return Err(ServiceError::new(
                 ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used with a different request; use a new key for a new request",
             ));
@@ -77,7 +77,7 @@ pub fn once<T>(
             .ok()
             .and_then(|s| StatusCode::from_u16(s).ok())
             .unwrap_or(StatusCode::OK);
-        let body = serde_json::from_str(&body).map_err(ApiError::internal)?;
+        let body = serde_json::from_str(&body).map_err(ServiceError::internal)?;
         return Ok(Once::Replay(status, body));
     }
     let done = work(conn)?;

@@ -11,7 +11,7 @@ use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 use tracing::Instrument;
 
 use crate::app::AppState;
-use crate::http::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, ServiceError};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -116,7 +116,7 @@ pub async fn reject_nul(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let uri = req.uri().to_string().to_ascii_lowercase();
     if uri.contains("%00") {
-        let err = ApiError::new(
+        let err = ServiceError::new(
             ErrorCode::InvalidQuery,
             "the path and query must not contain NUL (%00) characters",
         );

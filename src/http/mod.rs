@@ -12,12 +12,12 @@ use actix_web::web;
 
 use crate::app::AppState;
 use crate::db::DbConnection;
-use error::ApiError;
+use error::ServiceError;
 
 /// Runs read-only database work on the blocking pool, never on an async worker.
-pub async fn read<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, ApiError>
+pub async fn read<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, ServiceError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Send + 'static,
     T: Send + 'static,
 {
     let db = state.db.clone();
@@ -25,9 +25,9 @@ where
 }
 
 /// Runs `f` in one write transaction on the blocking pool; an error rolls everything back.
-pub async fn write<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, ApiError>
+pub async fn write<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, ServiceError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Send + 'static,
     T: Send + 'static,
 {
     let db = state.db.clone();

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
-use super::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, ServiceError};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -32,10 +32,10 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn parse(limit: Option<i64>, cursor: Option<&str>) -> Result<Page, ApiError> {
+    pub fn parse(limit: Option<i64>, cursor: Option<&str>) -> Result<Page, ServiceError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::new(
+            return Err(ServiceError::new(
                 ErrorCode::InvalidQuery,
                 format!("limit must be between 1 and {MAX_LIMIT}"),
             ));
@@ -48,7 +48,7 @@ impl Page {
                     .and_then(|b| String::from_utf8(b).ok())
                     .filter(|s| !s.is_empty())
                     .ok_or_else(|| {
-                        ApiError::new(
+                        ServiceError::new(
                             ErrorCode::InvalidCursor,
                             "cursor is not one this server returned; start again without it",
                         )
@@ -59,12 +59,12 @@ impl Page {
     }
 
     /// The cursor as a numeric id, for lists ordered by id.
-    pub fn after_id(&self) -> Result<Option<i64>, ApiError> {
+    pub fn after_id(&self) -> Result<Option<i64>, ServiceError> {
         self.after
             .as_deref()
             .map(|a| {
                 a.parse::<i64>().map_err(|_| {
-                    ApiError::new(
+                    ServiceError::new(
                         ErrorCode::InvalidCursor,
                         "cursor does not belong to this list",
                     )

@@ -6,7 +6,7 @@ use crate::booking::usage::{complete_finished, mark_no_shows};
 use crate::db::{Db, bookings};
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// How many resources, and how many bookings, one run handles at most.
 pub const BATCH: i64 = 200;
@@ -32,10 +32,10 @@ impl Done {
 
 /// One run of the booking jobs at `now`. Each resource's lapsed requests are expired in their own
 /// transaction under the resource's lock, as a booking would.
-pub fn run(db: &Db, now: Instant) -> Result<Done, ApiError> {
+pub fn run(db: &Db, now: Instant) -> Result<Done, ServiceError> {
     let at = crate::booking::calendar::naive(now);
     let due: Vec<i64> = db.read_blocking(|conn| {
-        bookings::resources_with_overdue_requests(conn, at, BATCH).map_err(ApiError::from)
+        bookings::resources_with_overdue_requests(conn, at, BATCH).map_err(ServiceError::from)
     })?;
     for resource in &due {
         db.write_blocking(|conn| {

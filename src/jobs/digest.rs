@@ -12,7 +12,7 @@ use crate::db::schema::bookings as b;
 use crate::db::{Db, DbConnection, resources};
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 use crate::notify::text::{Letter, local_slot, t};
 use crate::notify::{Envelope, deciders, queue, recipient};
 
@@ -60,11 +60,11 @@ fn section(
 }
 
 /// Queues today's digests at `now`; returns how many were queued.
-pub fn run(db: &Db, now: Instant) -> Result<usize, ApiError> {
+pub fn run(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     db.write_blocking(|conn| queue_digests(conn, now))
 }
 
-fn queue_digests(conn: &mut DbConnection, now: Instant) -> Result<usize, ApiError> {
+fn queue_digests(conn: &mut DbConnection, now: Instant) -> Result<usize, ServiceError> {
     let pending: Vec<BookingRow> = b::table
         .filter(b::state.eq("pending"))
         .order(b::created_at)

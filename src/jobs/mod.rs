@@ -15,7 +15,7 @@ use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::db::Db;
 use crate::domain::availability::Instant;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 use outbox::Sender;
 
 /// How often requests lapse, no-shows are marked and forgotten check-outs completed.
@@ -40,16 +40,16 @@ pub struct Schedules {
 }
 
 /// A job's work: a function of the database and the clock, returning how much it did.
-type Work = fn(&Db, Instant) -> Result<usize, ApiError>;
+type Work = fn(&Db, Instant) -> Result<usize, ServiceError>;
 
-fn booking_work(db: &Db, now: Instant) -> Result<usize, ApiError> {
+fn booking_work(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     let done = bookings::run(db, now)?;
     // Keeps SQLite's planner statistics current as the tables grow.
-    db.optimize().map_err(ApiError::internal)?;
+    db.optimize().map_err(ServiceError::internal)?;
     Ok(done.resources_with_lapsed_requests + done.no_shows + done.completed)
 }
 
-fn voucher_work(db: &Db, now: Instant) -> Result<usize, ApiError> {
+fn voucher_work(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     Ok(vouchers::run(db, now)? + vouchers::warn_expiring(db, now)?)
 }
 
@@ -83,7 +83,7 @@ pub async fn start(
                 Box::pin(async move { tick.notify_one() })
             })?)
             .await?;
-        actix_web::rt::spawn(dispatcher(db, sender, wake));
+        tokio::task::spawn_local(dispatcher(db, sender, wake));
     }
     scheduler.start().await?;
     Ok(scheduler)

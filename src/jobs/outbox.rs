@@ -10,7 +10,7 @@ use lettre::message::Mailbox;
 use crate::db::outbox::{self, MessageRow};
 use crate::db::{Db, truncate};
 use crate::domain::availability::Instant;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 use crate::mail::{self, Mailer};
 
 /// How many messages one run claims at most.
@@ -73,15 +73,17 @@ pub struct Sender {
 }
 
 /// One run of the dispatcher at `now`.
-pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, ApiError> {
+pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, ServiceError> {
     let at = truncate(now.naive_utc());
     let lease = truncate((now + Duration::seconds(sender.retry.lease_seconds)).naive_utc());
     let claimer = db.clone();
-    let claimed = actix_web::rt::task::spawn_blocking(move || {
-        claimer.write_blocking(|conn| outbox::claim(conn, at, lease, BATCH).map_err(ApiError::from))
+    let claimed = tokio::task::spawn_blocking(move || {
+        claimer.write_blocking(|conn| {
+            outbox::claim(conn, at, lease, BATCH).map_err(ServiceError::from)
+        })
     })
     .await
-    .map_err(ApiError::internal)??;
+    .map_err(ServiceError::internal)??;
     // Several messages in flight at once: an SMTP exchange is mostly waiting on round trips.
     let outcomes: Vec<(MessageRow, Result<(), String>)> = stream::iter(claimed)
         .map(|row| async move {
@@ -90,7 +92,7 @@ pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, Ap
                 Err(e) => Err(e),
             };
             record(db, sender.retry, &row, lease, outcome.clone(), now).await?;
-            Ok::<_, ApiError>((row, outcome))
+            Ok::<_, ServiceError>((row, outcome))
         })
         .buffer_unordered(IN_FLIGHT)
         .try_collect()
@@ -115,14 +117,14 @@ async fn record(
     lease: chrono::NaiveDateTime,
     outcome: Result<(), String>,
     now: Instant,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let (db, id, attempts) = (db.clone(), row.id, row.attempts);
     let at = truncate(now.naive_utc());
     if let Err(e) = &outcome {
         tracing::warn!(message = id, attempts, error = %e, "delivery failed");
     }
-    actix_web::rt::task::spawn_blocking(move || {
-        db.write_blocking(|conn| -> Result<(), ApiError> {
+    tokio::task::spawn_blocking(move || {
+        db.write_blocking(|conn| -> Result<(), ServiceError> {
             match outcome {
                 Ok(()) => outbox::mark_sent(conn, id, lease, at)?,
                 Err(e) => {
@@ -134,7 +136,7 @@ async fn record(
         })
     })
     .await
-    .map_err(ApiError::internal)?
+    .map_err(ServiceError::internal)?
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::db::schema::{bookings as b, outbox as o, resource_reminders as rr};
 use crate::db::{Db, DbConnection, resources};
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 use crate::notify::letters::{About, BookingNews, to_booker};
 use crate::notify::{Envelope, queue, recipient};
 
@@ -62,7 +62,7 @@ fn candidates(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Bo
 }
 
 /// Queues the reminders due at `now`; returns how many.
-pub fn run(db: &Db, now: Instant) -> Result<usize, ApiError> {
+pub fn run(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     db.write_blocking(|conn| {
         let at = now.naive_utc();
         let mut queued = 0;

@@ -5,7 +5,7 @@ use crate::booking::payment;
 use crate::db::Db;
 use crate::db::vouchers as store;
 use crate::domain::availability::Instant;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 use crate::vouchers::shanghai_year;
 
 /// How many vouchers one run expires at most.
@@ -14,13 +14,13 @@ pub const BATCH: i64 = 200;
 /// Expires the unused balance of vouchers past their expiry; returns how many it expired. Each
 /// voucher in its own transaction under the enterprise's voucher lock, so a booking using it
 /// either sees the expiry or finishes first.
-pub fn run(db: &Db, now: Instant) -> Result<usize, ApiError> {
+pub fn run(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     let at = now.naive_utc();
-    let due =
-        db.read_blocking(|conn| store::due_for_expiry(conn, at, BATCH).map_err(ApiError::from))?;
+    let due = db
+        .read_blocking(|conn| store::due_for_expiry(conn, at, BATCH).map_err(ServiceError::from))?;
     let mut done = 0;
     for voucher in due {
-        let expired = db.write_blocking(|conn| -> Result<bool, ApiError> {
+        let expired = db.write_blocking(|conn| -> Result<bool, ServiceError> {
             payment::lock_vouchers(conn, voucher)?;
             let rows = store::ledger_rows(conn, voucher)?;
             let mut ledger = store::ledger(&rows);
@@ -28,7 +28,7 @@ pub fn run(db: &Db, now: Instant) -> Result<usize, ApiError> {
             if ledger.expired() {
                 return Ok(false);
             }
-            let entry = ledger.expire().map_err(ApiError::internal)?.clone();
+            let entry = ledger.expire().map_err(ServiceError::internal)?.clone();
             let line = store::Line {
                 voucher,
                 entry: &entry,
@@ -51,7 +51,7 @@ pub const WARN_DAYS: i64 = 30;
 
 /// Tells the bookers of each enterprise whose active voucher expires within [`WARN_DAYS`] with
 /// money left on it; once per voucher and person. Returns how many messages were queued.
-pub fn warn_expiring(db: &Db, now: Instant) -> Result<usize, ApiError> {
+pub fn warn_expiring(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     use crate::db::schema::vouchers as v;
     use crate::db::users::{self, UserFilter};
     use crate::domain::ids::OrganizationId;

@@ -11,7 +11,7 @@ use crate::db::DbConnection;
 use crate::db::allocations::AllocationRow;
 use crate::db::resources::ResourceView;
 use crate::domain::types::Locale;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 fn resource(l: Locale, view: &ResourceView) -> String {
     let r = &view.row;
@@ -56,7 +56,7 @@ fn send(
     to_ids: &[i64],
     (a, event, at): (&AllocationRow, &str, NaiveDateTime),
     letter: impl Fn(Locale) -> Letter,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     for id in to_ids {
         let Some(to) = recipient(conn, *id)? else {
             continue;
@@ -78,7 +78,7 @@ pub fn requested(
     conn: &mut DbConnection,
     a: &AllocationRow,
     view: &ResourceView,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let org = super::super::allocations::organisation_name(conn, a.organization_id)?;
     let to = deciders(conn, view)?;
     send(conn, &to, (a, "requested", a.created_at), |l| Letter {
@@ -108,7 +108,7 @@ pub fn decided(
     conn: &mut DbConnection,
     a: &AllocationRow,
     view: &ResourceView,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let at = a.decided_at.unwrap_or(a.updated_at);
     send(conn, &[a.requester_id], (a, &a.state, at), |l| {
         let (subject, lead) = if a.state == "approved" {
@@ -144,7 +144,7 @@ pub fn threshold(
     view: &ResourceView,
     level: i64,
     at: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let mut to = vec![a.requester_id];
     to.extend(deciders(conn, view)?);
     to.sort_unstable();

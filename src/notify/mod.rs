@@ -14,7 +14,7 @@ use crate::db::resources::{self, ResourceView};
 use crate::db::{DbConnection, organizations, users};
 use crate::domain::ids::{OrganizationId, ResourceId, UserId};
 use crate::domain::types::{Locale, Role};
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 use letters::{About, BookingNews};
 use text::Letter;
 
@@ -25,7 +25,7 @@ pub struct Recipient {
     pub locale: Locale,
 }
 
-pub fn recipient(conn: &mut DbConnection, id: i64) -> Result<Option<Recipient>, ApiError> {
+pub fn recipient(conn: &mut DbConnection, id: i64) -> Result<Option<Recipient>, ServiceError> {
     Ok(users::find(conn, UserId(id))?
         .filter(|u| u.active)
         .map(|u| Recipient {
@@ -50,7 +50,7 @@ pub fn queue(
     to: &Recipient,
     letter: &Letter,
     env: Envelope<'_>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, ServiceError> {
     let m = NewMessage {
         dedupe_key: env.dedupe_key,
         kind: env.kind.to_owned(),
@@ -101,7 +101,7 @@ pub fn booking_step(
     conn: &mut DbConnection,
     step: &Step<'_>,
     known: Option<(&BookingRow, &ResourceView)>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let Some(news) = news_of(step.event, step.to) else {
         return Ok(());
     };
@@ -110,9 +110,9 @@ pub fn booking_step(
         Some(k) => k,
         None => {
             let b = bookings::find(conn, step.booking)?
-                .ok_or_else(|| ApiError::internal("booking vanished"))?;
+                .ok_or_else(|| ServiceError::internal("booking vanished"))?;
             let v = resources::find(conn, ResourceId(b.resource_id))?
-                .ok_or_else(|| ApiError::internal("resource vanished"))?;
+                .ok_or_else(|| ServiceError::internal("resource vanished"))?;
             loaded = (b, v);
             (&loaded.0, &loaded.1)
         }
@@ -153,7 +153,7 @@ fn detail(
     step: &Step<'_>,
     booking: &BookingRow,
     l: Locale,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, ServiceError> {
     let Some(reason) = step.reason else {
         return Ok(None);
     };
@@ -171,7 +171,7 @@ fn detail(
 }
 
 /// The people who decide on a resource's requests.
-pub fn deciders(conn: &mut DbConnection, view: &ResourceView) -> Result<Vec<i64>, ApiError> {
+pub fn deciders(conn: &mut DbConnection, view: &ResourceView) -> Result<Vec<i64>, ServiceError> {
     if !view.operator_ids.is_empty() {
         return Ok(view.operator_ids.clone());
     }
@@ -189,7 +189,7 @@ fn tell_operators(
     conn: &mut DbConnection,
     step: &Step<'_>,
     about: &About<'_>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let org = organizations::find(conn, OrganizationId(about.booking.organization_id))?
         .map(|o| o.name_en)
         .unwrap_or_default();
@@ -219,7 +219,7 @@ pub fn voucher_movement(
     program: &str,
     booking: &BookingRow,
     at: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let Some(to) = recipient(conn, booking.booker_id)? else {
         return Ok(());
     };
@@ -241,7 +241,7 @@ fn offers(
     booking: &BookingRow,
     l: Locale,
     at: NaiveDateTime,
-) -> Result<String, ApiError> {
+) -> Result<String, ServiceError> {
     let wanted = crate::domain::availability::Span::new(
         booking.start_at.and_utc(),
         booking.end_at.and_utc(),

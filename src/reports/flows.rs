@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{
     jurisdictions as j, organizations as o, voucher_programs as vp, vouchers as v,
 };
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// One cell of a flow matrix.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -62,7 +62,7 @@ struct Places {
     issuers: HashMap<i64, String>,
 }
 
-fn places(conn: &mut DbConnection, scope: Scope) -> Result<Places, ApiError> {
+fn places(conn: &mut DbConnection, scope: Scope) -> Result<Places, ServiceError> {
     let orgs = o::table
         .inner_join(j::table)
         .select((o::id, j::province))
@@ -94,7 +94,7 @@ pub fn flows(
     scope: Scope,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> Result<(Vec<Flow>, Vec<Flow>), ApiError> {
+) -> Result<(Vec<Flow>, Vec<Flow>), ServiceError> {
     let places = places(conn, scope)?;
     let loaded = load::period(conn, scope, from, to)?;
     let (mut by_user, mut by_issuer) = (BTreeMap::new(), BTreeMap::new());
@@ -120,7 +120,7 @@ pub fn flows(
 }
 
 /// Both matrices as CSV: one row per cell, `matrix` saying which (`user` or `issuer`).
-pub fn flows_csv(by_user: &[Flow], by_issuer: &[Flow]) -> Result<String, ApiError> {
+pub fn flows_csv(by_user: &[Flow], by_issuer: &[Flow]) -> Result<String, ServiceError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "matrix",
@@ -131,7 +131,7 @@ pub fn flows_csv(by_user: &[Flow], by_issuer: &[Flow]) -> Result<String, ApiErro
         "voucher_fen",
         "uses",
     ])
-    .map_err(ApiError::internal)?;
+    .map_err(ServiceError::internal)?;
     for (matrix, flows) in [("user", by_user), ("issuer", by_issuer)] {
         for f in flows {
             w.write_record([
@@ -143,9 +143,9 @@ pub fn flows_csv(by_user: &[Flow], by_issuer: &[Flow]) -> Result<String, ApiErro
                 f.voucher_fen.to_string(),
                 f.uses.to_string(),
             ])
-            .map_err(ApiError::internal)?;
+            .map_err(ServiceError::internal)?;
         }
     }
-    let bytes = w.into_inner().map_err(ApiError::internal)?;
-    String::from_utf8(bytes).map_err(ApiError::internal)
+    let bytes = w.into_inner().map_err(ServiceError::internal)?;
+    String::from_utf8(bytes).map_err(ServiceError::internal)
 }

@@ -18,7 +18,7 @@ use crate::db::DbConnection;
 use crate::db::resources;
 use crate::domain::availability::Span;
 use crate::domain::sharing::{self, DEFAULT_RATED_HOURS, Facts, Figures, Recorded, Totals};
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 pub use flows::flows;
 
@@ -65,7 +65,10 @@ struct Resource {
 }
 
 /// The resources in scope, each with its rated hours a year.
-fn resources_in(conn: &mut DbConnection, scope: Scope) -> Result<Vec<(Resource, i64)>, ApiError> {
+fn resources_in(
+    conn: &mut DbConnection,
+    scope: Scope,
+) -> Result<Vec<(Resource, i64)>, ServiceError> {
     use crate::db::schema::resource_ratings as rr;
     let ratings: HashMap<i64, i32> = rr::table
         .select((rr::resource_id, rr::rated_hours_per_year))
@@ -137,7 +140,7 @@ pub fn sharing_report(
     level: Level,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> Result<(Vec<Row>, Figures), ApiError> {
+) -> Result<(Vec<Row>, Figures), ServiceError> {
     let resources = resources_in(conn, scope)?;
     let loaded = load::period(conn, scope, from, to)?;
     let period = Span::new(from.and_utc(), to.and_utc());
@@ -167,7 +170,7 @@ pub fn sharing_report(
 }
 
 /// The rows as CSV, one line each, columns as in the JSON rows.
-pub fn sharing_csv(rows: &[Row]) -> Result<String, ApiError> {
+pub fn sharing_csv(rows: &[Row]) -> Result<String, ServiceError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "key",
@@ -185,7 +188,7 @@ pub fn sharing_csv(rows: &[Row]) -> Result<String, ApiError> {
         "no_show_rate",
         "late_cancel_rate",
     ])
-    .map_err(ApiError::internal)?;
+    .map_err(ServiceError::internal)?;
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for r in rows {
         let f = &r.figures;
@@ -205,8 +208,8 @@ pub fn sharing_csv(rows: &[Row]) -> Result<String, ApiError> {
             opt(f.no_show_rate),
             opt(f.late_cancel_rate),
         ])
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     }
-    let bytes = w.into_inner().map_err(ApiError::internal)?;
-    String::from_utf8(bytes).map_err(ApiError::internal)
+    let bytes = w.into_inner().map_err(ServiceError::internal)?;
+    String::from_utf8(bytes).map_err(ServiceError::internal)
 }

@@ -382,7 +382,7 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
 
 /// Builds the totals if they have never been built (a database from before they existed, or one
 /// whose uses were written around the server).
-pub fn ensure(db: &crate::db::Db) -> Result<bool, crate::http::error::ApiError> {
+pub fn ensure(db: &crate::db::Db) -> Result<bool, crate::error::ServiceError> {
     let built = |conn: &mut DbConnection| -> QueryResult<bool> {
         let name: Option<String> = rollup_state::table
             .select(rollup_state::name)
@@ -390,7 +390,7 @@ pub fn ensure(db: &crate::db::Db) -> Result<bool, crate::http::error::ApiError> 
             .optional()?;
         Ok(name.is_some())
     };
-    if db.read_blocking(|conn| built(conn).map_err(crate::http::error::ApiError::from))? {
+    if db.read_blocking(|conn| built(conn).map_err(crate::error::ServiceError::from))? {
         return Ok(false);
     }
     // Asked again under the lock: two servers starting together build the totals once.
@@ -400,7 +400,7 @@ pub fn ensure(db: &crate::db::Db) -> Result<bool, crate::http::error::ApiError> 
             return Ok(false);
         }
         rebuild(conn)?;
-        Ok::<_, crate::http::error::ApiError>(true)
+        Ok::<_, crate::error::ServiceError>(true)
     })
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::harness::*;
 use crate::on_both_backends;
 use instrument_booking::db::schema::outbox as o;
-use instrument_booking::http::error::ApiError;
+use instrument_booking::error::ServiceError;
 
 /// A Fudan GPU partition in Shanghai: 64 GPUs, 10 yuan a GPU-hour for enterprises.
 async fn gpu_partition(app: &TestApp, manager: &str) -> i64 {
@@ -115,7 +115,7 @@ fn letters(app: &TestApp) -> Vec<(String, String)> {
                 .order(o::id)
                 .select((o::to_address, o::subject))
                 .load(c)
-                .map_err(ApiError::from)
+                .map_err(ServiceError::from)
         })
         .unwrap()
 }

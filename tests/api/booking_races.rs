@@ -39,7 +39,7 @@ fn audit(app: &TestApp, resource: i64, capacity: i64) {
             .bind::<BigInt, _>(resource)
             .bind::<BigInt, _>(capacity)
             .load(c)
-            .map_err(instrument_booking::http::error::ApiError::internal)
+            .map_err(instrument_booking::error::ServiceError::internal)
         })
         .unwrap();
     assert!(over.is_empty(), "capacity {capacity} exceeded: {over:?}");

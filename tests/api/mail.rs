@@ -274,7 +274,7 @@ async fn a_dead_dispatchers_claim_expires(app: TestApp) {
         .db
         .write_blocking(|c| {
             instrument_booking::db::outbox::claim(c, now.naive_utc(), lease.naive_utc(), 10)
-                .map_err(instrument_booking::http::error::ApiError::from)
+                .map_err(instrument_booking::error::ServiceError::from)
         })
         .unwrap();
     assert_eq!(claimed.len(), 1, "claimed, then the process died");

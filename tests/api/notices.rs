@@ -10,7 +10,7 @@ use crate::bookings::{sh, workday};
 use crate::harness::*;
 use crate::on_both_backends;
 use instrument_booking::db::schema::outbox as o;
-use instrument_booking::http::error::ApiError;
+use instrument_booking::error::ServiceError;
 
 /// (kind, recipient, text) of every queued message, oldest first.
 fn queued(app: &TestApp) -> Vec<(String, String, String)> {
@@ -20,7 +20,7 @@ fn queued(app: &TestApp) -> Vec<(String, String, String)> {
                 .order(o::id)
                 .select((o::kind, o::to_address, o::text_body))
                 .load(c)
-                .map_err(ApiError::from)
+                .map_err(ServiceError::from)
         })
         .unwrap()
 }

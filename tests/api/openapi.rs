@@ -47,9 +47,9 @@ fn the_problem_codes_in_the_spec_are_the_servers() {
             .iter()
             .map(|v| v.as_str().unwrap().to_owned())
             .collect();
-    let served: BTreeSet<String> = instrument_booking::http::error::ErrorCode::ALL
+    let served: BTreeSet<String> = instrument_booking::error::ErrorCode::ALL
         .iter()
-        .map(|c| c.as_str())
+        .map(|c| c.as_str().to_owned())
         .collect();
     assert_eq!(documented, served);
 }

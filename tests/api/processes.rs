@@ -14,7 +14,7 @@ use crate::harness::*;
 use crate::on_both_backends;
 use crate::smtp::SmtpSink;
 use instrument_booking::db::schema::outbox as o;
-use instrument_booking::http::error::ApiError;
+use instrument_booking::error::ServiceError;
 use instrument_booking::jobs::outbox::IN_FLIGHT;
 
 /// Starts `instrument-booking serve` on the test's database, delivering to `sink` every second.
@@ -71,7 +71,7 @@ async fn queue_confirmations(app: &TestApp, n: i64) -> Vec<i64> {
                 .filter(o::status.eq("pending"))
                 .select(o::id)
                 .load(c)
-                .map_err(ApiError::from)
+                .map_err(ServiceError::from)
         })
         .unwrap()
 }

@@ -15,7 +15,7 @@ use crate::bookings::{sh, workday};
 use crate::harness::*;
 use crate::on_both_backends;
 use instrument_booking::db::schema::{blackouts as bl, bookings as b};
-use instrument_booking::http::error::ApiError;
+use instrument_booking::error::ServiceError;
 
 fn at(s: &str) -> chrono::NaiveDateTime {
     chrono::DateTime::parse_from_rfc3339(s).unwrap().naive_utc()
@@ -62,7 +62,7 @@ async fn past(app: &TestApp, t: &str, resource: i64, hour: u32, p: Past<'_>) {
                     b::updated_at.eq(at(p.changed)),
                 ))
                 .execute(c)
-                .map_err(ApiError::from)
+                .map_err(ServiceError::from)
         })
         .unwrap();
 }
@@ -182,7 +182,7 @@ async fn a_fixture_region_by_hand(app: TestApp) {
                     bl::created_at.eq(at("2026-02-01T00:00:00Z")),
                 ))
                 .execute(c)
-                .map_err(ApiError::from)
+                .map_err(ServiceError::from)
         })
         .unwrap();
 
@@ -377,7 +377,7 @@ async fn a_fixture_region_by_hand(app: TestApp) {
             diesel::update(a::table.find(allocation))
                 .set((a::starts_on.eq(march), a::ends_on.eq(end)))
                 .execute(c)
-                .map_err(ApiError::from)
+                .map_err(ServiceError::from)
         })
         .unwrap();
     let jobs = "account,user,start,end,units,unit_hours,job_id\n\

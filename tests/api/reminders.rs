@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::harness::*;
 use crate::on_both_backends;
 use instrument_booking::db::schema::outbox as o;
-use instrument_booking::http::error::ApiError;
+use instrument_booking::error::ServiceError;
 use instrument_booking::jobs::reminders;
 
 async fn a_reminder_fires_once_at_the_local_time_the_day_before(app: TestApp) {
@@ -61,7 +61,7 @@ async fn a_reminder_fires_once_at_the_local_time_the_day_before(app: TestApp) {
                 .filter(o::kind.eq("booking_reminder"))
                 .select(o::text_body)
                 .load(c)
-                .map_err(ApiError::from)
+                .map_err(ServiceError::from)
         })
         .unwrap();
     assert_eq!(text.len(), 1);

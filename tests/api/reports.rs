@@ -9,7 +9,7 @@ use crate::bookings::{sh, workday};
 use crate::harness::*;
 use crate::on_both_backends;
 use instrument_booking::db::schema::bookings as b;
-use instrument_booking::http::error::ApiError;
+use instrument_booking::error::ServiceError;
 
 /// Records what happened to a booking, as operators and jobs would have.
 fn record(app: &TestApp, id: i64, state: &str, used: Option<(&str, &str)>, fee: Option<i64>) {
@@ -31,7 +31,7 @@ fn record(app: &TestApp, id: i64, state: &str, used: Option<(&str, &str)>, fee: 
                 ))
                 .execute(c)?;
             // Written around the server, so its monthly totals are rebuilt as at a start.
-            instrument_booking::reports::rollup::rebuild(c).map_err(ApiError::from)
+            instrument_booking::reports::rollup::rebuild(c).map_err(ServiceError::from)
         })
         .unwrap();
 }
@@ -149,7 +149,7 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
                     b::final_voucher_fen.eq(Some(60_000_i64)),
                 ))
                 .execute(c)?;
-            instrument_booking::reports::rollup::rebuild(c).map_err(ApiError::from)
+            instrument_booking::reports::rollup::rebuild(c).map_err(ServiceError::from)
         })
         .unwrap();
     let flows = app

@@ -11,7 +11,7 @@ use crate::bookings::enc;
 use crate::harness::*;
 use crate::on_both_backends;
 use instrument_booking::db::schema::{bookings as b, voucher_ledger as vl};
-use instrument_booking::http::error::ApiError;
+use instrument_booking::error::ServiceError;
 
 /// A Fudan instrument in Shanghai, open around the clock with no lead time: 600 yuan an hour
 /// for enterprises, booked by the half hour.
@@ -131,7 +131,7 @@ pub(crate) fn rows(app: &TestApp) -> (i64, i64) {
         .read_blocking(|c| {
             let bookings: i64 = b::table.count().get_result(c)?;
             let lines: i64 = vl::table.count().get_result(c)?;
-            Ok::<_, ApiError>((bookings, lines))
+            Ok::<_, ServiceError>((bookings, lines))
         })
         .unwrap()
 }
@@ -170,7 +170,7 @@ async fn a_voucher_pays_its_share_held_then_captured_on_use(app: TestApp) {
             diesel::update(b::table.find(id))
                 .set(b::check_in_at.eq(arrived))
                 .execute(c)
-                .map_err(ApiError::from)
+                .map_err(ServiceError::from)
         })
         .unwrap();
     let check_out = format!("/api/v1/bookings/{id}/check-out");
@@ -522,7 +522,7 @@ async fn audit_ledger(app: &TestApp, t: &str, voucher: i64, won: &[(i64, i64)]) 
                 .select((vl::booking_id, vl::amount_fen))
                 .order(vl::booking_id)
                 .load(c)?;
-            Ok::<_, ApiError>((available, holds))
+            Ok::<_, ServiceError>((available, holds))
         })
         .unwrap();
     assert_eq!(available_sql, 0);
@@ -595,7 +595,7 @@ async fn a_forgotten_check_out_completes_at_the_end(app: TestApp) {
             diesel::update(b::table.find(id))
                 .set(b::check_in_at.eq(start.naive_utc()))
                 .execute(c)
-                .map_err(ApiError::from)
+                .map_err(ServiceError::from)
         })
         .unwrap();
     let end = start + Duration::hours(1);

@@ -10,7 +10,7 @@ use crate::on_both_backends;
 use crate::voucher_payments::{
     acme_js_voucher, available, book, instrument, ledger, next_half_hour, paid_booking, quote, slot,
 };
-use instrument_booking::http::error::ApiError;
+use instrument_booking::error::ServiceError;
 
 async fn the_annual_cap_spans_an_enterprises_vouchers(app: TestApp) {
     let (m, t, issuer) = (
@@ -169,7 +169,7 @@ async fn a_release_counts_in_the_year_of_its_hold(app: TestApp) {
                 year: year + 1,
                 at: (Utc::now() + Duration::days(400)).naive_utc(),
             };
-            store::append(c, &line).map_err(ApiError::from)
+            store::append(c, &line).map_err(ServiceError::from)
         })
         .unwrap();
     assert_eq!(committed(year), 0);

@@ -33,7 +33,7 @@ async fn the_demo_enterprise_holds_a_jiangsu_voucher(app: TestApp) {
         let changed = app.db.write_blocking(|c| {
             diesel::sql_query(sql)
                 .execute(c)
-                .map_err(instrument_booking::http::error::ApiError::from)
+                .map_err(instrument_booking::error::ServiceError::from)
         });
         assert!(changed.is_err(), "the ledger is append-only: {sql}");
     }

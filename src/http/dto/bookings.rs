@@ -144,9 +144,9 @@ pub struct Reason {
 
 impl Reason {
     /// The reason, trimmed: 1 to 500 characters, or a 422.
-    pub fn text(self) -> Result<String, crate::http::error::ApiError> {
+    pub fn text(self) -> Result<String, crate::error::ServiceError> {
         if !crate::domain::text_fits(&self.reason, 500) {
-            return Err(crate::http::error::ApiError::invalid_field(
+            return Err(crate::error::ServiceError::invalid_field(
                 "reason",
                 "say why (1 to 500 characters)",
             ));

@@ -6,7 +6,7 @@ pub mod resources;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::error::ApiError;
+use super::error::ServiceError;
 
 /// A stored UTC time as it is sent: RFC 3339 with `Z`.
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -14,11 +14,11 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// Parses an RFC 3339 time that carries its offset, into stored UTC.
-pub fn parse_instant(field: &str, text: &str) -> Result<NaiveDateTime, ApiError> {
+pub fn parse_instant(field: &str, text: &str) -> Result<NaiveDateTime, ServiceError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| crate::db::truncate(t.naive_utc()))
         .map_err(|_| {
-            ApiError::invalid_field(
+            ServiceError::invalid_field(
                 field,
                 format!("{text:?} is not an RFC 3339 time with an offset, such as 2026-12-01T09:00:00+08:00"),
             )

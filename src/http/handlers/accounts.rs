@@ -7,11 +7,11 @@ use super::ok;
 use crate::app::AppState;
 use crate::db::users::UserChanges;
 use crate::db::{jurisdictions, organizations, users};
+use crate::domain::actor::Actor;
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::Role;
+use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::accounts::{Jurisdiction, Me, TokenRequest, TokenResponse, UpdateMe};
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
 use crate::http::extract::Json;
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -19,16 +19,17 @@ use crate::http::{read, write};
 pub async fn create_token(
     state: web::Data<AppState>,
     body: Json<TokenRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let TokenRequest { email, password } = body.into_inner();
     let user = read(&state, move |conn| {
         crate::accounts::login(conn, &email, &password)
     })
     .await?;
     let user = user.ok_or_else(|| {
-        ApiError::new(ErrorCode::InvalidCredentials, "email or password is wrong")
+        ServiceError::new(ErrorCode::InvalidCredentials, "email or password is wrong")
     })?;
-    let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal("stored role unknown"))?;
+    let role =
+        Role::parse(&user.role).ok_or_else(|| ServiceError::internal("stored role unknown"))?;
     let now = chrono::Utc::now().timestamp();
     let token = state
         .keys
@@ -38,7 +39,7 @@ pub async fn create_token(
             user.organization_id.map(OrganizationId),
             now,
         )
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     Ok(ok(TokenResponse {
         access_token: token,
         token_type: "Bearer",
@@ -46,16 +47,16 @@ pub async fn create_token(
     }))
 }
 
-pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn get_me(state: web::Data<AppState>, user: Actor) -> Result<HttpResponse, ServiceError> {
     me_response(&state, user).await
 }
 
 async fn me_response(
     state: &web::Data<AppState>,
-    user: AuthUser,
-) -> Result<HttpResponse, ApiError> {
+    user: Actor,
+) -> Result<HttpResponse, ServiceError> {
     let (me, org) = read(state, move |conn| {
-        let me = users::find(conn, user.id)?.ok_or_else(|| ApiError::not_found("user"))?;
+        let me = users::find(conn, user.id)?.ok_or_else(|| ServiceError::not_found("user"))?;
         let org = match me.organization_id {
             Some(id) => organizations::find(conn, OrganizationId(id))?,
             None => None,
@@ -71,14 +72,14 @@ async fn me_response(
 
 pub async fn update_me(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     body: Json<UpdateMe>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let b = body.into_inner();
     let new_hash = match &b.password {
         Some(p) => {
             crate::accounts::check_password(p)?;
-            Some(crate::auth::hash_password(p).map_err(ApiError::internal)?)
+            Some(crate::auth::hash_password(p).map_err(ServiceError::internal)?)
         }
         None => None,
     };
@@ -92,10 +93,10 @@ pub async fn update_me(
     let current = b.current_password;
     write(&state, move |conn| {
         if new_hash.is_some() {
-            let me = users::find(conn, user.id)?.ok_or_else(|| ApiError::not_found("user"))?;
+            let me = users::find(conn, user.id)?.ok_or_else(|| ServiceError::not_found("user"))?;
             let proof = current.as_deref().unwrap_or("");
             if !crate::auth::verify_password(proof, &me.password_hash) {
-                return Err(ApiError::invalid_field(
+                return Err(ServiceError::invalid_field(
                     "current_password",
                     "give your current password to set a new one",
                 ));
@@ -117,9 +118,9 @@ pub struct JurisdictionQuery {
 
 pub async fn list_jurisdictions(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _user: Actor,
     query: web::Query<JurisdictionQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let p = page.clone();

@@ -14,12 +14,13 @@ use crate::allocations::{self as service, Request};
 use crate::app::AppState;
 use crate::db::allocations::{self as store, AllocationRow, RecordRow};
 use crate::db::{DbConnection, resources};
+use crate::domain::actor::Actor;
 use crate::domain::allocation::{self as rules, Parsed, PostedJob};
 use crate::domain::types::Role;
+use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::Reason;
 use crate::http::dto::utc;
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::{AuthUser, Json};
+use crate::http::extract::Json;
 use crate::http::idempotency::Key;
 use crate::http::page::{Page, PageQuery};
 use crate::http::{read, write};
@@ -41,19 +42,19 @@ fn allocation_json(a: &AllocationRow) -> Value {
 }
 
 /// The allocation with its balance, burn rate and what its voucher has paid.
-fn detailed(conn: &mut DbConnection, v: &service::Visible) -> Result<Value, ApiError> {
+fn detailed(conn: &mut DbConnection, v: &service::Visible) -> Result<Value, ServiceError> {
     let mut body = allocation_json(&v.allocation);
     let standing = usage::standing(conn, &v.allocation, &v.resource, Utc::now())?;
-    body["standing"] = serde_json::to_value(standing).map_err(ApiError::internal)?;
+    body["standing"] = serde_json::to_value(standing).map_err(ServiceError::internal)?;
     body["voucher_captured_fen"] = usage::captured(conn, &v.allocation)?.into();
     Ok(body)
 }
 
 pub async fn create_allocation(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     body: Json<Request>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let r = body.into_inner();
     let row = write(&state, move |conn| {
         service::request(conn, &user, r, Utc::now())
@@ -77,14 +78,14 @@ const STATES: [&str; 5] = ["pending", "approved", "rejected", "cancelled", "ende
 /// run; managers those on their institution's; admins all.
 pub async fn list_allocations(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<AllocationQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     if let Some(s) = &q.state
         && !STATES.contains(&s.as_str())
     {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::InvalidQuery,
             format!("state is one of {}", STATES.join(", ")),
         ));
@@ -118,9 +119,9 @@ pub async fn list_allocations(
 
 pub async fn get_allocation(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let body = read(&state, move |conn| {
         let v = service::visible(conn, &user, id)?;
@@ -133,12 +134,12 @@ pub async fn get_allocation(
 /// Runs a decision in one transaction, once per `Idempotency-Key`, answering with the allocation.
 async fn decision<F>(
     state: web::Data<AppState>,
-    user: &AuthUser,
+    user: &Actor,
     key: Option<Key>,
     f: F,
-) -> Result<HttpResponse, ApiError>
+) -> Result<HttpResponse, ServiceError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<AllocationRow, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<AllocationRow, ServiceError> + Send + 'static,
 {
     keyed(state, (user.id, key), StatusCode::OK, move |conn| {
         f(conn).map(|row| allocation_json(&row))
@@ -154,11 +155,11 @@ pub struct Approval {
 
 pub async fn approve_allocation(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     path: web::Path<i64>,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let approval: Approval = super::optional_json(&body, r#"{"unit_hours": <whole number>}"#)?;
     let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
     let id = path.into_inner();
@@ -170,11 +171,11 @@ pub async fn approve_allocation(
 
 pub async fn reject_allocation(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     path: web::Path<i64>,
     body: Json<Reason>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let reason = body.into_inner().text()?;
     let key = Key::of(&req, &reason)?;
     let id = path.into_inner();
@@ -186,10 +187,10 @@ pub async fn reject_allocation(
 
 pub async fn cancel_allocation(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let (id, key) = (path.into_inner(), Key::of(&req, "")?);
     decision(state, &user.clone(), key, move |conn| {
         service::cancel(conn, &user, id, Utc::now())
@@ -210,10 +211,10 @@ fn record_json(r: RecordRow) -> Value {
 /// The jobs recorded against an allocation, oldest record first.
 pub async fn list_allocation_usage(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
@@ -232,22 +233,23 @@ struct Posted {
 }
 
 /// The jobs in a body: a job-accounting file (`text/csv`) or `{"records": [...]}` as JSON.
-fn jobs_of(content_type: &str, bytes: &[u8], tz: chrono_tz::Tz) -> Result<Parsed, ApiError> {
+fn jobs_of(content_type: &str, bytes: &[u8], tz: chrono_tz::Tz) -> Result<Parsed, ServiceError> {
     if content_type.starts_with("text/csv") {
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| ApiError::new(ErrorCode::ImportFailed, "the file is not UTF-8 text"))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            ServiceError::new(ErrorCode::ImportFailed, "the file is not UTF-8 text")
+        })?;
         return Ok(rules::parse_csv(text, tz));
     }
     if content_type.starts_with("application/json") {
         let posted: Posted = serde_json::from_slice(bytes).map_err(|e| {
-            ApiError::new(
+            ServiceError::new(
                 ErrorCode::InvalidBody,
                 format!("expected {{\"records\": [{{job_id?, account, user, start, end, units, unit_hours}}]}}: {e}"),
             )
         })?;
         return Ok(rules::parse_posted(&posted.records, tz));
     }
-    Err(ApiError::new(
+    Err(ServiceError::new(
         ErrorCode::UnsupportedMediaType,
         "send job accounting as text/csv (sacct --parsable2 or comma-separated) or as application/json",
     ))
@@ -256,11 +258,11 @@ fn jobs_of(content_type: &str, bytes: &[u8], tz: chrono_tz::Tz) -> Result<Parsed
 /// Records finished jobs on a computing resource the caller runs, drawing down allocations.
 pub async fn record_usage(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     path: web::Path<i64>,
     body: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let content_type = req
         .headers()

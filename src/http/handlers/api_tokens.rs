@@ -6,23 +6,23 @@ use serde::Deserialize;
 use super::{created, ok};
 use crate::app::AppState;
 use crate::db::tokens::{self, NewApiToken};
+use crate::domain::actor::Actor;
 use crate::domain::ids::ApiTokenId;
+use crate::error::ServiceError;
 use crate::http::dto::accounts::{ApiToken, CreateApiToken, CreatedApiToken};
-use crate::http::error::ApiError;
-use crate::http::extract::AuthUser;
 use crate::http::extract::Json;
 use crate::http::page::Page;
 use crate::http::{read, write};
 
 pub async fn create_api_token(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     body: Json<CreateApiToken>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let body = body.into_inner();
     let name = body.name.trim().to_owned();
     if !crate::domain::text_fits(&body.name, 100) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "name",
             "must be 1 to 100 characters",
         ));
@@ -31,7 +31,7 @@ pub async fn create_api_token(
         .expires_in_days
         .is_some_and(|d| !(1..=3650).contains(&d))
     {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "expires_in_days",
             "must be between 1 and 3650",
         ));
@@ -63,9 +63,9 @@ pub struct TokenQuery {
 
 pub async fn list_api_tokens(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<TokenQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
     let rows = read(&state, move |conn| {
@@ -77,9 +77,9 @@ pub async fn list_api_tokens(
 
 pub async fn revoke_api_token(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ApiTokenId(path.into_inner());
     let now = crate::db::now();
     let found = write(&state, move |conn| {
@@ -89,6 +89,6 @@ pub async fn revoke_api_token(
     if found {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(ApiError::not_found("API token"))
+        Err(ServiceError::not_found("API token"))
     }
 }

@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 use super::ok;
 use crate::app::AppState;
 use crate::db::resources;
+use crate::domain::actor::Actor;
 use crate::domain::availability::Span;
 use crate::domain::ids::ResourceId;
+use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::Slot;
 use crate::http::dto::parse_instant;
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
 use crate::http::read;
 
 #[derive(Debug, Deserialize)]
@@ -35,10 +35,10 @@ const MAX_WINDOW_DAYS: i64 = 62;
 
 pub async fn get_resource_availability(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _user: Actor,
     path: web::Path<i64>,
     query: web::Query<AvailabilityQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let q = query.into_inner();
     let window = Span::new(
@@ -46,24 +46,27 @@ pub async fn get_resource_availability(
         parse_instant("to", &q.to)?.and_utc(),
     );
     if window.end <= window.start || (window.end - window.start).num_days() > MAX_WINDOW_DAYS {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "to",
             format!("must be after from, at most {MAX_WINDOW_DAYS} days later"),
         ));
     }
     if q.quantity < 1 {
-        return Err(ApiError::invalid_field("quantity", "must be at least 1"));
+        return Err(ServiceError::invalid_field(
+            "quantity",
+            "must be at least 1",
+        ));
     }
     let duration = q.duration_min.unwrap_or(0);
     if !(0..=366 * 1440).contains(&duration) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "duration_min",
             "must be between 0 and 527040",
         ));
     }
     let now = Utc::now();
     let (loaded, slots) = read(&state, move |conn| {
-        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
         let loaded = crate::booking::calendar::load(conn, view, window, now)?;
         let active = loaded.view.row.status == "active";
         let slots = if active {
@@ -90,9 +93,9 @@ pub async fn get_resource_availability(
 /// `quantity`; at most `limit` resources (default 50), earliest slot first.
 pub async fn search_availability(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _user: Actor,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     use crate::http::handlers::resources::{CatalogueQuery, parse_filter};
     let CatalogueQuery {
         filter,
@@ -106,19 +109,19 @@ pub async fn search_availability(
     let need = |k: &str| {
         extra
             .get(k)
-            .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, format!("{k} is required")))
+            .ok_or_else(|| ServiceError::new(ErrorCode::InvalidQuery, format!("{k} is required")))
     };
     let window = Span::new(
         parse_instant("from", need("from")?)?.and_utc(),
         parse_instant("to", need("to")?)?.and_utc(),
     );
     if window.end <= window.start || (window.end - window.start).num_days() > MAX_WINDOW_DAYS {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "to",
             format!("must be after from, at most {MAX_WINDOW_DAYS} days later"),
         ));
     }
-    let number = |k: &str, default: i64, max: i64| -> Result<i64, ApiError> {
+    let number = |k: &str, default: i64, max: i64| -> Result<i64, ServiceError> {
         match extra.get(k) {
             None => Ok(default),
             Some(v) => v
@@ -126,7 +129,7 @@ pub async fn search_availability(
                 .ok()
                 .filter(|n| (1..=max).contains(n))
                 .ok_or_else(|| {
-                    ApiError::new(
+                    ServiceError::new(
                         ErrorCode::InvalidQuery,
                         format!("{k} must be a whole number from 1 to {max}"),
                     )

@@ -6,12 +6,13 @@ use serde::Deserialize;
 use super::{created, ok};
 use crate::app::AppState;
 use crate::db::resources::{self, NewBlackout};
+use crate::domain::actor::Actor;
 use crate::domain::ids::{BlackoutId, ResourceId};
+use crate::error::ServiceError;
 use crate::http::dto::parse_instant;
 use crate::http::dto::resources::{Blackout, CreateBlackout};
-use crate::http::error::ApiError;
 use crate::http::extract::Json;
-use crate::http::extract::{AuthUser, Authorized, Managers};
+use crate::http::extract::{Authorized, Managers};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
@@ -25,10 +26,10 @@ pub struct BlackoutQuery {
 
 pub async fn list_blackouts(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _user: Actor,
     path: web::Path<i64>,
     query: web::Query<BlackoutQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let q = query.into_inner();
     let from = q
@@ -39,7 +40,7 @@ pub async fn list_blackouts(
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
     let rows = read(&state, move |conn| {
-        resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
         Ok(resources::list_blackouts(conn, id, from, after, fetch)?)
     })
     .await?;
@@ -51,7 +52,7 @@ pub async fn create_blackout(
     Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
     body: Json<CreateBlackout>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let b = body.into_inner();
     let (start, end) = (
@@ -59,11 +60,11 @@ pub async fn create_blackout(
         parse_instant("end", &b.end)?,
     );
     if start >= end {
-        return Err(ApiError::invalid_field("end", "must be after start"));
+        return Err(ServiceError::invalid_field("end", "must be after start"));
     }
     let reason = b.reason.trim().to_owned();
     if !crate::domain::text_fits(&b.reason, 500) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "reason",
             "say why (1 to 500 characters)",
         ));
@@ -82,7 +83,7 @@ pub async fn create_blackout(
         crate::booking::blackout::add(conn, &user, new, choice, chrono::Utc::now())
     })
     .await?;
-    let mut body = serde_json::to_value(Blackout::from(row)).map_err(ApiError::internal)?;
+    let mut body = serde_json::to_value(Blackout::from(row)).map_err(ServiceError::internal)?;
     body["collisions"] = serde_json::json!(collisions);
     Ok(created(body))
 }
@@ -91,7 +92,7 @@ pub async fn delete_blackout(
     state: web::Data<AppState>,
     Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<(i64, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let (id, blackout) = path.into_inner();
     let (id, blackout) = (ResourceId(id), BlackoutId(blackout));
     write(&state, move |conn| {
@@ -99,7 +100,7 @@ pub async fn delete_blackout(
         if resources::delete_blackout(conn, id, blackout)? {
             Ok(())
         } else {
-            Err(ApiError::not_found("blackout"))
+            Err(ServiceError::not_found("blackout"))
         }
     })
     .await?;

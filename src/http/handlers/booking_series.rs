@@ -7,30 +7,34 @@ use serde_json::{Value, json};
 use super::bookings::{parse_request, tz_of};
 use crate::app::AppState;
 use crate::db::resources;
+use crate::domain::actor::Actor;
+use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::{Booking, CreateBooking, Slot};
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::{AuthUser, Json};
+use crate::http::extract::Json;
 use crate::http::write;
 
 /// Books the same slot every week for `weeks` weeks; answers a result per occurrence.
 pub async fn create_booking_series(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     body: Json<Value>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let raw = body.into_inner();
     let weeks = raw.get("weeks").and_then(Value::as_i64).ok_or_else(|| {
-        ApiError::invalid_field("weeks", "give the number of weekly occurrences, 1 to 52")
+        ServiceError::invalid_field("weeks", "give the number of weekly occurrences, 1 to 52")
     })?;
     if !(1..=52).contains(&weeks) {
-        return Err(ApiError::invalid_field("weeks", "must be between 1 and 52"));
+        return Err(ServiceError::invalid_field(
+            "weeks",
+            "must be between 1 and 52",
+        ));
     }
     let mut first = raw.clone();
     if let Some(map) = first.as_object_mut() {
         map.remove("weeks");
     }
     let dto: CreateBooking = serde_json::from_value(first).map_err(|e| {
-        ApiError::new(
+        ServiceError::new(
             ErrorCode::InvalidBody,
             format!("the body does not have the expected fields: {e}"),
         )
@@ -41,7 +45,7 @@ pub async fn create_booking_series(
         let (series, results) =
             crate::booking::series::create_series(conn, &user, &request, weeks, now)?;
         let view = resources::find(conn, request.resource)?
-            .ok_or_else(|| ApiError::internal("resource vanished"))?;
+            .ok_or_else(|| ServiceError::internal("resource vanished"))?;
         Ok((series, results, tz_of(&view)))
     })
     .await?;

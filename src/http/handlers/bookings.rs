@@ -16,14 +16,14 @@ use crate::booking::{self as engine, decide};
 use crate::db::DbConnection;
 use crate::db::bookings::{self, BookingRow};
 use crate::db::resources::{self, ResourceView};
+use crate::domain::actor::Actor;
 use crate::domain::availability::Span;
 use crate::domain::ids::ResourceId;
+use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::{
     Alternative, Booking, CreateBooking, HistoryEntry, Interval, Reason, Slot,
 };
 use crate::http::dto::parse_instant;
-use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::AuthUser;
 use crate::http::extract::Json;
 use crate::http::idempotency::{Key, Once, once};
 use crate::http::page::Page;
@@ -33,19 +33,22 @@ pub fn tz_of(view: &ResourceView) -> Tz {
     view.row.timezone.parse().unwrap_or(Tz::UTC)
 }
 
-pub(super) fn parse_request(body: &CreateBooking) -> Result<Request, ApiError> {
+pub(super) fn parse_request(body: &CreateBooking) -> Result<Request, ServiceError> {
     let start = parse_instant("start", &body.start)?.and_utc();
     let end = parse_instant("end", &body.end)?.and_utc();
     // Wrong whatever the resource: refused before any occurrence is looked at.
     if end <= start {
-        return Err(ApiError::invalid_field("end", "must be after start"));
+        return Err(ServiceError::invalid_field("end", "must be after start"));
     }
     if body.quantity < 1 {
-        return Err(ApiError::invalid_field("quantity", "must be at least 1"));
+        return Err(ServiceError::invalid_field(
+            "quantity",
+            "must be at least 1",
+        ));
     }
     let purpose = body.purpose.trim().to_owned();
     if !crate::domain::text_fits(&body.purpose, 500) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "purpose",
             "say what the booking is for (1 to 500 characters)",
         ));
@@ -63,19 +66,19 @@ pub(super) fn parse_request(body: &CreateBooking) -> Result<Request, ApiError> {
 }
 
 /// A voucher named on a booking must come with the co-payment of the quote the booker accepted.
-fn voucher_payment(body: &CreateBooking) -> Result<Option<VoucherPayment>, ApiError> {
+fn voucher_payment(body: &CreateBooking) -> Result<Option<VoucherPayment>, ServiceError> {
     match (body.voucher_id, body.accepted_co_payment_fen) {
         (None, None) => Ok(None),
-        (None, Some(_)) => Err(ApiError::invalid_field(
+        (None, Some(_)) => Err(ServiceError::invalid_field(
             "voucher_id",
             "accepted_co_payment_fen only means something with a voucher_id",
         )),
-        (Some(_), None) => Err(ApiError::invalid_field(
+        (Some(_), None) => Err(ServiceError::invalid_field(
             "accepted_co_payment_fen",
             "required with voucher_id: the co_payment_fen of the quote you accepted \
              (GET /api/v1/resources/{id}/quote)",
         )),
-        (Some(_), Some(c)) if c < 0 => Err(ApiError::invalid_field(
+        (Some(_), Some(c)) if c < 0 => Err(ServiceError::invalid_field(
             "accepted_co_payment_fen",
             "must be zero or more fen",
         )),
@@ -93,13 +96,13 @@ enum Created {
 
 pub async fn create_booking(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     body: Json<Value>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let raw = body.into_inner();
     let dto: CreateBooking = serde_json::from_value(raw.clone()).map_err(|e| {
-        ApiError::new(
+        ServiceError::new(
             ErrorCode::InvalidBody,
             format!("the body does not have the expected fields: {e}"),
         )
@@ -113,10 +116,10 @@ pub async fn create_booking(
         let work = |conn: &mut DbConnection| match create::create(conn, &actor, &r, now) {
             Ok(made) => Ok(Created::New(
                 serde_json::to_value(Booking::new(made.row, made.tz))
-                    .map_err(ApiError::internal)?,
+                    .map_err(ServiceError::internal)?,
             )),
             Err(Failure::Conflict(spans)) => Ok(Created::Taken(spans)),
-            Err(Failure::Api(e)) => Err(e),
+            Err(Failure::Service(e)) => Err(e),
         };
         let keep = |c: &Created| match c {
             Created::New(body) => Some((StatusCode::CREATED, body.to_string())),
@@ -137,7 +140,7 @@ async fn conflict(
     state: &web::Data<AppState>,
     r: &Request,
     spans: Vec<Span>,
-) -> Result<ApiError, ApiError> {
+) -> Result<ServiceError, ServiceError> {
     let (resource, wanted, quantity, now) = (r.resource, r.span, r.quantity, Utc::now());
     let alts = read(state, move |conn| {
         alternatives(conn, resource, wanted, quantity, now)
@@ -145,7 +148,7 @@ async fn conflict(
     .await?;
     let alts: Vec<Alternative> = alts.iter().map(|(l, s)| alternative(l, *s)).collect();
     let conflicts: Vec<Interval> = spans.into_iter().map(Interval::from).collect();
-    let mut err = ApiError::new(
+    let mut err = ServiceError::new(
         ErrorCode::SlotUnavailable,
         "the resource is not free for that interval; see conflicts, and alternatives that are free",
     );
@@ -167,9 +170,9 @@ fn alternative(loaded: &Loaded, span: Span) -> Alternative {
 
 pub async fn get_booking(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let v = read(&state, move |conn| engine::visible(conn, &user, id)).await?;
     Ok(ok(Booking::new(v.booking, tz_of(&v.resource))))
@@ -177,9 +180,9 @@ pub async fn get_booking(
 
 pub async fn get_booking_history(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let rows = read(&state, move |conn| {
         engine::visible(conn, &user, id)?;
@@ -194,34 +197,34 @@ pub async fn get_booking_history(
 /// it now stands.
 pub async fn decision_response<F>(
     state: web::Data<AppState>,
-    user: &AuthUser,
+    user: &Actor,
     key: Option<Key>,
     f: F,
-) -> Result<HttpResponse, ApiError>
+) -> Result<HttpResponse, ServiceError>
 where
     F: FnOnce(&mut DbConnection) -> Result<BookingRow, Failure> + Send + 'static,
 {
     keyed(state, (user.id, key), StatusCode::OK, move |conn| {
         let row = f(conn).map_err(|e| match e {
-            Failure::Api(e) => e,
-            Failure::Conflict(_) => ApiError::new(
+            Failure::Service(e) => e,
+            Failure::Conflict(_) => ServiceError::new(
                 ErrorCode::SlotUnavailable,
                 "the booking no longer fits: its slot is taken",
             ),
         })?;
         let view = resources::find(conn, ResourceId(row.resource_id))?
-            .ok_or_else(|| ApiError::internal("resource vanished"))?;
-        serde_json::to_value(Booking::new(row, tz_of(&view))).map_err(ApiError::internal)
+            .ok_or_else(|| ServiceError::internal("resource vanished"))?;
+        serde_json::to_value(Booking::new(row, tz_of(&view))).map_err(ServiceError::internal)
     })
     .await
 }
 
 pub async fn approve_booking(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let (id, key) = (path.into_inner(), Key::of(&req, "")?);
     decision_response(state, &user.clone(), key, move |conn| {
         decide::approve(conn, &user, id, Utc::now())
@@ -231,11 +234,11 @@ pub async fn approve_booking(
 
 pub async fn reject_booking(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     path: web::Path<i64>,
     body: Json<Reason>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let (id, reason) = (path.into_inner(), body.into_inner().text()?);
     let key = Key::of(&req, &reason)?;
     decision_response(state, &user.clone(), key, move |conn| {
@@ -246,11 +249,11 @@ pub async fn reject_booking(
 
 pub async fn cancel_booking(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     path: web::Path<i64>,
     body: Json<Reason>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let (id, reason) = (path.into_inner(), body.into_inner().text()?);
     let key = Key::of(&req, &reason)?;
     decision_response(state, &user.clone(), key, move |conn| {
@@ -274,9 +277,9 @@ pub struct BookingQuery {
 /// institution's; admins all.
 pub async fn list_bookings(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<BookingQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
@@ -320,9 +323,9 @@ pub async fn list_bookings(
 
 fn scope_filter(
     conn: &mut crate::db::DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     f: &mut bookings::BookingFilter,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     use crate::domain::types::Role;
     match user.role {
         Role::Admin => {}
@@ -339,9 +342,9 @@ fn scope_filter(
 /// The booking as a calendar entry, for the booker's calendar application.
 pub async fn get_booking_ics(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let v = read(&state, move |conn| engine::visible(conn, &user, id)).await?;
     let (b, ics) = (&v.booking, engine::booking_ics(&v.booking, &v.resource));
@@ -358,9 +361,9 @@ pub async fn get_booking_ics(
 /// with the live requests it competes with.
 pub async fn list_approval_queue(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<QueueQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     use crate::domain::types::Role;
     user.require(&[Role::Manager, Role::Operator])?;
     let q = query.into_inner();

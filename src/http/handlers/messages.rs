@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use super::ok;
 use crate::app::AppState;
 use crate::db::outbox::{self, MessageRow};
+use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::utc;
-use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::{Admins, Authorized};
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -56,7 +56,7 @@ pub async fn list_messages(
     state: web::Data<AppState>,
     _admin: Authorized<Admins>,
     query: web::Query<MessageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
@@ -76,10 +76,10 @@ pub async fn get_message(
     state: web::Data<AppState>,
     _admin: Authorized<Admins>,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let m = read(&state, move |conn| {
-        outbox::find(conn, id)?.ok_or_else(|| ApiError::not_found("message"))
+        outbox::find(conn, id)?.ok_or_else(|| ServiceError::not_found("message"))
     })
     .await?;
     let mut body = message_json(&m);
@@ -92,17 +92,17 @@ pub async fn retry_message(
     state: web::Data<AppState>,
     _admin: Authorized<Admins>,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let m = write(&state, move |conn| {
-        let m = outbox::find(conn, id)?.ok_or_else(|| ApiError::not_found("message"))?;
+        let m = outbox::find(conn, id)?.ok_or_else(|| ServiceError::not_found("message"))?;
         if !outbox::retry(conn, id, crate::db::now())? {
-            return Err(ApiError::new(
+            return Err(ServiceError::new(
                 ErrorCode::InvalidState,
                 format!("only failed messages are retried; this one is {}", m.status),
             ));
         }
-        outbox::find(conn, id)?.ok_or_else(|| ApiError::not_found("message"))
+        outbox::find(conn, id)?.ok_or_else(|| ServiceError::not_found("message"))
     })
     .await?;
     Ok(ok(message_json(&m)))

@@ -28,7 +28,7 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::db::DbConnection;
 use crate::domain::ids::UserId;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 use crate::http::idempotency::{Key, Once, once};
 
 pub fn ok<T: Serialize>(body: T) -> HttpResponse {
@@ -46,9 +46,9 @@ pub async fn keyed<F>(
     (actor, key): (UserId, Option<Key>),
     status: StatusCode,
     work: F,
-) -> Result<HttpResponse, ApiError>
+) -> Result<HttpResponse, ServiceError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<Value, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<Value, ServiceError> + Send + 'static,
 {
     let outcome = crate::http::write(&state, move |conn| {
         let keep = |body: &Value| Some((status, body.to_string()));
@@ -62,18 +62,18 @@ where
 }
 
 /// The whole body of an upload, refused past `limit` bytes.
-pub async fn upload(body: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
-    use crate::http::error::ErrorCode;
+pub async fn upload(body: web::Payload, limit: usize) -> Result<web::Bytes, ServiceError> {
+    use crate::error::ErrorCode;
     body.to_bytes_limited(limit)
         .await
         .map_err(|_| {
-            ApiError::new(
+            ServiceError::new(
                 ErrorCode::PayloadTooLarge,
                 format!("the upload is larger than {limit} bytes"),
             )
         })?
         .map_err(|e| {
-            ApiError::new(
+            ServiceError::new(
                 ErrorCode::ImportFailed,
                 format!("cannot read the upload: {e}"),
             )
@@ -82,7 +82,7 @@ pub async fn upload(body: web::Payload, limit: usize) -> Result<web::Bytes, ApiE
 
 /// An optional JSON body: none (or only whitespace) is `T::default()`; anything else must be a
 /// `T`, or the 422 says what the body looks like (`shape`).
-pub fn optional_json<T>(body: &web::Bytes, shape: &str) -> Result<T, ApiError>
+pub fn optional_json<T>(body: &web::Bytes, shape: &str) -> Result<T, ServiceError>
 where
     T: serde::de::DeserializeOwned + Default,
 {
@@ -90,8 +90,8 @@ where
         return Ok(T::default());
     }
     serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            crate::http::error::ErrorCode::InvalidBody,
+        ServiceError::new(
+            crate::error::ErrorCode::InvalidBody,
             format!("the body is optional; if sent, it is {shape}: {e}"),
         )
     })

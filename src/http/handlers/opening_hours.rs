@@ -6,22 +6,23 @@ use super::ok;
 use crate::app::AppState;
 use crate::db::resources;
 use crate::domain::Issue;
+use crate::domain::actor::Actor;
 use crate::domain::ids::ResourceId;
 use crate::domain::opening::{self, DatedException, OpeningHours as Hours, WeeklyRule};
+use crate::error::ServiceError;
 use crate::http::dto::resources::{OpeningHours, ReplaceOpeningHours};
-use crate::http::error::ApiError;
 use crate::http::extract::Json;
-use crate::http::extract::{AuthUser, Authorized, Managers};
+use crate::http::extract::{Authorized, Managers};
 use crate::http::{read, write};
 
 pub async fn get_opening_hours(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let (tz, hours) = read(&state, move |conn| {
-        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
         Ok((view.row.timezone, resources::opening_hours(conn, id)?))
     })
     .await?;
@@ -29,7 +30,7 @@ pub async fn get_opening_hours(
 }
 
 /// Turns the wire form into checked opening hours, naming every bad entry.
-fn parse_hours(body: &ReplaceOpeningHours) -> Result<Hours, ApiError> {
+fn parse_hours(body: &ReplaceOpeningHours) -> Result<Hours, ServiceError> {
     let mut issues = Vec::new();
     let mut hours = Hours::default();
     for (i, w) in body.weekly.iter().enumerate() {
@@ -85,7 +86,7 @@ fn parse_hours(body: &ReplaceOpeningHours) -> Result<Hours, ApiError> {
     if issues.is_empty() {
         Ok(hours)
     } else {
-        Err(ApiError::validation(issues))
+        Err(ServiceError::validation(issues))
     }
 }
 
@@ -94,7 +95,7 @@ pub async fn replace_opening_hours(
     Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
     body: Json<ReplaceOpeningHours>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let body = body.into_inner();
     let hours = parse_hours(&body)?;
@@ -105,7 +106,7 @@ pub async fn replace_opening_hours(
             .as_ref()
             .is_some_and(|tz| *tz != view.row.timezone)
         {
-            return Err(ApiError::invalid_field(
+            return Err(ServiceError::invalid_field(
                 "timezone",
                 "change the resource's time zone with PATCH /api/v1/resources/{id}",
             ));

@@ -5,7 +5,7 @@ use diesel::connection::SimpleConnection;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::http::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, ServiceError};
 
 pub const OPENAPI: &str = include_str!("../../../openapi.yaml");
 
@@ -14,22 +14,22 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// Ready when a pooled connection answers a query.
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError> {
     let db = state.db.clone();
     let outcome = web::block(move || db.get().map(|mut c| c.batch_execute("SELECT 1"))).await?;
     match outcome {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(json!({"status": "ready"}))),
-        _ => Err(ApiError::new(
+        _ => Err(ServiceError::new(
             ErrorCode::DatabaseUnavailable,
             "the database is not reachable",
         )),
     }
 }
 
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError> {
     let text = prometheus::TextEncoder::new()
         .encode_to_string(&state.metrics.registry.gather())
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text))

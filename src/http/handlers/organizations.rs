@@ -7,12 +7,13 @@ use super::{created, ok};
 use crate::app::AppState;
 use crate::db::jurisdictions;
 use crate::db::organizations::{self, OrgFilter, OrganizationValues};
+use crate::domain::actor::Actor;
 use crate::domain::ids::OrganizationId;
 use crate::domain::types::{OrgKind, Province};
+use crate::error::ServiceError;
 use crate::http::dto::accounts::{CreateOrganization, Organization, UpdateOrganization};
-use crate::http::error::ApiError;
 use crate::http::extract::Json;
-use crate::http::extract::{Admins, AuthUser, Authorized};
+use crate::http::extract::{Admins, Authorized};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
@@ -27,9 +28,9 @@ pub struct OrgQuery {
 
 pub async fn list_organizations(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<OrgQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
@@ -59,20 +60,20 @@ pub async fn list_organizations(
 }
 
 /// Enterprises are private to themselves and admins: others get 404, as if absent.
-fn visible(user: &AuthUser, org: &organizations::OrganizationRow) -> bool {
+fn visible(user: &Actor, org: &organizations::OrganizationRow) -> bool {
     user.acts_for(OrganizationId(org.id)) || org.kind != OrgKind::Enterprise.as_str()
 }
 
 pub async fn get_organization(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = OrganizationId(path.into_inner());
     let org = read(&state, move |conn| Ok(organizations::find(conn, id)?)).await?;
     match org.filter(|o| visible(&user, o)) {
         Some(o) => Ok(ok(Organization::from(o))),
-        None => Err(ApiError::not_found("organisation")),
+        None => Err(ServiceError::not_found("organisation")),
     }
 }
 
@@ -80,7 +81,7 @@ pub async fn create_organization(
     state: web::Data<AppState>,
     _admin: Authorized<Admins>,
     body: Json<CreateOrganization>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let b = body.into_inner();
     let values = OrganizationValues {
         kind: b.kind.as_str().into(),
@@ -102,12 +103,12 @@ pub async fn update_organization(
     _admin: Authorized<Admins>,
     path: web::Path<i64>,
     body: Json<UpdateOrganization>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = OrganizationId(path.into_inner());
     let b = body.into_inner();
     let row = write(&state, move |conn| {
-        let cur =
-            organizations::find(conn, id)?.ok_or_else(|| ApiError::not_found("organisation"))?;
+        let cur = organizations::find(conn, id)?
+            .ok_or_else(|| ServiceError::not_found("organisation"))?;
         let values = OrganizationValues {
             kind: cur.kind,
             name_en: b.name_en.unwrap_or(cur.name_en),

@@ -10,10 +10,11 @@ use super::ok;
 use crate::app::AppState;
 use crate::db::schema::resource_ratings as rr;
 use crate::db::{DbConnection, resources};
+use crate::domain::actor::Actor;
 use crate::domain::ids::ResourceId;
 use crate::domain::sharing::DEFAULT_RATED_HOURS;
-use crate::http::error::ApiError;
-use crate::http::extract::{AuthUser, Authorized, Json, Managers};
+use crate::error::ServiceError;
+use crate::http::extract::{Authorized, Json, Managers};
 use crate::http::{read, write};
 
 #[derive(Debug, Deserialize)]
@@ -22,8 +23,8 @@ pub struct SetRatedHours {
     rated_hours_per_year: i32,
 }
 
-fn current(conn: &mut DbConnection, id: ResourceId) -> Result<serde_json::Value, ApiError> {
-    resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+fn current(conn: &mut DbConnection, id: ResourceId) -> Result<serde_json::Value, ServiceError> {
+    resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
     let set: Option<i32> = rr::table
         .find(id.0)
         .select(rr::rated_hours_per_year)
@@ -35,9 +36,9 @@ fn current(conn: &mut DbConnection, id: ResourceId) -> Result<serde_json::Value,
 
 pub async fn get_rated_hours(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     Ok(ok(read(&state, move |conn| current(conn, id)).await?))
 }
@@ -47,11 +48,11 @@ pub async fn set_rated_hours(
     Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
     body: Json<SetRatedHours>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let hours = body.into_inner().rated_hours_per_year;
     if !(1..=8_784).contains(&hours) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "rated_hours_per_year",
             "must be between 1 and 8784 (every hour of a leap year)",
         ));

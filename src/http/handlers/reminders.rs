@@ -10,9 +10,10 @@ use super::ok;
 use crate::app::AppState;
 use crate::db::schema::resource_reminders as rr;
 use crate::db::{DbConnection, resources};
+use crate::domain::actor::Actor;
 use crate::domain::ids::ResourceId;
-use crate::http::error::ApiError;
-use crate::http::extract::{AuthUser, Authorized, Json, Managers};
+use crate::error::ServiceError;
+use crate::http::extract::{Authorized, Json, Managers};
 use crate::http::{read, write};
 use crate::jobs::reminders::DEFAULT_MINUTES;
 
@@ -22,8 +23,8 @@ pub struct SetReminder {
     minutes_before: i32,
 }
 
-fn current(conn: &mut DbConnection, id: ResourceId) -> Result<serde_json::Value, ApiError> {
-    resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+fn current(conn: &mut DbConnection, id: ResourceId) -> Result<serde_json::Value, ServiceError> {
+    resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
     let set: Option<i32> = rr::table
         .find(id.0)
         .select(rr::minutes_before)
@@ -36,9 +37,9 @@ fn current(conn: &mut DbConnection, id: ResourceId) -> Result<serde_json::Value,
 
 pub async fn get_reminder(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     Ok(ok(read(&state, move |conn| current(conn, id)).await?))
 }
@@ -48,11 +49,11 @@ pub async fn set_reminder(
     Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
     body: Json<SetReminder>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let minutes = body.into_inner().minutes_before;
     if !(0..=43_200).contains(&minutes) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "minutes_before",
             "must be between 0 and 43200 (30 days)",
         ));

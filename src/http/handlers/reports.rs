@@ -7,9 +7,10 @@ use serde_json::json;
 
 use super::ok;
 use crate::app::AppState;
+use crate::domain::actor::Actor;
 use crate::domain::types::{Locale, Role};
-use crate::http::error::ApiError;
-use crate::http::extract::{Admins, AuthUser, Authorized};
+use crate::error::ServiceError;
+use crate::http::extract::{Admins, Authorized};
 use crate::http::{read, write};
 use crate::reports::{self, Level, Scope};
 
@@ -33,11 +34,11 @@ enum Format {
 
 /// Whose resources the caller's reports cover: a manager's institution's, or (issuers and admins)
 /// the region's.
-fn institution_of(user: &AuthUser) -> Result<Option<i64>, ApiError> {
+fn institution_of(user: &Actor) -> Result<Option<i64>, ServiceError> {
     match user.role {
         Role::Admin | Role::Issuer => Ok(None),
         Role::Manager => Ok(user.org.map(|o| o.0)),
-        _ => Err(ApiError::forbidden(
+        _ => Err(ServiceError::forbidden(
             "reports are for institutions' managers, issuers and admins",
         )),
     }
@@ -55,7 +56,7 @@ fn csv_file(name: &str, body: String) -> HttpResponse {
 }
 
 /// Everything the caller's reports may cover.
-fn whole_scope(user: &AuthUser) -> Result<Scope, ApiError> {
+fn whole_scope(user: &Actor) -> Result<Scope, ServiceError> {
     Ok(Scope {
         institution: institution_of(user)?,
         large_only: false,
@@ -67,9 +68,9 @@ fn whole_scope(user: &AuthUser) -> Result<Scope, ApiError> {
 fn period(
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<(chrono::NaiveDateTime, chrono::NaiveDateTime), ApiError> {
+) -> Result<(chrono::NaiveDateTime, chrono::NaiveDateTime), ServiceError> {
     if to < from || (to - from).num_days() > 366 {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "to",
             "must be on or after from, at most 366 days later",
         ));
@@ -90,9 +91,9 @@ fn midnight(day: NaiveDate) -> chrono::NaiveDateTime {
 /// Asia/Shanghai, `from` and `to` included; figures from recorded use only.
 pub async fn get_sharing_report(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<SharingQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let scope = Scope {
         institution: institution_of(&user)?,
@@ -127,9 +128,9 @@ pub struct FlowQuery {
 /// by the voucher issuers' province, against the providers' province.
 pub async fn get_flow_report(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<FlowQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let scope = whole_scope(&user)?;
     let (from, to) = period(q.from, q.to)?;
@@ -148,9 +149,9 @@ pub async fn get_flow_report(
 /// The chart's language: asked for, or the caller's own.
 fn locale_of(
     conn: &mut crate::db::DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     asked: Option<Locale>,
-) -> Result<Locale, ApiError> {
+) -> Result<Locale, ServiceError> {
     if let Some(l) = asked {
         return Ok(l);
     }
@@ -181,7 +182,7 @@ fn chart_subject(
     q: &UtilisationChartQuery,
     mine: Option<i64>,
     l: Locale,
-) -> Result<(Scope, String), ApiError> {
+) -> Result<(Scope, String), ServiceError> {
     let t = |en: String, zh: String| if l == Locale::En { en } else { zh };
     let scope = |institution, resource| Scope {
         institution,
@@ -192,18 +193,20 @@ fn chart_subject(
         (Some(id), None) => {
             let view = crate::db::resources::find(conn, crate::domain::ids::ResourceId(id))?
                 .filter(|v| mine.is_none_or(|org| org == v.row.organization_id))
-                .ok_or_else(|| ApiError::not_found("resource"))?;
+                .ok_or_else(|| ServiceError::not_found("resource"))?;
             Ok((scope(mine, Some(id)), t(view.row.name_en, view.row.name_zh)))
         }
         (None, Some(id)) => {
             if mine.is_some_and(|org| org != id) {
-                return Err(ApiError::forbidden("managers chart their own institution"));
+                return Err(ServiceError::forbidden(
+                    "managers chart their own institution",
+                ));
             }
             let org = crate::db::organizations::find(conn, crate::domain::ids::OrganizationId(id))?
-                .ok_or_else(|| ApiError::not_found("institution"))?;
+                .ok_or_else(|| ServiceError::not_found("institution"))?;
             Ok((scope(Some(id), None), t(org.name_en, org.name_zh)))
         }
-        _ => Err(ApiError::invalid_field(
+        _ => Err(ServiceError::invalid_field(
             "resource_id",
             "name either resource_id or institution_id, not both",
         )),
@@ -213,12 +216,15 @@ fn chart_subject(
 /// Monthly utilisation of one instrument or one institution over a year, as an SVG bar chart.
 pub async fn get_utilisation_chart(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<UtilisationChartQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     if !(2000..=2100).contains(&q.year) {
-        return Err(ApiError::invalid_field("year", "a year from 2000 to 2100"));
+        return Err(ServiceError::invalid_field(
+            "year",
+            "a year from 2000 to 2100",
+        ));
     }
     let mine = institution_of(&user)?;
     let body = read(&state, move |conn| {
@@ -272,9 +278,9 @@ pub struct FlowChartQuery {
 /// A flow matrix as an SVG heat map: hours, fees or voucher amounts (yuan) between provinces.
 pub async fn get_flow_chart(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<FlowChartQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let scope = whole_scope(&user)?;
     let (from, to) = period(q.from, q.to)?;
@@ -353,7 +359,7 @@ fn flow_matrix<'a>(
 pub async fn rebuild_report_totals(
     state: web::Data<AppState>,
     Authorized { .. }: Authorized<Admins>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let started = std::time::Instant::now();
     write(&state, |conn| Ok(reports::rollup::rebuild(conn)?)).await?;
     Ok(ok(json!({

@@ -7,13 +7,14 @@ use super::created;
 use crate::app::AppState;
 use crate::db::jurisdictions;
 use crate::db::resources::{self, ResourceFilter, ResourceView, SpecFilter, SpecOp};
+use crate::domain::actor::Actor;
 use crate::domain::ids::ResourceId;
 use crate::domain::resource::ResourceFields;
 use crate::domain::types::{Province, ResourceKind, ResourceStatus};
+use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::resources::{ImportResult, Resource, RetireResource};
-use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::Json;
-use crate::http::extract::{AuthUser, Authorized, Managers};
+use crate::http::extract::{Authorized, Managers};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
@@ -30,12 +31,12 @@ fn with_etag(mut resp: HttpResponse, view: ResourceView) -> HttpResponse {
     resp.set_body(actix_web::body::BoxBody::new(body))
 }
 
-fn bad_query(detail: String) -> ApiError {
-    ApiError::new(ErrorCode::InvalidQuery, detail)
+fn bad_query(detail: String) -> ServiceError {
+    ServiceError::new(ErrorCode::InvalidQuery, detail)
 }
 
 /// Parses `key>=number` (also <=, >, <, =) for numeric specification filters.
-fn parse_spec(text: &str) -> Result<SpecFilter, ApiError> {
+fn parse_spec(text: &str) -> Result<SpecFilter, ServiceError> {
     for (token, op) in [
         (">=", SpecOp::Ge),
         ("<=", SpecOp::Le),
@@ -76,7 +77,7 @@ pub struct CatalogueQuery {
     pub extra: std::collections::HashMap<String, String>,
 }
 
-pub fn parse_filter(query: &str, extra_keys: &[&str]) -> Result<CatalogueQuery, ApiError> {
+pub fn parse_filter(query: &str, extra_keys: &[&str]) -> Result<CatalogueQuery, ServiceError> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(query).map_err(|e| bad_query(e.to_string()))?;
     let mut f = ResourceFilter::default();
@@ -159,9 +160,9 @@ pub fn parse_filter(query: &str, extra_keys: &[&str]) -> Result<CatalogueQuery, 
 
 pub async fn list_resources(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _user: Actor,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let CatalogueQuery {
         mut filter,
         city,
@@ -181,12 +182,12 @@ pub async fn list_resources(
 
 pub async fn get_resource(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let view = read(&state, move |conn| Ok(resources::find(conn, id)?)).await?;
-    let view = view.ok_or_else(|| ApiError::not_found("resource"))?;
+    let view = view.ok_or_else(|| ServiceError::not_found("resource"))?;
     Ok(with_etag(HttpResponse::Ok().finish(), view))
 }
 
@@ -194,7 +195,7 @@ pub async fn create_resource(
     state: web::Data<AppState>,
     Authorized { user, .. }: Authorized<Managers>,
     body: Json<ResourceFields>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let fields = body.into_inner();
     let view = write(&state, move |conn| {
         crate::catalogue::create_resource(conn, &user, fields)
@@ -205,9 +206,9 @@ pub async fn create_resource(
 
 /// The version an `If-Match` header names; `*` matches any. Absent is a 428: blind edits lose
 /// other people's changes.
-fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+fn if_match(req: &HttpRequest) -> Result<Option<i64>, ServiceError> {
     let value = req.headers().get(header::IF_MATCH).ok_or_else(|| {
-        ApiError::new(
+        ServiceError::new(
             ErrorCode::PreconditionRequired,
             "send If-Match with the ETag from GET /api/v1/resources/{id}",
         )
@@ -232,12 +233,12 @@ pub async fn update_resource(
     req: HttpRequest,
     path: web::Path<i64>,
     body: Json<serde_json::Value>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let expected = if_match(&req)?;
     let patch = body.into_inner();
     if !patch.is_object() {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::InvalidBody,
             "the body must be a JSON object of the fields to change",
         ));
@@ -254,7 +255,7 @@ pub async fn retire_resource(
     Authorized { user, .. }: Authorized<Managers>,
     path: web::Path<i64>,
     body: Json<RetireResource>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let reason = body.into_inner().reason;
     let view = write(&state, move |conn| {
@@ -269,14 +270,14 @@ pub async fn import_resources(
     Authorized { user, .. }: Authorized<Managers>,
     req: HttpRequest,
     body: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let csv_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with("text/csv"));
     if !csv_type {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::UnsupportedMediaType,
             "send the catalogue as Content-Type: text/csv",
         ));
@@ -286,7 +287,7 @@ pub async fn import_resources(
         .ok()
         .filter(|t| !t.contains('\0'))
         .ok_or_else(|| {
-            ApiError::new(
+            ServiceError::new(
                 ErrorCode::ImportFailed,
                 "the file is not UTF-8 text without NUL characters",
             )

@@ -7,9 +7,9 @@ use serde_json::json;
 
 use super::ok;
 use crate::app::AppState;
+use crate::domain::actor::Actor;
 use crate::domain::types::Role;
-use crate::http::error::ApiError;
-use crate::http::extract::AuthUser;
+use crate::error::ServiceError;
 use crate::http::read;
 use crate::settlements::{self, Scope};
 
@@ -41,7 +41,7 @@ fn shanghai_midnight(day: NaiveDate) -> NaiveDateTime {
 }
 
 /// Issuers see their agency's programmes, managers their institution's resources, admins any.
-fn scope(user: &AuthUser, q: &SettlementQuery) -> Result<Scope, ApiError> {
+fn scope(user: &Actor, q: &SettlementQuery) -> Result<Scope, ServiceError> {
     let own = user.org.map(|o| o.0);
     let requested = Scope {
         issuer: q.issuer_id,
@@ -58,7 +58,7 @@ fn scope(user: &AuthUser, q: &SettlementQuery) -> Result<Scope, ApiError> {
             provider: own,
             ..requested
         }),
-        _ => Err(ApiError::forbidden(
+        _ => Err(ServiceError::forbidden(
             "settlement statements are for issuers, provider institutions' managers and admins",
         )),
     }
@@ -68,14 +68,14 @@ fn scope(user: &AuthUser, q: &SettlementQuery) -> Result<Scope, ApiError> {
 /// provinces. The period is whole days in Asia/Shanghai, `from` and `to` included.
 pub async fn get_settlements(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     query: web::Query<SettlementQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let scope = scope(&user, &q)?;
     if q.to < q.from || (q.to - q.from).num_days() > 366 {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "to",
             "must be on or after from, at most 366 days later",
         ));

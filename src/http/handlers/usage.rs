@@ -11,10 +11,11 @@ use crate::app::AppState;
 use crate::booking::usage;
 use crate::db::resources;
 use crate::db::schema::qualifications as q;
+use crate::domain::actor::Actor;
 use crate::domain::ids::ResourceId;
+use crate::error::ServiceError;
 use crate::http::dto::parse_instant;
-use crate::http::error::ApiError;
-use crate::http::extract::{AuthUser, Json};
+use crate::http::extract::Json;
 use crate::http::idempotency::Key;
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -27,7 +28,7 @@ pub struct RecordedAt {
 }
 
 /// Reads the optional body: none, or `{"at": "<RFC 3339>"}`.
-fn recorded_at(body: &web::Bytes) -> Result<Option<chrono::DateTime<Utc>>, ApiError> {
+fn recorded_at(body: &web::Bytes) -> Result<Option<chrono::DateTime<Utc>>, ServiceError> {
     let parsed: RecordedAt = super::optional_json(body, r#"{"at": "<RFC 3339 time>"}"#)?;
     parsed
         .at
@@ -37,11 +38,11 @@ fn recorded_at(body: &web::Bytes) -> Result<Option<chrono::DateTime<Utc>>, ApiEr
 
 pub async fn check_in_booking(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     path: web::Path<i64>,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let at = recorded_at(&body)?;
     let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
     let id = path.into_inner();
@@ -53,11 +54,11 @@ pub async fn check_in_booking(
 
 pub async fn check_out_booking(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     req: HttpRequest,
     path: web::Path<i64>,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let at = recorded_at(&body)?;
     let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
     let id = path.into_inner();
@@ -110,15 +111,15 @@ mod utc_naive_opt {
 /// Loads a resource the caller runs (operator of it, its institution's manager, or admin).
 fn staff_resource(
     conn: &mut crate::db::DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     id: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let view = resources::find(conn, ResourceId(id))?
-        .ok_or_else(|| ApiError::invalid_field("resource_id", "no such resource"))?;
+        .ok_or_else(|| ServiceError::invalid_field("resource_id", "no such resource"))?;
     if crate::booking::is_staff(conn, user, &view)? {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(ServiceError::forbidden(
             "only the resource's operators and managers grant qualifications",
         ))
     }
@@ -126,14 +127,14 @@ fn staff_resource(
 
 pub async fn grant_qualification(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     body: Json<GrantQualification>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let b = body.into_inner();
     let expires = parse_instant("expires_at", &b.expires_at)?;
     let now = crate::db::now();
     if expires <= now {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "expires_at",
             "must be in the future",
         ));
@@ -141,7 +142,7 @@ pub async fn grant_qualification(
     let row: Qualification = write(&state, move |conn| {
         staff_resource(conn, &user, b.resource_id)?;
         if crate::db::users::find(conn, crate::domain::ids::UserId(b.user_id))?.is_none() {
-            return Err(ApiError::invalid_field("user_id", "no such user"));
+            return Err(ServiceError::invalid_field("user_id", "no such user"));
         }
         Ok(diesel::insert_into(q::table)
             .values((
@@ -170,9 +171,9 @@ pub struct QualificationQuery {
 /// Users see their own qualifications; staff those of a resource they run (`resource_id`).
 pub async fn list_qualifications(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<QualificationQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let qy = query.into_inner();
     let page = Page::parse(qy.limit, qy.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
@@ -199,9 +200,9 @@ pub async fn list_qualifications(
 
 pub async fn revoke_qualification(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let now = crate::db::now();
     let row: Qualification = write(&state, move |conn| {
@@ -209,9 +210,9 @@ pub async fn revoke_qualification(
             .find(id)
             .first(conn)
             .optional()?
-            .ok_or_else(|| ApiError::not_found("qualification"))?;
+            .ok_or_else(|| ServiceError::not_found("qualification"))?;
         staff_resource(conn, &user, found.resource_id)
-            .map_err(|_| ApiError::not_found("qualification"))?;
+            .map_err(|_| ServiceError::not_found("qualification"))?;
         Ok(diesel::update(q::table.find(id))
             .set(q::revoked_at.eq(now))
             .returning(q::all_columns)

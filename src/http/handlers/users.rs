@@ -7,12 +7,13 @@ use super::{created, ok};
 use crate::accounts::UserDraft;
 use crate::app::AppState;
 use crate::db::users::{self, UserChanges, UserFilter};
+use crate::domain::actor::Actor;
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::{Locale, Role};
+use crate::error::ServiceError;
 use crate::http::dto::accounts::{CreateUser, UpdateUser, User};
-use crate::http::error::ApiError;
 use crate::http::extract::Json;
-use crate::http::extract::{Admins, AuthUser, Authorized, Managers};
+use crate::http::extract::{Admins, Authorized, Managers};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
@@ -29,7 +30,7 @@ pub async fn list_users(
     state: web::Data<AppState>,
     Authorized { user, .. }: Authorized<Managers>,
     query: web::Query<UserQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
@@ -52,9 +53,9 @@ pub async fn list_users(
 
 pub async fn get_user(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = UserId(path.into_inner());
     let found = read(&state, move |conn| Ok(users::find(conn, id)?)).await?;
     let may_see = |u: &users::UserRow| {
@@ -66,7 +67,7 @@ pub async fn get_user(
     };
     match found.filter(may_see) {
         Some(u) => Ok(ok(User::from(u))),
-        None => Err(ApiError::not_found("user")),
+        None => Err(ServiceError::not_found("user")),
     }
 }
 
@@ -74,10 +75,10 @@ pub async fn create_user(
     state: web::Data<AppState>,
     _admin: Authorized<Admins>,
     body: Json<CreateUser>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let b = body.into_inner();
     crate::accounts::check_password(&b.password)?;
-    let hash = crate::auth::hash_password(&b.password).map_err(ApiError::internal)?;
+    let hash = crate::auth::hash_password(&b.password).map_err(ServiceError::internal)?;
     let draft = UserDraft {
         email: b.email,
         display_name: b.display_name,
@@ -97,13 +98,13 @@ pub async fn update_user(
     _admin: Authorized<Admins>,
     path: web::Path<i64>,
     body: Json<UpdateUser>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = UserId(path.into_inner());
     let b = body.into_inner();
     let password_hash = match &b.password {
         Some(p) => {
             crate::accounts::check_password(p)?;
-            Some(crate::auth::hash_password(p).map_err(ApiError::internal)?)
+            Some(crate::auth::hash_password(p).map_err(ServiceError::internal)?)
         }
         None => None,
     };

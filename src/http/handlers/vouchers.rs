@@ -10,12 +10,13 @@ use crate::app::AppState;
 use crate::booking::payment;
 use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
 use crate::db::{organizations, resources};
+use crate::domain::actor::Actor;
 use crate::domain::ids::ResourceId;
 use crate::domain::money::PurposeKind;
 use crate::domain::types::{Province, ResourceKind, Role};
+use crate::error::ServiceError;
 use crate::http::dto::{parse_instant, utc};
-use crate::http::error::ApiError;
-use crate::http::extract::{AuthUser, Authorized, Issuers, Json};
+use crate::http::extract::{Authorized, Issuers, Json};
 use crate::http::idempotency::Key;
 use crate::http::page::{Page, PageQuery};
 use crate::http::{read, write};
@@ -50,9 +51,9 @@ fn ledger_json(r: LedgerRow) -> Value {
 
 pub async fn list_voucher_programs(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _user: Actor,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
     let rows = read(&state, move |conn| {
@@ -68,13 +69,13 @@ pub async fn list_voucher_programs(
 
 /// Whose vouchers the caller sees: a booker their organisation's, an issuer those of the
 /// programmes their agency issues, an admin all.
-fn scope(user: &AuthUser) -> Result<(Option<i64>, Option<i64>), ApiError> {
+fn scope(user: &Actor) -> Result<(Option<i64>, Option<i64>), ServiceError> {
     let org = user.org.map(|o| o.0);
     match user.role {
         Role::Admin => Ok((None, None)),
         Role::Booker => Ok((org, None)),
         Role::Issuer => Ok((None, org)),
-        _ => Err(ApiError::forbidden(
+        _ => Err(ServiceError::forbidden(
             "vouchers are seen by their enterprise, their issuer and admins",
         )),
     }
@@ -82,9 +83,9 @@ fn scope(user: &AuthUser) -> Result<(Option<i64>, Option<i64>), ApiError> {
 
 pub async fn list_vouchers(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let (enterprise, issuer) = scope(&user)?;
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
@@ -108,26 +109,26 @@ pub async fn list_vouchers(
 /// Loads a voucher the caller may see; anyone else gets 404.
 fn visible(
     conn: &mut crate::db::DbConnection,
-    user: &AuthUser,
+    user: &Actor,
     id: i64,
-) -> Result<Loaded, ApiError> {
+) -> Result<Loaded, ServiceError> {
     let (enterprise, issuer) = scope(user)?;
     let v = vouchers::load(conn, id, crate::db::now())?
-        .ok_or_else(|| ApiError::not_found("voucher"))?;
+        .ok_or_else(|| ServiceError::not_found("voucher"))?;
     let seen = enterprise.is_none_or(|e| e == v.voucher.enterprise_id)
         && issuer.is_none_or(|i| i == v.program.issuer_id);
     if seen {
         Ok(v)
     } else {
-        Err(ApiError::not_found("voucher"))
+        Err(ServiceError::not_found("voucher"))
     }
 }
 
 pub async fn get_voucher(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let v = read(&state, move |conn| visible(conn, &user, id)).await?;
     Ok(ok(voucher_json(&v)))
@@ -135,10 +136,10 @@ pub async fn get_voucher(
 
 pub async fn get_voucher_ledger(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let after = page.after_id()?.unwrap_or(0);
@@ -169,21 +170,21 @@ fn one() -> i64 {
 }
 
 /// The minutes a quote is for: a slot's (`start`, `end`), or an allocation's unit-hours.
-fn quoted_minutes(q: &QuoteQuery) -> Result<i64, ApiError> {
+fn quoted_minutes(q: &QuoteQuery) -> Result<i64, ServiceError> {
     match (&q.start, &q.end, q.unit_hours) {
         (Some(start), Some(end), None) => {
             let (start, end) = (parse_instant("start", start)?, parse_instant("end", end)?);
             if end <= start {
-                return Err(ApiError::invalid_field("end", "must be after start"));
+                return Err(ServiceError::invalid_field("end", "must be after start"));
             }
             Ok((end - start).num_minutes())
         }
         (None, None, Some(hours)) if (1..=100_000_000).contains(&hours) => Ok(hours * 60),
-        (None, None, Some(_)) => Err(ApiError::invalid_field(
+        (None, None, Some(_)) => Err(ServiceError::invalid_field(
             "unit_hours",
             "must be between 1 and 100000000",
         )),
-        _ => Err(ApiError::invalid_field(
+        _ => Err(ServiceError::invalid_field(
             "start",
             "quote a slot (start and end) or an allocation (unit_hours), one of the two",
         )),
@@ -193,25 +194,25 @@ fn quoted_minutes(q: &QuoteQuery) -> Result<i64, ApiError> {
 /// The fee for a slot at the caller's customer category, and what a voucher would cover.
 pub async fn get_quote(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     path: web::Path<i64>,
     query: web::Query<QuoteQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let q = query.into_inner();
     let minutes = quoted_minutes(&q)?;
     if !(1..=1_000_000).contains(&q.quantity) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "quantity",
             "must be between 1 and 1000000",
         ));
     }
     let org = user.org.ok_or_else(|| {
-        ApiError::forbidden("quotes are for an organisation's bookers; admins have none")
+        ServiceError::forbidden("quotes are for an organisation's bookers; admins have none")
     })?;
     let purpose = q.purpose_kind.unwrap_or(PurposeKind::Research);
     let body = read(&state, move |conn| {
-        let view = resources::find(conn, id)?.ok_or_else(|| ApiError::not_found("resource"))?;
+        let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
         let now = chrono::Utc::now();
         let quote = payment::quote(
             conn,
@@ -222,7 +223,7 @@ pub async fn get_quote(
             purpose,
             now,
         )?;
-        serde_json::to_value(quote).map_err(ApiError::internal)
+        serde_json::to_value(quote).map_err(ServiceError::internal)
     })
     .await?;
     Ok(ok(body))
@@ -243,11 +244,11 @@ pub async fn grant_voucher(
     Authorized { user, .. }: Authorized<Issuers>,
     req: HttpRequest,
     body: Json<GrantVoucher>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let b = body.into_inner();
     let key = Key::of(
         &req,
-        &serde_json::to_string(&b).map_err(ApiError::internal)?,
+        &serde_json::to_string(&b).map_err(ServiceError::internal)?,
     )?;
     let expires = parse_instant("expires_at", &b.expires_at)?;
     let now = crate::db::now();
@@ -255,7 +256,7 @@ pub async fn grant_voucher(
         let (program, enterprise) = (b.program_id, b.enterprise_id);
         let row = vouchers::grant(conn, &user, program, enterprise, b.amount_fen, expires, now)?;
         let v = vouchers::load(conn, row.id, now)?
-            .ok_or_else(|| ApiError::internal("granted voucher vanished"))?;
+            .ok_or_else(|| ServiceError::internal("granted voucher vanished"))?;
         Ok(voucher_json(&v))
     })
     .await
@@ -263,14 +264,14 @@ pub async fn grant_voucher(
 
 async fn change_status(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Actor,
     id: i64,
     to: &'static str,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let now = crate::db::now();
     let v = write(&state, move |conn| {
         vouchers::set_status(conn, &user, id, to, now)?;
-        vouchers::load(conn, id, now)?.ok_or_else(|| ApiError::not_found("voucher"))
+        vouchers::load(conn, id, now)?.ok_or_else(|| ServiceError::not_found("voucher"))
     })
     .await?;
     Ok(ok(voucher_json(&v)))
@@ -280,7 +281,7 @@ pub async fn suspend_voucher(
     state: web::Data<AppState>,
     a: Authorized<Issuers>,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     change_status(state, a.user, path.into_inner(), "suspended").await
 }
 
@@ -288,7 +289,7 @@ pub async fn reinstate_voucher(
     state: web::Data<AppState>,
     a: Authorized<Issuers>,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     change_status(state, a.user, path.into_inner(), "active").await
 }
 
@@ -296,7 +297,7 @@ pub async fn revoke_voucher(
     state: web::Data<AppState>,
     a: Authorized<Issuers>,
     path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     change_status(state, a.user, path.into_inner(), "revoked").await
 }
 
@@ -307,11 +308,11 @@ pub async fn reverse_ledger_entry(
     req: HttpRequest,
     path: web::Path<(i64, i64)>,
     body: Json<crate::http::dto::bookings::Reason>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let (voucher, entry) = path.into_inner();
     let reason = body.into_inner().reason.trim().to_owned();
     if !crate::domain::text_fits(&reason, 500) {
-        return Err(ApiError::invalid_field(
+        return Err(ServiceError::invalid_field(
             "reason",
             "say why the entry is reversed (1 to 500 characters)",
         ));
@@ -342,7 +343,7 @@ pub struct CreateProgram {
     eligible_categories: Vec<String>,
 }
 
-fn check_program(b: &CreateProgram) -> Result<(), ApiError> {
+fn check_program(b: &CreateProgram) -> Result<(), ServiceError> {
     use crate::domain::{Issue, text_fits};
     let mut issues = Vec::new();
     let mut check = |ok: bool, field: &str, message: &str| {
@@ -405,7 +406,7 @@ fn check_program(b: &CreateProgram) -> Result<(), ApiError> {
     if issues.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::validation(issues))
+        Err(ServiceError::validation(issues))
     }
 }
 
@@ -414,21 +415,21 @@ pub async fn create_voucher_program(
     state: web::Data<AppState>,
     Authorized { user, .. }: Authorized<Issuers>,
     body: Json<CreateProgram>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ServiceError> {
     let b = body.into_inner();
     check_program(&b)?;
     let agency = user.org.ok_or_else(|| {
-        ApiError::forbidden("programmes belong to an issuing agency; admins have none")
+        ServiceError::forbidden("programmes belong to an issuing agency; admins have none")
     })?;
     let join = |items: Vec<String>| items.join(" ");
     let row = write(&state, move |conn| {
         let org = organizations::find(conn, agency)?
-            .ok_or_else(|| ApiError::internal("agency vanished"))?;
+            .ok_or_else(|| ServiceError::internal("agency vanished"))?;
         let province = crate::db::jurisdictions::find(conn, &org.jurisdiction_code)?
             .map(|j| j.province)
-            .ok_or_else(|| ApiError::internal("agency without jurisdiction"))?;
+            .ok_or_else(|| ServiceError::internal("agency without jurisdiction"))?;
         if store::find_program_by_code(conn, &b.code)?.is_some() {
-            return Err(ApiError::conflict(format!(
+            return Err(ServiceError::conflict(format!(
                 "a programme with code {} exists",
                 b.code
             )));

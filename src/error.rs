@@ -1,0 +1,238 @@
+//! The one error type of the service, below any transport: a stable code, a detail that says
+//! what to fix, and for our own faults a cause that is logged and never shown. The table in
+//! [`error_codes!`] is the contract (code, its text, its HTTP status): one list generates the
+//! enum, its texts and its statuses, and a test pins it. `http::error` only renders it.
+
+use serde::Serialize;
+
+pub use crate::domain::Issue;
+
+/// Declares every error code once, with the text clients match on and the HTTP status it means.
+macro_rules! error_codes {
+    ($($variant:ident = $text:literal => $status:literal),+ $(,)?) => {
+        /// Stable machine-readable error codes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode { $($variant),+ }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+
+            /// The code as clients see it, in snake_case.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $text),+ }
+            }
+
+            /// The HTTP status this code is answered with.
+            pub fn status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status),+ }
+            }
+        }
+    };
+}
+
+error_codes! {
+    MalformedJson = "malformed_json" => 400,
+    InvalidBody = "invalid_body" => 422,
+    UnsupportedMediaType = "unsupported_media_type" => 415,
+    PayloadTooLarge = "payload_too_large" => 413,
+    InvalidPath = "invalid_path" => 400,
+    InvalidQuery = "invalid_query" => 400,
+    InvalidCursor = "invalid_cursor" => 400,
+    ValidationFailed = "validation_failed" => 422,
+    ImportFailed = "import_failed" => 422,
+    MissingCredentials = "missing_credentials" => 401,
+    InvalidToken = "invalid_token" => 401,
+    InvalidCredentials = "invalid_credentials" => 401,
+    Forbidden = "forbidden" => 403,
+    NotFound = "not_found" => 404,
+    MethodNotAllowed = "method_not_allowed" => 405,
+    AlreadyExists = "already_exists" => 409,
+    ResourceRetired = "resource_retired" => 409,
+    SlotUnavailable = "slot_unavailable" => 409,
+    InvalidState = "invalid_state" => 409,
+    BlackoutCollides = "blackout_collides" => 409,
+    IdempotencyKeyReused = "idempotency_key_reused" => 422,
+    QuoteChanged = "quote_changed" => 409,
+    DuplicateImport = "duplicate_import" => 409,
+    PreconditionFailed = "precondition_failed" => 412,
+    PreconditionRequired = "precondition_required" => 428,
+    DatabaseUnavailable = "database_unavailable" => 503,
+    Internal = "internal" => 500,
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure of a service call: a code, a human-readable detail, optional per-field issues, and
+/// for our own faults the cause, which is logged and never sent.
+#[derive(Debug)]
+pub struct ServiceError {
+    pub code: ErrorCode,
+    pub detail: String,
+    pub issues: Vec<Issue>,
+    /// Members added to the problem body, such as a conflict's intervals and alternatives.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    cause: Option<String>,
+}
+
+impl std::fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)?;
+        if let Some(cause) = &self.cause {
+            write!(f, " ({cause})")?;
+        }
+        for issue in &self.issues {
+            match (&issue.field, issue.line) {
+                (Some(field), _) => write!(f, "\n  {field}: {}", issue.message)?,
+                (None, Some(line)) => write!(f, "\n  line {line}: {}", issue.message)?,
+                (None, None) => write!(f, "\n  {}", issue.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+impl ServiceError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> ServiceError {
+        ServiceError {
+            code,
+            detail: detail.into(),
+            issues: Vec::new(),
+            extra: serde_json::Map::new(),
+            cause: None,
+        }
+    }
+
+    pub fn with_issues(mut self, issues: Vec<Issue>) -> ServiceError {
+        self.issues = issues;
+        self
+    }
+
+    /// The logged cause of one of our own faults, if any.
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> ServiceError {
+        ServiceError {
+            cause: Some(cause.to_string()),
+            ..ServiceError::new(
+                ErrorCode::Internal,
+                "the server failed to handle this request",
+            )
+        }
+    }
+
+    pub fn not_found(what: &str) -> ServiceError {
+        ServiceError::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> ServiceError {
+        ServiceError::new(ErrorCode::Forbidden, detail)
+    }
+
+    pub fn validation(issues: Vec<Issue>) -> ServiceError {
+        let detail = match issues.as_slice() {
+            [one] => match &one.field {
+                Some(field) => format!("{field}: {}", one.message),
+                None => one.message.clone(),
+            },
+            _ => format!("{} fields are invalid; see errors", issues.len()),
+        };
+        ServiceError::new(ErrorCode::ValidationFailed, detail).with_issues(issues)
+    }
+
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> ServiceError {
+        ServiceError::validation(vec![Issue::field(field, message)])
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> ServiceError {
+        ServiceError::new(ErrorCode::AlreadyExists, detail)
+    }
+}
+
+impl From<diesel::result::Error> for ServiceError {
+    fn from(e: diesel::result::Error) -> ServiceError {
+        ServiceError::internal(e)
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ServiceError {
+    fn from(e: diesel::r2d2::PoolError) -> ServiceError {
+        ServiceError {
+            cause: Some(e.to_string()),
+            ..ServiceError::new(
+                ErrorCode::DatabaseUnavailable,
+                "the database is not reachable right now; retry shortly",
+            )
+        }
+    }
+}
+
+impl From<crate::domain::actor::Denied> for ServiceError {
+    fn from(e: crate::domain::actor::Denied) -> ServiceError {
+        ServiceError::forbidden(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The contract clients rely on: changing a row here is a breaking change of the API.
+    #[test]
+    fn codes_and_statuses_are_pinned() {
+        let table: Vec<(&str, u16)> = ErrorCode::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.status()))
+            .collect();
+        let expected = [
+            ("malformed_json", 400),
+            ("invalid_body", 422),
+            ("unsupported_media_type", 415),
+            ("payload_too_large", 413),
+            ("invalid_path", 400),
+            ("invalid_query", 400),
+            ("invalid_cursor", 400),
+            ("validation_failed", 422),
+            ("import_failed", 422),
+            ("missing_credentials", 401),
+            ("invalid_token", 401),
+            ("invalid_credentials", 401),
+            ("forbidden", 403),
+            ("not_found", 404),
+            ("method_not_allowed", 405),
+            ("already_exists", 409),
+            ("resource_retired", 409),
+            ("slot_unavailable", 409),
+            ("invalid_state", 409),
+            ("blackout_collides", 409),
+            ("idempotency_key_reused", 422),
+            ("quote_changed", 409),
+            ("duplicate_import", 409),
+            ("precondition_failed", 412),
+            ("precondition_required", 428),
+            ("database_unavailable", 503),
+            ("internal", 500),
+        ];
+        assert_eq!(table, expected);
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let err = ServiceError::internal("secret connection string");
+        assert!(!err.detail.contains("secret"));
+        assert_eq!(err.cause(), Some("secret connection string"));
+    }
+}
