@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::handlers::{
     accounts, allocations, api_tokens, availability, blackouts, booking_series, bookings, messages,
-    opening_hours, ops, organizations, rated_hours, reminders, reports, resources, settlements,
+    opening_hours, ops, organizations, qualifications, reports, resources, settings, settlements,
     usage, users, vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
@@ -67,8 +67,8 @@ route_table! {
     "/api/v1/resources/import" => { post: resources::import_resources },
     "/api/v1/resources/{id}" => { get: resources::get_resource, patch: resources::update_resource },
     "/api/v1/resources/{id}/retire" => { post: resources::retire_resource },
-    "/api/v1/resources/{id}/rated-hours" => { get: rated_hours::get_rated_hours, put: rated_hours::set_rated_hours },
-    "/api/v1/resources/{id}/reminder" => { get: reminders::get_reminder, put: reminders::set_reminder },
+    "/api/v1/resources/{id}/rated-hours" => { get: settings::get_rated_hours, put: settings::set_rated_hours },
+    "/api/v1/resources/{id}/reminder" => { get: settings::get_reminder, put: settings::set_reminder },
     "/api/v1/resources/{id}/opening-hours" => { get: opening_hours::get_opening_hours, put: opening_hours::replace_opening_hours },
     "/api/v1/resources/{id}/blackouts" => { get: blackouts::list_blackouts, post: blackouts::create_blackout },
     "/api/v1/resources/{id}/blackouts/{blackout_id}" => { delete: blackouts::delete_blackout },
@@ -110,8 +110,8 @@ route_table! {
     "/api/v1/allocations/{id}/cancel" => { post: allocations::cancel_allocation },
     "/api/v1/allocations/{id}/usage" => { get: allocations::list_allocation_usage },
     "/api/v1/resources/{id}/usage" => { post: allocations::record_usage },
-    "/api/v1/qualifications" => { get: usage::list_qualifications, post: usage::grant_qualification },
-    "/api/v1/qualifications/{id}/revoke" => { post: usage::revoke_qualification },
+    "/api/v1/qualifications" => { get: qualifications::list_qualifications, post: qualifications::grant_qualification },
+    "/api/v1/qualifications/{id}/revoke" => { post: qualifications::revoke_qualification },
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

@@ -71,7 +71,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     let secret = config::jwt_secret(args.jwt_secret.as_deref(), backend, &storage.data_dir)?;
     let db = Db::open(url, storage.db_pool_size)?;
     db.optimize()?;
-    if instrument_booking::reports::rollup::ensure(&db)? {
+    if instrument_booking::db::reports::totals::ensure(&db)? {
         tracing::info!("built the reports' monthly totals from every recorded use");
     }
     if args.demo {

@@ -2,10 +2,8 @@
 //! annual cap still allows, whether it is usable) and quotes.
 
 use chrono::{Datelike, NaiveDateTime};
-use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{voucher_ledger, vouchers};
 use crate::db::vouchers::{self as store, ProgramRow, VoucherRow};
 use crate::domain::ledger::Balance;
 use crate::domain::money::{Fen, Standing, Terms};
@@ -44,22 +42,7 @@ pub fn committed_in_year(
     enterprise: i64,
     year: i32,
 ) -> Result<Fen, ServiceError> {
-    let mine = vouchers::table
-        .filter(vouchers::program_id.eq(program))
-        .filter(vouchers::enterprise_id.eq(enterprise))
-        .select(vouchers::id);
-    type Row = (i64, String, i64, Option<i64>, i32, Option<i64>);
-    let rows: Vec<Row> = voucher_ledger::table
-        .filter(voucher_ledger::voucher_id.eq_any(mine))
-        .select((
-            voucher_ledger::id,
-            voucher_ledger::movement,
-            voucher_ledger::amount_fen,
-            voucher_ledger::reverses_id,
-            voucher_ledger::year,
-            voucher_ledger::booking_id,
-        ))
-        .load(conn)?;
+    let rows = store::enterprise_movements(conn, program, enterprise)?;
     // The year each booking's hold was taken in (one hold per booking).
     let held_in: std::collections::HashMap<i64, i32> = rows
         .iter()

@@ -231,7 +231,7 @@ fn draw_down(
         })
         .collect();
     store::insert_records(conn, &rows)?;
-    crate::reports::rollup::jobs_recorded(conn, &a, &rows)?;
+    crate::db::reports::totals::jobs_recorded(conn, &a, &rows)?;
     let mut after = before;
     for r in &rows {
         after.within_minutes += r.unit_minutes - r.overage_minutes;

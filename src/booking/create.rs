@@ -257,17 +257,12 @@ pub fn qualified(
     resource: ResourceId,
     now: Instant,
 ) -> Result<bool, ServiceError> {
-    use crate::db::schema::qualifications as q;
-    use diesel::prelude::*;
-    let found: Option<i64> = q::table
-        .filter(q::user_id.eq(user.0))
-        .filter(q::resource_id.eq(resource.0))
-        .filter(q::revoked_at.is_null())
-        .filter(q::expires_at.gt(naive(now)))
-        .select(q::id)
-        .first(conn)
-        .optional()?;
-    Ok(found.is_some())
+    Ok(crate::db::qualifications::holds(
+        conn,
+        user,
+        resource,
+        naive(now),
+    )?)
 }
 
 /// A free slot offered instead of a refused one.

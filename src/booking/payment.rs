@@ -313,7 +313,7 @@ pub fn capture(
     let gross = final_gross(booking);
     let captured = capture_share(conn, booking, gross, actor, at)?;
     crate::db::bookings::set_final_charge(conn, booking, gross, captured)?;
-    crate::reports::rollup::booking_used(conn, booking.id)?;
+    crate::db::reports::totals::booking_used(conn, booking.id)?;
     Ok(gross)
 }
 

@@ -2,13 +2,11 @@
 //! nobody checks in to within the resource's grace period becomes a no-show.
 
 use chrono::Duration;
-use diesel::prelude::*;
 
 use super::calendar::{instant, naive};
 use super::create::Failure;
 use super::{Step, Visible, log, visible};
 use crate::db::bookings::{self, BookingRow};
-use crate::db::schema::bookings as b;
 use crate::db::{DbConnection, resources};
 use crate::domain::actor::Actor;
 use crate::domain::availability::Instant;
@@ -149,13 +147,7 @@ pub fn mark_no_shows(
     now: Instant,
     batch: i64,
 ) -> Result<usize, ServiceError> {
-    let due: Vec<BookingRow> = b::table
-        .filter(b::state.eq("confirmed"))
-        .filter(b::check_in_at.is_null())
-        .filter(b::start_at.le(naive(now)))
-        .order(b::start_at)
-        .limit(batch)
-        .load(conn)?;
+    let due = crate::db::due::unattended(conn, naive(now), batch)?;
     let mut marked = 0;
     for booking in due {
         let Some(view) = resources::find(conn, ResourceId(booking.resource_id))? else {
@@ -206,14 +198,8 @@ pub fn complete_finished(
     now: Instant,
     batch: i64,
 ) -> Result<usize, ServiceError> {
-    let due: Vec<BookingRow> = b::table
-        .filter(b::state.eq("confirmed"))
-        .filter(b::check_in_at.is_not_null())
-        .filter(b::check_out_at.is_null())
-        .filter(b::end_at.le(naive(now - Duration::minutes(AUTO_CHECK_OUT_AFTER_MIN))))
-        .order(b::end_at)
-        .limit(batch)
-        .load(conn)?;
+    let ended_by = naive(now - Duration::minutes(AUTO_CHECK_OUT_AFTER_MIN));
+    let due = crate::db::due::overstayed(conn, ended_by, batch)?;
     let at = naive(now);
     let mut done = 0;
     for booking in due {

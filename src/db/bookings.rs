@@ -194,7 +194,7 @@ pub fn transition(
     // here, in the same transaction, rather than at each of the places that end a booking. (The
     // use itself is counted when it is charged, after its check-out is written.)
     if changed == 1 && matches!(to, "completed" | "no_show" | "cancelled") {
-        crate::reports::rollup::booking_ended(conn, id)?;
+        crate::db::reports::totals::booking_ended(conn, id)?;
     }
     Ok(changed == 1)
 }

@@ -3,11 +3,16 @@
 
 pub mod allocations;
 pub mod bookings;
+pub mod due;
 pub mod jurisdictions;
 pub mod organizations;
 pub mod outbox;
+pub mod qualifications;
+pub mod reports;
 pub mod resources;
 pub mod schema;
+pub mod settings;
+pub mod settlements;
 pub mod tokens;
 pub mod users;
 pub mod vouchers;
@@ -227,6 +232,12 @@ impl Db {
                 conn.batch_execute(&format!("PRAGMA analysis_limit = 1000; ANALYZE {table};"))?;
             }
         }
+        Ok(())
+    }
+
+    /// Succeeds when a pooled connection answers a query.
+    pub fn ping(&self) -> Result<(), StorageError> {
+        self.pool.get()?.batch_execute("SELECT 1")?;
         Ok(())
     }
 

@@ -251,6 +251,17 @@ pub fn joined_all(conn: &mut DbConnection, institution: Option<i64>) -> QueryRes
     query.load(conn)
 }
 
+/// The first resource with this English name.
+pub fn find_by_name_en(conn: &mut DbConnection, name: &str) -> QueryResult<Option<ResourceId>> {
+    let id: Option<i64> = resources::table
+        .filter(resources::name_en.eq(name))
+        .select(resources::id)
+        .order(resources::id)
+        .first(conn)
+        .optional()?;
+    Ok(id.map(ResourceId))
+}
+
 pub fn find(conn: &mut DbConnection, id: ResourceId) -> QueryResult<Option<ResourceView>> {
     let rows: Vec<Joined> = joined_resources!()
         .filter(resources::id.eq(id.0))

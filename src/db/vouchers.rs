@@ -305,3 +305,30 @@ pub fn due_for_expiry(
         .limit(limit)
         .load(conn)
 }
+
+/// One movement as the annual cap counts it: id, movement, amount, what it reverses, the year it
+/// was taken in, and its booking.
+pub type CapMovement = (i64, String, i64, Option<i64>, i32, Option<i64>);
+
+/// Every movement on an enterprise's vouchers of one programme.
+pub fn enterprise_movements(
+    conn: &mut DbConnection,
+    program: i64,
+    enterprise: i64,
+) -> QueryResult<Vec<CapMovement>> {
+    let mine = vouchers::table
+        .filter(vouchers::program_id.eq(program))
+        .filter(vouchers::enterprise_id.eq(enterprise))
+        .select(vouchers::id);
+    voucher_ledger::table
+        .filter(voucher_ledger::voucher_id.eq_any(mine))
+        .select((
+            voucher_ledger::id,
+            voucher_ledger::movement,
+            voucher_ledger::amount_fen,
+            voucher_ledger::reverses_id,
+            voucher_ledger::year,
+            voucher_ledger::booking_id,
+        ))
+        .load(conn)
+}

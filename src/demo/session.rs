@@ -4,15 +4,13 @@
 //! settlement line without waiting for a booking's time to come.
 
 use chrono::{Duration, DurationRound};
-use diesel::prelude::*;
 
 use crate::booking::calendar::{self, naive};
 use crate::booking::{Step, log, payment};
 use crate::db::bookings::{self, NewBooking};
-use crate::db::schema::resources as r;
 use crate::db::{Db, DbConnection, users, vouchers};
 use crate::domain::availability::{Instant, Span};
-use crate::domain::ids::{OrganizationId, ResourceId, UserId};
+use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::money::PurposeKind;
 use crate::error::ServiceError;
 
@@ -30,12 +28,8 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
         .pop()
         .ok_or_else(|| missing("voucher"))?
         .id;
-    let nmr = ResourceId(
-        r::table
-            .filter(r::name_en.eq("800 MHz NMR spectrometer"))
-            .select(r::id)
-            .first(conn)?,
-    );
+    let nmr = crate::db::resources::find_by_name_en(conn, "800 MHz NMR spectrometer")?
+        .ok_or_else(|| missing("NMR"))?;
     bookings::lock_resource(conn, nmr)?;
     let view = crate::db::resources::find(conn, nmr)?.ok_or_else(|| missing("NMR"))?;
     let start = now

@@ -9,6 +9,9 @@ use serde::Serialize;
 
 use super::availability::Span;
 
+/// A cancellation less than this before the start counts as late.
+pub const LATE_CANCEL_HOURS: i64 = 24;
+
 /// Rated hours a year when a resource names none.
 pub const DEFAULT_RATED_HOURS: i64 = 1_600;
 

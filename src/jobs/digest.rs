@@ -5,10 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
-use diesel::prelude::*;
 
 use crate::db::bookings::BookingRow;
-use crate::db::schema::bookings as b;
 use crate::db::{Db, DbConnection, resources};
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
@@ -65,11 +63,7 @@ pub fn run(db: &Db, now: Instant) -> Result<usize, ServiceError> {
 }
 
 fn queue_digests(conn: &mut DbConnection, now: Instant) -> Result<usize, ServiceError> {
-    let pending: Vec<BookingRow> = b::table
-        .filter(b::state.eq("pending"))
-        .order(b::created_at)
-        .limit(5_000)
-        .load(conn)?;
+    let pending = crate::db::due::pending(conn, 5_000)?;
     let mut by_resource: BTreeMap<i64, Vec<BookingRow>> = BTreeMap::new();
     for p in pending {
         by_resource.entry(p.resource_id).or_default().push(p);

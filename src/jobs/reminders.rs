@@ -4,19 +4,20 @@
 
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-use diesel::prelude::*;
+use diesel::QueryResult;
 
 use crate::db::bookings::BookingRow;
-use crate::db::schema::{bookings as b, outbox as o, resource_reminders as rr};
+use crate::db::settings;
 use crate::db::{Db, DbConnection, resources};
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
+use crate::domain::settings::Setting;
 use crate::error::ServiceError;
 use crate::notify::letters::{About, BookingNews, to_booker};
 use crate::notify::{Envelope, queue, recipient};
 
 /// The lead when a resource sets none: a day.
-pub const DEFAULT_MINUTES: i32 = 24 * 60;
+pub const DEFAULT_MINUTES: i32 = crate::domain::settings::DEFAULT_REMINDER_MINUTES;
 /// How many reminders one run queues at most.
 pub const BATCH: i64 = 200;
 
@@ -31,34 +32,12 @@ pub fn due_at(start: Instant, minutes: i32, tz: Tz) -> Instant {
         .unwrap_or(start - Duration::minutes(minutes.into()))
 }
 
-fn lead(conn: &mut DbConnection, resource: i64) -> QueryResult<i32> {
-    Ok(rr::table
-        .find(resource)
-        .select(rr::minutes_before)
-        .first(conn)
-        .optional()?
-        .unwrap_or(DEFAULT_MINUTES))
-}
-
 /// Confirmed bookings starting within the longest lead (plus an hour for DST) with no reminder
 /// queued yet.
 fn candidates(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<BookingRow>> {
-    let longest: Option<i32> = rr::table
-        .select(diesel::dsl::max(rr::minutes_before))
-        .first(conn)?;
+    let longest = settings::largest(conn, Setting::ReminderLead)?;
     let horizon = longest.unwrap_or(0).max(DEFAULT_MINUTES) + 60;
-    let reminded = o::table
-        .filter(o::kind.eq("booking_reminder"))
-        .filter(o::booking_id.is_not_null())
-        .select(o::booking_id.assume_not_null());
-    b::table
-        .filter(b::state.eq("confirmed"))
-        .filter(b::start_at.gt(now))
-        .filter(b::start_at.le(now + Duration::minutes(horizon.into())))
-        .filter(diesel::dsl::not(b::id.eq_any(reminded)))
-        .order(b::start_at)
-        .limit(BATCH)
-        .load(conn)
+    crate::db::due::unreminded(conn, now, Duration::minutes(horizon.into()), BATCH)
 }
 
 /// Queues the reminders due at `now`; returns how many.
@@ -71,7 +50,9 @@ pub fn run(db: &Db, now: Instant) -> Result<usize, ServiceError> {
                 continue;
             };
             let tz: Tz = view.row.timezone.parse().unwrap_or(Tz::UTC);
-            let minutes = lead(conn, booking.resource_id)?;
+            let minutes =
+                settings::get(conn, ResourceId(booking.resource_id), Setting::ReminderLead)?
+                    .unwrap_or(DEFAULT_MINUTES);
             if due_at(booking.start_at.and_utc(), minutes, tz) > now {
                 continue;
             }

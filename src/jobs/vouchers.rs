@@ -52,20 +52,13 @@ pub const WARN_DAYS: i64 = 30;
 /// Tells the bookers of each enterprise whose active voucher expires within [`WARN_DAYS`] with
 /// money left on it; once per voucher and person. Returns how many messages were queued.
 pub fn warn_expiring(db: &Db, now: Instant) -> Result<usize, ServiceError> {
-    use crate::db::schema::vouchers as v;
     use crate::db::users::{self, UserFilter};
     use crate::domain::ids::OrganizationId;
     use crate::notify::{Envelope, queue, recipient, text};
-    use diesel::prelude::*;
     let at = now.naive_utc();
     db.write_blocking(|conn| {
-        let soon: Vec<i64> = v::table
-            .filter(v::status.eq("active"))
-            .filter(v::expires_at.gt(at))
-            .filter(v::expires_at.le(at + chrono::Duration::days(WARN_DAYS)))
-            .select(v::id)
-            .limit(BATCH)
-            .load(conn)?;
+        let window = (at, at + chrono::Duration::days(WARN_DAYS));
+        let soon = crate::db::due::expiring_vouchers(conn, window, BATCH)?;
         let mut queued = 0;
         for id in soon {
             let Some(loaded) = crate::vouchers::load(conn, id, at)? else {

@@ -4,14 +4,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{Scope, load};
+use super::Scope;
 use crate::db::DbConnection;
-use crate::db::schema::{
-    jurisdictions as j, organizations as o, voucher_programs as vp, vouchers as v,
-};
+use crate::db::reports as load;
 use crate::error::ServiceError;
 
 /// One cell of a flow matrix.
@@ -63,21 +60,10 @@ struct Places {
 }
 
 fn places(conn: &mut DbConnection, scope: Scope) -> Result<Places, ServiceError> {
-    let orgs = o::table
-        .inner_join(j::table)
-        .select((o::id, j::province))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
+    let (orgs, issuers) = crate::db::reports::provinces(conn)?;
     let resources = crate::db::resources::joined_all(conn, scope.institution)?
         .into_iter()
         .map(|(r, _, place)| (r.id, place.province))
-        .collect();
-    let issuers = v::table
-        .inner_join(vp::table)
-        .select((v::id, vp::issuer_province))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
         .collect();
     Ok(Places {
         orgs,

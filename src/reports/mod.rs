@@ -4,14 +4,10 @@
 
 pub mod charts;
 pub mod flows;
-mod load;
-pub mod rollup;
-mod scan;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::DbConnection;
@@ -20,6 +16,7 @@ use crate::domain::availability::Span;
 use crate::domain::sharing::{self, DEFAULT_RATED_HOURS, Facts, Figures, Recorded, Totals};
 use crate::error::ServiceError;
 
+pub use crate::db::reports::Scope;
 pub use flows::flows;
 
 /// How a report groups resources.
@@ -33,17 +30,6 @@ pub enum Level {
     Region,
 }
 
-/// Which resources a report covers.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Scope {
-    /// Only this institution's resources (a manager's report).
-    pub institution: Option<i64>,
-    /// Only large instruments by the national (or Shanghai's) threshold.
-    pub large_only: bool,
-    /// Only this resource (a chart of one instrument).
-    pub resource: Option<i64>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub key: String,
@@ -53,9 +39,6 @@ pub struct Row {
     #[serde(flatten)]
     pub figures: Figures,
 }
-
-/// A cancellation less than this before the start counts as late.
-pub const LATE_CANCEL_HOURS: i64 = 24;
 
 /// A resource as reports group it.
 struct Resource {
@@ -69,12 +52,7 @@ fn resources_in(
     conn: &mut DbConnection,
     scope: Scope,
 ) -> Result<Vec<(Resource, i64)>, ServiceError> {
-    use crate::db::schema::resource_ratings as rr;
-    let ratings: HashMap<i64, i32> = rr::table
-        .select((rr::resource_id, rr::rated_hours_per_year))
-        .load(conn)?
-        .into_iter()
-        .collect();
+    let ratings = crate::db::settings::all(conn, crate::domain::settings::Setting::RatedHours)?;
     Ok(resources::joined_all(conn, scope.institution)?
         .into_iter()
         .map(|(row, institution, jurisdiction)| Resource {
@@ -117,7 +95,12 @@ fn group(r: &Resource, level: Level) -> (String, String, String) {
 }
 
 /// One resource's totals over the loaded period.
-fn totals_of(r: &Resource, rated: i64, loaded: &load::Period, period: Span) -> Totals {
+fn totals_of(
+    r: &Resource,
+    rated: i64,
+    loaded: &crate::db::reports::Period,
+    period: Span,
+) -> Totals {
     let id = r.row.id;
     let facts = Facts {
         owner: r.row.organization_id,
@@ -142,7 +125,7 @@ pub fn sharing_report(
     to: NaiveDateTime,
 ) -> Result<(Vec<Row>, Figures), ServiceError> {
     let resources = resources_in(conn, scope)?;
-    let loaded = load::period(conn, scope, from, to)?;
+    let loaded = crate::db::reports::period(conn, scope, from, to)?;
     let period = Span::new(from.and_utc(), to.and_utc());
     let mut groups: BTreeMap<String, (String, String, usize, Totals)> = BTreeMap::new();
     let mut all = Totals::default();

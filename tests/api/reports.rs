@@ -31,7 +31,7 @@ fn record(app: &TestApp, id: i64, state: &str, used: Option<(&str, &str)>, fee: 
                 ))
                 .execute(c)?;
             // Written around the server, so its monthly totals are rebuilt as at a start.
-            instrument_booking::reports::rollup::rebuild(c).map_err(ServiceError::from)
+            instrument_booking::db::reports::totals::rebuild(c).map_err(ServiceError::from)
         })
         .unwrap();
 }
@@ -149,7 +149,7 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
                     b::final_voucher_fen.eq(Some(60_000_i64)),
                 ))
                 .execute(c)?;
-            instrument_booking::reports::rollup::rebuild(c).map_err(ServiceError::from)
+            instrument_booking::db::reports::totals::rebuild(c).map_err(ServiceError::from)
         })
         .unwrap();
     let flows = app
@@ -307,7 +307,7 @@ async fn automatic_completions_count_in_whole_months(app: TestApp) {
     // Two servers starting together on a database whose totals were never built: one builds them.
     let built: Vec<bool> = std::thread::scope(|s| {
         let starts: Vec<_> = (0..2)
-            .map(|_| s.spawn(|| instrument_booking::reports::rollup::ensure(&app.db).unwrap()))
+            .map(|_| s.spawn(|| instrument_booking::db::reports::totals::ensure(&app.db).unwrap()))
             .collect();
         starts.into_iter().map(|h| h.join().unwrap()).collect()
     });

@@ -2,7 +2,9 @@
 
 pub mod accounts;
 pub mod bookings;
+pub mod qualifications;
 pub mod resources;
+pub mod settings;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 

@@ -1,7 +1,6 @@
 //! Liveness, readiness, metrics and the API description.
 
 use actix_web::{HttpResponse, web};
-use diesel::connection::SimpleConnection;
 use serde_json::json;
 
 use crate::app::AppState;
@@ -16,9 +15,8 @@ pub async fn healthz() -> HttpResponse {
 /// Ready when a pooled connection answers a query.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError> {
     let db = state.db.clone();
-    let outcome = web::block(move || db.get().map(|mut c| c.batch_execute("SELECT 1"))).await?;
-    match outcome {
-        Ok(Ok(())) => Ok(HttpResponse::Ok().json(json!({"status": "ready"}))),
+    match web::block(move || db.ping()).await? {
+        Ok(()) => Ok(HttpResponse::Ok().json(json!({"status": "ready"}))),
         _ => Err(ServiceError::new(
             ErrorCode::DatabaseUnavailable,
             "the database is not reachable",

@@ -361,7 +361,10 @@ pub async fn rebuild_report_totals(
     Authorized { .. }: Authorized<Admins>,
 ) -> Result<HttpResponse, ServiceError> {
     let started = std::time::Instant::now();
-    write(&state, |conn| Ok(reports::rollup::rebuild(conn)?)).await?;
+    write(&state, |conn| {
+        Ok(crate::db::reports::totals::rebuild(conn)?)
+    })
+    .await?;
     Ok(ok(json!({
         "rebuilt": true,
         "elapsed_ms": started.elapsed().as_millis() as u64,

@@ -8,11 +8,10 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
-use super::Scope;
-use super::load::{Ended, Key, Period, Sum, in_scope, run};
+use super::{Ended, Key, Period, Scope, Sum, in_scope, run};
 use crate::db::DbConnection;
 use crate::domain::availability::Span;
-use crate::domain::sharing::Use;
+use crate::domain::sharing::{LATE_CANCEL_HOURS, Use};
 
 /// Completed bookings, as (resource, organisation, voucher, user, start, end, unit-minutes, fee,
 /// voucher amount), begun in `[lo, hi)`. `+resource_id` keeps SQLite on the period's range of the
@@ -171,9 +170,9 @@ fn add_edge(p: &mut Period, e: Edge, span: Span) {
 }
 
 /// How bookings due to start in the stretch ended; a cancellation less than
-/// [`super::LATE_CANCEL_HOURS`] before the start is late.
+/// [`LATE_CANCEL_HOURS`] before the start is late.
 fn endings_sql(conn: &DbConnection) -> String {
-    let h = super::LATE_CANCEL_HOURS;
+    let h = LATE_CANCEL_HOURS;
     let before_start = match conn {
         DbConnection::Postgresql(_) => format!("start_at - INTERVAL '{h} hours'"),
         DbConnection::Sqlite(_) => format!("datetime(start_at, '-{h} hours')"),

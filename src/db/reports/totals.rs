@@ -5,8 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, TimeZone};
-use chrono_tz::Asia::Shanghai;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
@@ -14,31 +13,8 @@ use crate::db::DbConnection;
 use crate::db::bookings::BookingRow;
 use crate::db::schema::{allocations as a, bookings as b, rollup_state, usage_records as ur};
 use crate::domain::availability::Span;
-use crate::domain::sharing::Use;
-
-/// A month as the tables key it: "2026-03".
-pub fn month_key(first: NaiveDate) -> String {
-    first.format("%Y-%m").to_string()
-}
-
-/// The first day of the Shanghai month an instant (UTC) falls in.
-pub fn month_of(t: NaiveDateTime) -> NaiveDate {
-    let local = t.and_utc().with_timezone(&Shanghai).date_naive();
-    local.with_day(1).unwrap_or(local)
-}
-
-/// The instant (UTC) a Shanghai day begins.
-pub fn start_of(day: NaiveDate) -> NaiveDateTime {
-    Shanghai
-        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map_or_else(|| day.and_time(chrono::NaiveTime::MIN), |t| t.naive_utc())
-}
-
-/// The month after `first`.
-pub fn next_month(first: NaiveDate) -> NaiveDate {
-    first.checked_add_months(Months::new(1)).unwrap_or(first)
-}
+use crate::domain::months::{month_key, month_of, next_month, start_of};
+use crate::domain::sharing::{LATE_CANCEL_HOURS, Use};
 
 type UseKey = (i64, i64, i64, String);
 
@@ -97,7 +73,7 @@ impl Tally {
 
     /// Counts a booking that has just ended as completed, no-show or cancelled.
     pub fn add_ending(&mut self, booking: &BookingRow) {
-        let late_from = booking.start_at - chrono::Duration::hours(super::LATE_CANCEL_HOURS);
+        let late_from = booking.start_at - chrono::Duration::hours(LATE_CANCEL_HOURS);
         let (due, no_show, late) = match booking.state.as_str() {
             "completed" => (1, 0, 0),
             "no_show" => (1, 1, 0),
@@ -382,7 +358,7 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
 
 /// Builds the totals if they have never been built (a database from before they existed, or one
 /// whose uses were written around the server).
-pub fn ensure(db: &crate::db::Db) -> Result<bool, crate::error::ServiceError> {
+pub fn ensure(db: &crate::db::Db) -> Result<bool, crate::db::StorageError> {
     let built = |conn: &mut DbConnection| -> QueryResult<bool> {
         let name: Option<String> = rollup_state::table
             .select(rollup_state::name)
@@ -390,7 +366,7 @@ pub fn ensure(db: &crate::db::Db) -> Result<bool, crate::error::ServiceError> {
             .optional()?;
         Ok(name.is_some())
     };
-    if db.read_blocking(|conn| built(conn).map_err(crate::error::ServiceError::from))? {
+    if db.read_blocking(|conn| built(conn).map_err(crate::db::StorageError::from))? {
         return Ok(false);
     }
     // Asked again under the lock: two servers starting together build the totals once.
@@ -400,7 +376,7 @@ pub fn ensure(db: &crate::db::Db) -> Result<bool, crate::error::ServiceError> {
             return Ok(false);
         }
         rebuild(conn)?;
-        Ok::<_, crate::error::ServiceError>(true)
+        Ok::<_, crate::db::StorageError>(true)
     })
 }
 

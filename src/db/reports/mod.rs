@@ -1,6 +1,9 @@
 //! A period's recorded use for every resource in a fixed handful of queries, however many
-//! resources there are: its whole months from the monthly totals (`rollup`), the days before and
+//! resources there are: its whole months from the monthly totals (`totals`), the days before and
 //! after them from the uses themselves (`scan`), what vouchers paid allocations, and blackouts.
+
+mod scan;
+pub mod totals;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,10 +11,21 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
-use super::{Scope, rollup, scan};
 use crate::db::DbConnection;
 use crate::domain::availability::Span;
+use crate::domain::months;
 use crate::domain::sharing::{Endings, Tally};
+
+/// Which resources a report covers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope {
+    /// Only this institution's resources (a manager's report).
+    pub institution: Option<i64>,
+    /// Only large instruments by the national (or Shanghai's) threshold.
+    pub large_only: bool,
+    /// Only this resource (a chart of one instrument).
+    pub resource: Option<i64>,
+}
 
 /// Use of one resource by one organisation paying with one voucher (or none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -197,12 +211,12 @@ pub fn period(
 ) -> QueryResult<Period> {
     let mut p = Period::default();
     let longest = longest(conn)?;
-    let mut first = rollup::month_of(from);
-    if rollup::start_of(first) < from {
-        first = rollup::next_month(first);
+    let mut first = months::month_of(from);
+    if months::start_of(first) < from {
+        first = months::next_month(first);
     }
-    let end = rollup::month_of(to);
-    let (whole_from, whole_to) = (rollup::start_of(first), rollup::start_of(end));
+    let end = months::month_of(to);
+    let (whole_from, whole_to) = (months::start_of(first), months::start_of(end));
     if first < end {
         if from < whole_from {
             scan::stretch(conn, &mut p, (from, whole_from), scope, longest)?;
@@ -226,7 +240,7 @@ fn months(
     scope: Scope,
     (first, end): (chrono::NaiveDate, chrono::NaiveDate),
 ) -> QueryResult<()> {
-    let (a, b) = (rollup::month_key(first), rollup::month_key(end));
+    let (a, b) = (months::month_key(first), months::month_key(end));
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
     let scoped = |sql: String| {
         let sql = sql.replace("{IN_SCOPE}", &in_scope(3, 4));
@@ -329,4 +343,26 @@ fn add_blackouts(
         p.blackouts.entry(resource).or_default().push(span);
     }
     Ok(())
+}
+
+/// The province of every organisation, and of every voucher's issuing programme.
+pub fn provinces(
+    conn: &mut DbConnection,
+) -> QueryResult<(HashMap<i64, String>, HashMap<i64, String>)> {
+    use crate::db::schema::{
+        jurisdictions as j, organizations as o, voucher_programs as vp, vouchers as v,
+    };
+    let orgs = o::table
+        .inner_join(j::table)
+        .select((o::id, j::province))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let issuers = v::table
+        .inner_join(vp::table)
+        .select((v::id, vp::issuer_province))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok((orgs, issuers))
 }

@@ -1,0 +1,85 @@
+//! The bookings and vouchers that scheduled work acts on: each lookup bounded by a batch size and
+//! ordered so that a run takes the oldest first and the next run continues where it stopped.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::bookings::BookingRow;
+use crate::db::schema::{bookings as b, outbox as o, vouchers as v};
+
+/// Pending requests, oldest first.
+pub fn pending(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<BookingRow>> {
+    b::table
+        .filter(b::state.eq("pending"))
+        .order(b::created_at)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Confirmed bookings starting in `(now, now + horizon]` with no reminder queued yet.
+pub fn unreminded(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    horizon: Duration,
+    limit: i64,
+) -> QueryResult<Vec<BookingRow>> {
+    let reminded = o::table
+        .filter(o::kind.eq("booking_reminder"))
+        .filter(o::booking_id.is_not_null())
+        .select(o::booking_id.assume_not_null());
+    b::table
+        .filter(b::state.eq("confirmed"))
+        .filter(b::start_at.gt(now))
+        .filter(b::start_at.le(now + horizon))
+        .filter(diesel::dsl::not(b::id.eq_any(reminded)))
+        .order(b::start_at)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Confirmed bookings that started by `now` with nobody checked in.
+pub fn unattended(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<BookingRow>> {
+    b::table
+        .filter(b::state.eq("confirmed"))
+        .filter(b::check_in_at.is_null())
+        .filter(b::start_at.le(now))
+        .order(b::start_at)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Confirmed bookings ended by `ended_by` whose user was checked in and never checked out.
+pub fn overstayed(
+    conn: &mut DbConnection,
+    ended_by: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<BookingRow>> {
+    b::table
+        .filter(b::state.eq("confirmed"))
+        .filter(b::check_in_at.is_not_null())
+        .filter(b::check_out_at.is_null())
+        .filter(b::end_at.le(ended_by))
+        .order(b::end_at)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Active vouchers expiring in `(from, to]`.
+pub fn expiring_vouchers(
+    conn: &mut DbConnection,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    v::table
+        .filter(v::status.eq("active"))
+        .filter(v::expires_at.gt(from))
+        .filter(v::expires_at.le(to))
+        .select(v::id)
+        .limit(limit)
+        .load(conn)
+}

@@ -1,0 +1,99 @@
+//! The ledger movements a settlement statement is made of, and the resources they paid for.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{
+    allocations, bookings, resources, voucher_ledger, voucher_programs, vouchers,
+};
+use crate::db::vouchers::LedgerRow;
+
+/// Whose money a statement covers: an issuing agency's programmes, a provider institution's
+/// resources, one programme, or any combination (all three empty: everything, for admins).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope {
+    pub issuer: Option<i64>,
+    pub provider: Option<i64>,
+    pub program: Option<i64>,
+}
+
+/// Captures and reversed captures in `[from, to)` within `scope`, oldest first.
+pub fn movements(
+    conn: &mut DbConnection,
+    scope: Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<LedgerRow>> {
+    // Only a capture's reversal carries a booking or allocation: grants and expiries have none.
+    let mut q = voucher_ledger::table
+        .filter(voucher_ledger::at.ge(from))
+        .filter(voucher_ledger::at.lt(to))
+        .filter(voucher_ledger::movement.eq_any(["capture", "reversal"]))
+        .filter(
+            voucher_ledger::booking_id
+                .is_not_null()
+                .or(voucher_ledger::allocation_id.is_not_null()),
+        )
+        .order(voucher_ledger::id)
+        .into_boxed();
+    if let Some(issuer) = scope.issuer {
+        let programs = voucher_programs::table
+            .filter(voucher_programs::issuer_id.eq(issuer))
+            .select(voucher_programs::id);
+        let theirs = vouchers::table
+            .filter(vouchers::program_id.eq_any(programs))
+            .select(vouchers::id);
+        q = q.filter(voucher_ledger::voucher_id.eq_any(theirs));
+    }
+    if let Some(program) = scope.program {
+        let of_program = vouchers::table
+            .filter(vouchers::program_id.eq(program))
+            .select(vouchers::id);
+        q = q.filter(voucher_ledger::voucher_id.eq_any(of_program));
+    }
+    if let Some(provider) = scope.provider {
+        let theirs = resources::table
+            .filter(resources::organization_id.eq(provider))
+            .select(resources::id);
+        let booked = bookings::table
+            .filter(bookings::resource_id.eq_any(theirs))
+            .select(bookings::id);
+        let allocated = allocations::table
+            .filter(allocations::resource_id.eq_any(theirs))
+            .select(allocations::id);
+        q = q.filter(
+            voucher_ledger::booking_id
+                .assume_not_null()
+                .eq_any(booked)
+                .or(voucher_ledger::allocation_id
+                    .assume_not_null()
+                    .eq_any(allocated)),
+        );
+    }
+    q.load(conn)
+}
+
+/// Every line's booking → resource and allocation → resource, in one query each.
+pub fn resources_of(
+    conn: &mut DbConnection,
+    rows: &[LedgerRow],
+) -> QueryResult<(HashMap<i64, i64>, HashMap<i64, i64>)> {
+    let booked: Vec<i64> = rows.iter().filter_map(|r| r.booking_id).collect();
+    let allocated: Vec<i64> = rows.iter().filter_map(|r| r.allocation_id).collect();
+    let of_booking = bookings::table
+        .filter(bookings::id.eq_any(booked))
+        .select((bookings::id, bookings::resource_id))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let of_allocation = allocations::table
+        .filter(allocations::id.eq_any(allocated))
+        .select((allocations::id, allocations::resource_id))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    Ok((of_booking, of_allocation))
+}

@@ -1,0 +1,86 @@
+//! Qualifications for self-operation: granted and revoked by a resource's operators and
+//! managers; users see their own, staff those of the resources they run.
+
+use chrono::NaiveDateTime;
+
+use crate::db::qualifications::{self as store, Filter, NewQualification, QualificationRow};
+use crate::db::{DbConnection, resources, users};
+use crate::domain::actor::Actor;
+use crate::domain::ids::{ResourceId, UserId};
+use crate::error::ServiceError;
+
+/// Succeeds when `actor` runs the resource (operator of it, its institution's manager, admin).
+fn staff_resource(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: ResourceId,
+) -> Result<(), ServiceError> {
+    let view = resources::find(conn, id)?
+        .ok_or_else(|| ServiceError::invalid_field("resource_id", "no such resource"))?;
+    if crate::booking::is_staff(conn, actor, &view)? {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden(
+            "only the resource's operators and managers grant qualifications",
+        ))
+    }
+}
+
+/// Grants `user` self-operation of `resource` until `expires_at`.
+pub fn grant(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (user, resource): (UserId, ResourceId),
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<QualificationRow, ServiceError> {
+    if expires_at <= now {
+        return Err(ServiceError::invalid_field(
+            "expires_at",
+            "must be in the future",
+        ));
+    }
+    staff_resource(conn, actor, resource)?;
+    if users::find(conn, user)?.is_none() {
+        return Err(ServiceError::invalid_field("user_id", "no such user"));
+    }
+    let new = NewQualification {
+        user,
+        resource,
+        granted_by: actor.id,
+        expires_at,
+        at: now,
+    };
+    Ok(store::insert(conn, &new)?)
+}
+
+/// A page of qualifications: of `resource` (for its staff, optionally of one user), or else the
+/// caller's own.
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (resource, user): (Option<ResourceId>, Option<UserId>),
+    (after, limit): (Option<i64>, i64),
+) -> Result<Vec<QualificationRow>, ServiceError> {
+    let filter = match resource {
+        Some(r) => {
+            staff_resource(conn, actor, r)?;
+            Filter::Resource(r, user)
+        }
+        None => Filter::User(actor.id),
+    };
+    Ok(store::list(conn, filter, after, limit)?)
+}
+
+/// Revokes a qualification; one of a resource the caller does not run is not found.
+pub fn revoke(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<QualificationRow, ServiceError> {
+    let found = store::find(conn, id)?.ok_or_else(|| ServiceError::not_found("qualification"))?;
+    staff_resource(conn, actor, ResourceId(found.resource_id))
+        .map_err(|_| ServiceError::not_found("qualification"))?;
+    Ok(store::revoke(conn, id, now)?)
+}
