@@ -5,10 +5,36 @@ use crate::auth;
 use crate::db::organizations::{self, OrganizationRow, OrganizationValues};
 use crate::db::users::{self, NewUser, UserChanges, UserRow};
 use crate::db::{DbConnection, jurisdictions};
+use crate::domain::actor::{Actor, Reach};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::{Locale, OrgKind, Role};
 use crate::domain::{Issue, uscc};
 use crate::error::ServiceError;
+
+/// Whose users a caller lists: an admin anyone's (or the organisation asked for), a manager
+/// their own institution's whatever they ask for.
+pub fn listed_organization(
+    actor: &Actor,
+    asked: Option<OrganizationId>,
+) -> Result<Option<OrganizationId>, ServiceError> {
+    match actor.reach() {
+        Reach::All => Ok(asked),
+        Reach::Institution(org) => Ok(Some(org)),
+        _ => Err(ServiceError::forbidden(
+            "users are listed by their institution's managers and admins",
+        )),
+    }
+}
+
+/// Whether `actor` may see `user`: themselves, an admin, or a manager of the user's institution.
+pub fn may_see_user(actor: &Actor, user: &UserRow) -> bool {
+    match actor.reach() {
+        _ if user.id == actor.id.0 => true,
+        Reach::All => true,
+        Reach::Institution(org) => user.organization_id == Some(org.0),
+        _ => false,
+    }
+}
 
 /// Validated values of an organisation, checked against the jurisdictions and other organisations.
 pub fn check_organization(

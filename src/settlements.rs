@@ -11,8 +11,28 @@ pub use crate::db::settlements::Scope;
 use crate::db::settlements::{movements, resources_of};
 use crate::db::vouchers::{self as store, ProgramRow};
 use crate::db::{DbConnection, organizations};
+use crate::domain::actor::{Actor, Reach};
 use crate::domain::ids::{OrganizationId, ResourceId};
 use crate::error::ServiceError;
+
+/// Narrows what a statement was asked to cover to what the caller may see: issuers their
+/// agency's programmes, managers their institution's resources, admins anything.
+pub fn scope_for(actor: &Actor, requested: Scope) -> Result<Scope, ServiceError> {
+    match actor.reach() {
+        Reach::All => Ok(requested),
+        Reach::Agency(org) => Ok(Scope {
+            issuer: Some(org.0),
+            ..requested
+        }),
+        Reach::Institution(org) => Ok(Scope {
+            provider: Some(org.0),
+            ..requested
+        }),
+        _ => Err(ServiceError::forbidden(
+            "settlement statements are for issuers, provider institutions' managers and admins",
+        )),
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Line {

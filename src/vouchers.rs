@@ -5,10 +5,42 @@ use chrono::{Datelike, NaiveDateTime};
 
 use crate::db::DbConnection;
 use crate::db::vouchers::{self as store, ProgramRow, VoucherRow};
+use crate::domain::actor::{Actor, Reach};
 use crate::domain::ledger::Balance;
 use crate::domain::money::{Fen, Standing, Terms};
-use crate::domain::types::{Province, ResourceKind};
+use crate::domain::types::{Province, ResourceKind, Role};
 use crate::error::ServiceError;
+
+/// Whose vouchers the caller sees: a booker their organisation's, an issuer those of the
+/// programmes their agency issues, an admin all.
+pub fn listed_for(actor: &Actor) -> Result<Reach, ServiceError> {
+    actor.require(&[Role::Booker, Role::Issuer]).map_err(|_| {
+        ServiceError::forbidden("vouchers are seen by their enterprise, their issuer and admins")
+    })?;
+    Ok(actor.reach())
+}
+
+/// Loads a voucher the caller may see; anyone else gets 404.
+pub fn visible(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<Loaded, ServiceError> {
+    let reach = listed_for(actor)?;
+    let v = load(conn, id, now)?.ok_or_else(|| ServiceError::not_found("voucher"))?;
+    let seen = match reach {
+        Reach::All => true,
+        Reach::Member { org: Some(org), .. } => org.0 == v.voucher.enterprise_id,
+        Reach::Agency(org) => org.0 == v.program.issuer_id,
+        _ => false,
+    };
+    if seen {
+        Ok(v)
+    } else {
+        Err(ServiceError::not_found("voucher"))
+    }
+}
 
 /// The calendar year in Asia/Shanghai, which annual caps count by.
 pub fn shanghai_year(at: NaiveDateTime) -> i32 {

@@ -3,6 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::actor::Reach;
+
 use diesel::sql_types::{BigInt, Timestamp};
 
 use super::DbConnection;
@@ -83,24 +85,30 @@ pub fn lock(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
 /// Which allocations a listing covers.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub organization: Option<i64>,
-    pub resources: Option<Vec<i64>>,
     pub resource: Option<i64>,
     pub state: Option<String>,
 }
 
+/// Allocations within `reach` that match `f`, in id order after `after`.
 pub fn list(
     conn: &mut DbConnection,
+    reach: Reach,
     f: &Filter,
-    after: Option<i64>,
-    limit: i64,
+    (after, limit): (Option<i64>, i64),
 ) -> QueryResult<Vec<AllocationRow>> {
     let mut q = a::table.order(a::id).into_boxed();
-    if let Some(o) = f.organization {
-        q = q.filter(a::organization_id.eq(o));
-    }
-    if let Some(rs) = &f.resources {
-        q = q.filter(a::resource_id.eq_any(rs.clone()));
+    match reach {
+        Reach::All => {}
+        Reach::Institution(org) => {
+            q = q.filter(a::resource_id.eq_any(super::resources::of_institution(org)))
+        }
+        Reach::Operated(user) => {
+            q = q.filter(a::resource_id.eq_any(super::resources::operated(user)))
+        }
+        Reach::Member { org: Some(org), .. } => q = q.filter(a::organization_id.eq(org.0)),
+        Reach::Member { org: None, .. } | Reach::Agency(_) | Reach::Nothing => {
+            return Ok(Vec::new());
+        }
     }
     if let Some(r) = f.resource {
         q = q.filter(a::resource_id.eq(r));

@@ -4,6 +4,8 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::actor::Reach;
+
 use super::DbConnection;
 use super::schema::{booking_events, bookings, idempotency_keys, resources};
 use crate::domain::ids::{ResourceId, UserId};
@@ -318,26 +320,30 @@ pub fn events(conn: &mut DbConnection, booking: i64) -> QueryResult<Vec<EventRow
 /// operator runs; and optional filters.
 #[derive(Debug, Default, Clone)]
 pub struct BookingFilter {
-    pub booker: Option<i64>,
-    pub resource_ids: Option<Vec<i64>>,
     pub resource: Option<i64>,
     pub state: Option<String>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
 }
 
+/// Bookings within `reach` that match `f`, in id order after `after`.
 pub fn list(
     conn: &mut DbConnection,
+    reach: Reach,
     f: &BookingFilter,
-    after: Option<i64>,
-    limit: i64,
+    (after, limit): (Option<i64>, i64),
 ) -> QueryResult<Vec<BookingRow>> {
     let mut q = bookings::table.order(bookings::id).into_boxed();
-    if let Some(b) = f.booker {
-        q = q.filter(bookings::booker_id.eq(b));
-    }
-    if let Some(ids) = &f.resource_ids {
-        q = q.filter(bookings::resource_id.eq_any(ids.clone()));
+    match reach {
+        Reach::All => {}
+        Reach::Institution(org) => {
+            q = q.filter(bookings::resource_id.eq_any(super::resources::of_institution(org)))
+        }
+        Reach::Operated(user) => {
+            q = q.filter(bookings::resource_id.eq_any(super::resources::operated(user)))
+        }
+        Reach::Member { user, .. } => q = q.filter(bookings::booker_id.eq(user.0)),
+        Reach::Agency(_) | Reach::Nothing => return Ok(Vec::new()),
     }
     if let Some(r) = f.resource {
         q = q.filter(bookings::resource_id.eq(r));

@@ -660,11 +660,22 @@ pub fn timezones(conn: &mut DbConnection, ids: Vec<i64>) -> QueryResult<HashMap<
 }
 
 /// Every resource id of an institution.
-pub fn ids_of_institution(conn: &mut DbConnection, org: i64) -> QueryResult<Vec<i64>> {
+/// The ids of an institution's resources, as a subquery.
+#[diesel::dsl::auto_type]
+pub fn of_institution(org: OrganizationId) -> _ {
+    let id: i64 = org.0;
     resources::table
-        .filter(resources::organization_id.eq(org))
+        .filter(resources::organization_id.eq(id))
         .select(resources::id)
-        .load(conn)
+}
+
+/// The ids of the resources `user` is an operator of, as a subquery.
+#[diesel::dsl::auto_type]
+pub fn operated(user: UserId) -> _ {
+    let id: i64 = user.0;
+    resource_operators::table
+        .filter(resource_operators::user_id.eq(id))
+        .select(resource_operators::resource_id)
 }
 
 /// Whether `user` is an assigned operator of the resource.
@@ -676,14 +687,6 @@ pub fn is_operator(conn: &mut DbConnection, id: ResourceId, user: UserId) -> Que
         .first(conn)
         .optional()?;
     Ok(found.is_some())
-}
-
-/// The resources an operator is assigned to.
-pub fn operated_by(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<i64>> {
-    resource_operators::table
-        .filter(resource_operators::user_id.eq(user.0))
-        .select(resource_operators::resource_id)
-        .load(conn)
 }
 
 /// Deletes a blackout of the resource; false when it has no such blackout.

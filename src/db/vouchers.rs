@@ -4,6 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::actor::Reach;
+
 use super::DbConnection;
 use super::schema::{voucher_ledger, voucher_programs, vouchers};
 use crate::domain::ledger::{Claim, Entry, Ledger, Movement};
@@ -143,22 +145,24 @@ pub fn find_voucher(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Vouc
 }
 
 /// Vouchers of one enterprise, or of the programmes one agency issues, or all.
+/// Vouchers within `reach`: an enterprise's own, those of an agency's programmes, or all.
 pub fn list_vouchers(
     conn: &mut DbConnection,
-    enterprise: Option<i64>,
-    issuer: Option<i64>,
+    reach: Reach,
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<VoucherRow>> {
     let mut q = vouchers::table.order(vouchers::id).into_boxed();
-    if let Some(e) = enterprise {
-        q = q.filter(vouchers::enterprise_id.eq(e));
-    }
-    if let Some(i) = issuer {
-        let mine = voucher_programs::table
-            .filter(voucher_programs::issuer_id.eq(i))
-            .select(voucher_programs::id);
-        q = q.filter(vouchers::program_id.eq_any(mine));
+    match reach {
+        Reach::All => {}
+        Reach::Member { org: Some(org), .. } => q = q.filter(vouchers::enterprise_id.eq(org.0)),
+        Reach::Agency(org) => {
+            let mine = voucher_programs::table
+                .filter(voucher_programs::issuer_id.eq(org.0))
+                .select(voucher_programs::id);
+            q = q.filter(vouchers::program_id.eq_any(mine));
+        }
+        _ => return Ok(Vec::new()),
     }
     if let Some(a) = after {
         q = q.filter(vouchers::id.gt(a));

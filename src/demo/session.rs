@@ -9,6 +9,7 @@ use crate::booking::calendar::{self, naive};
 use crate::booking::{Step, log, payment};
 use crate::db::bookings::{self, NewBooking};
 use crate::db::{Db, DbConnection, users, vouchers};
+use crate::domain::actor::Reach;
 use crate::domain::availability::{Instant, Span};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::money::PurposeKind;
@@ -24,10 +25,18 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
     let booker =
         users::find_by_email(conn, "booker@acme.demo.test")?.ok_or_else(|| missing("booker"))?;
     let acme = OrganizationId(booker.organization_id.ok_or_else(|| missing("Acme"))?);
-    let voucher = vouchers::list_vouchers(conn, Some(acme.0), None, None, 1)?
-        .pop()
-        .ok_or_else(|| missing("voucher"))?
-        .id;
+    let voucher = vouchers::list_vouchers(
+        conn,
+        Reach::Member {
+            user: UserId(booker.id),
+            org: Some(acme),
+        },
+        None,
+        1,
+    )?
+    .pop()
+    .ok_or_else(|| missing("voucher"))?
+    .id;
     let nmr = crate::db::resources::find_by_name_en(conn, "800 MHz NMR spectrometer")?
         .ok_or_else(|| missing("NMR"))?;
     bookings::lock_resource(conn, nmr)?;

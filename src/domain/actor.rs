@@ -12,6 +12,27 @@ pub struct Actor {
     pub org: Option<OrganizationId>,
 }
 
+/// How much of the region an actor sees in lists, decided once from role and organisation and
+/// applied by the queries themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Admins: everything.
+    All,
+    /// Lab managers: their institution's resources and what happens on them.
+    Institution(OrganizationId),
+    /// Facility operators: the resources they are assigned to.
+    Operated(UserId),
+    /// Bookers: what they booked, and what their organisation was allocated.
+    Member {
+        user: UserId,
+        org: Option<OrganizationId>,
+    },
+    /// Voucher issuers: their agency's programmes.
+    Agency(OrganizationId),
+    /// A role without the organisation it needs: nothing.
+    Nothing,
+}
+
 /// A role check that failed: what the action needs and what the caller is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("this action needs the role {needed} (you are {actual})")]
@@ -47,6 +68,18 @@ impl Actor {
         })
     }
 
+    /// What this actor sees in lists.
+    pub fn reach(&self) -> Reach {
+        match (self.role, self.org) {
+            (Role::Admin, _) => Reach::All,
+            (Role::Manager, Some(org)) => Reach::Institution(org),
+            (Role::Operator, _) => Reach::Operated(self.id),
+            (Role::Booker, org) => Reach::Member { user: self.id, org },
+            (Role::Issuer, Some(org)) => Reach::Agency(org),
+            (Role::Manager | Role::Issuer, None) => Reach::Nothing,
+        }
+    }
+
     /// True when the caller acts for `org`: its member, or an admin.
     pub fn acts_for(&self, org: OrganizationId) -> bool {
         self.is_admin() || self.org == Some(org)
@@ -73,5 +106,18 @@ mod tests {
         assert!(booker.acts_for(OrganizationId(9)));
         assert!(!booker.acts_for(OrganizationId(8)));
         assert!(Actor::platform().acts_for(OrganizationId(8)));
+        assert_eq!(
+            booker.reach(),
+            Reach::Member {
+                user: UserId(3),
+                org: Some(OrganizationId(9))
+            }
+        );
+        let lost = Actor {
+            org: None,
+            role: Role::Manager,
+            ..booker
+        };
+        assert_eq!(lost.reach(), Reach::Nothing);
     }
 }

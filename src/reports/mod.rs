@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::db::DbConnection;
 use crate::db::resources;
+use crate::domain::actor::{Actor, Reach};
 use crate::domain::availability::Span;
 use crate::domain::sharing::{self, DEFAULT_RATED_HOURS, Facts, Figures, Recorded, Totals};
 use crate::error::ServiceError;
@@ -28,6 +29,27 @@ pub enum Level {
     City,
     Province,
     Region,
+}
+
+/// Whose resources the caller's reports cover: a manager's institution's, or (issuers and
+/// admins) the region's.
+pub fn institution_seen_by(actor: &Actor) -> Result<Option<i64>, ServiceError> {
+    match actor.reach() {
+        Reach::All | Reach::Agency(_) => Ok(None),
+        Reach::Institution(org) => Ok(Some(org.0)),
+        _ => Err(ServiceError::forbidden(
+            "reports are for institutions' managers, issuers and admins",
+        )),
+    }
+}
+
+/// Everything the caller's reports may cover.
+pub fn scope_of(actor: &Actor) -> Result<Scope, ServiceError> {
+    Ok(Scope {
+        institution: institution_seen_by(actor)?,
+        large_only: false,
+        resource: None,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -102,7 +102,7 @@ fn longest(conn: &mut DbConnection) -> QueryResult<i64> {
 /// each -1 for any.
 pub(super) fn in_scope(i: usize, r: usize) -> String {
     format!(
-        "IN (SELECT id FROM resources WHERE (${i} < 0 OR organization_id = ${i}) AND (${r} < 0 OR id = ${r}))"
+        "IN (SELECT id FROM resources WHERE (${i} IS NULL OR organization_id = ${i}) AND (${r} IS NULL OR id = ${r}))"
     )
 }
 
@@ -128,8 +128,8 @@ where
         query = query.bind::<Timestamp, _>(*t);
     }
     query
-        .bind::<BigInt, _>(scope.institution.unwrap_or(-1))
-        .bind::<BigInt, _>(scope.resource.unwrap_or(-1))
+        .bind::<Nullable<BigInt>, _>(scope.institution)
+        .bind::<Nullable<BigInt>, _>(scope.resource)
         .load(conn)
 }
 
@@ -250,8 +250,8 @@ fn months(
         diesel::sql_query(scoped(sql))
             .bind::<Text, _>(a.clone())
             .bind::<Text, _>(b.clone())
-            .bind::<BigInt, _>(scope.institution.unwrap_or(-1))
-            .bind::<BigInt, _>(scope.resource.unwrap_or(-1))
+            .bind::<Nullable<BigInt>, _>(scope.institution)
+            .bind::<Nullable<BigInt>, _>(scope.resource)
     };
     let sums: Vec<Summed> = run(
         "SELECT resource_id, organization_id, NULLIF(voucher_id, 0) AS voucher_id, \

@@ -12,11 +12,10 @@ use super::{keyed, ok};
 use crate::allocations::usage::{self, Source};
 use crate::allocations::{self as service, Request};
 use crate::app::AppState;
+use crate::db::DbConnection;
 use crate::db::allocations::{self as store, AllocationRow, RecordRow};
-use crate::db::{DbConnection, resources};
 use crate::domain::actor::Actor;
 use crate::domain::allocation::{self as rules, Parsed, PostedJob};
-use crate::domain::types::Role;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::Reason;
 use crate::http::dto::utc;
@@ -93,21 +92,11 @@ pub async fn list_allocations(
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
     let rows = read(&state, move |conn| {
-        let mut f = store::Filter {
+        let f = store::Filter {
             resource: q.resource_id,
             state: q.state,
-            ..Default::default()
         };
-        match user.role {
-            Role::Admin => {}
-            Role::Operator => f.resources = Some(resources::operated_by(conn, user.id)?),
-            Role::Manager => {
-                let org = user.org.map(|o| o.0).unwrap_or(-1);
-                f.resources = Some(resources::ids_of_institution(conn, org)?);
-            }
-            _ => f.organization = Some(user.org.map(|o| o.0).unwrap_or(-1)),
-        }
-        Ok(store::list(conn, &f, after, fetch)?)
+        Ok(store::list(conn, user.reach(), &f, (after, fetch))?)
     })
     .await?;
     Ok(ok(page.finish(

@@ -283,7 +283,7 @@ pub async fn list_bookings(
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
-    let mut filter = bookings::BookingFilter {
+    let filter = bookings::BookingFilter {
         resource: q.resource_id,
         state: q.state.map(|s| s.as_str().to_owned()),
         from: q
@@ -296,11 +296,9 @@ pub async fn list_bookings(
             .as_deref()
             .map(|t| parse_instant("to", t))
             .transpose()?,
-        ..Default::default()
     };
     let (rows, zones) = read(&state, move |conn| {
-        scope_filter(conn, &user, &mut filter)?;
-        let rows = bookings::list(conn, &filter, after, fetch)?;
+        let rows = bookings::list(conn, user.reach(), &filter, (after, fetch))?;
         let zones = resources::timezones(conn, rows.iter().map(|r| r.resource_id).collect())?;
         Ok((rows, zones))
     })
@@ -319,24 +317,6 @@ pub async fn list_bookings(
             Booking::new(b, zone)
         },
     )))
-}
-
-fn scope_filter(
-    conn: &mut crate::db::DbConnection,
-    user: &Actor,
-    f: &mut bookings::BookingFilter,
-) -> Result<(), ServiceError> {
-    use crate::domain::types::Role;
-    match user.role {
-        Role::Admin => {}
-        Role::Operator => f.resource_ids = Some(resources::operated_by(conn, user.id)?),
-        Role::Manager => {
-            let org = user.org.map(|o| o.0).unwrap_or(-1);
-            f.resource_ids = Some(resources::ids_of_institution(conn, org)?);
-        }
-        _ => f.booker = Some(user.id.0),
-    }
-    Ok(())
 }
 
 /// The booking as a calendar entry, for the booker's calendar application.
@@ -369,15 +349,14 @@ pub async fn list_approval_queue(
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
-    let mut filter = bookings::BookingFilter {
+    let filter = bookings::BookingFilter {
         state: Some("pending".into()),
         resource: q.resource_id,
         ..Default::default()
     };
     let (rows, zones) = read(&state, move |conn| {
-        scope_filter(conn, &user, &mut filter)?;
         let mut rows = Vec::new();
-        for pending in bookings::list(conn, &filter, after, fetch)? {
+        for pending in bookings::list(conn, user.reach(), &filter, (after, fetch))? {
             let longest = bookings::lock_free_longest(conn, ResourceId(pending.resource_id))?;
             let rivals: Vec<BookingRow> = bookings::requests_between(
                 conn,

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::ok;
 use crate::app::AppState;
 use crate::domain::actor::Actor;
-use crate::domain::types::{Locale, Role};
+use crate::domain::types::Locale;
 use crate::error::ServiceError;
 use crate::http::extract::{Admins, Authorized};
 use crate::http::{read, write};
@@ -32,18 +32,6 @@ enum Format {
     Csv,
 }
 
-/// Whose resources the caller's reports cover: a manager's institution's, or (issuers and admins)
-/// the region's.
-fn institution_of(user: &Actor) -> Result<Option<i64>, ServiceError> {
-    match user.role {
-        Role::Admin | Role::Issuer => Ok(None),
-        Role::Manager => Ok(user.org.map(|o| o.0)),
-        _ => Err(ServiceError::forbidden(
-            "reports are for institutions' managers, issuers and admins",
-        )),
-    }
-}
-
 /// A CSV download named `name`.
 fn csv_file(name: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
@@ -53,15 +41,6 @@ fn csv_file(name: &str, body: String) -> HttpResponse {
             format!("attachment; filename=\"{name}\""),
         ))
         .body(body)
-}
-
-/// Everything the caller's reports may cover.
-fn whole_scope(user: &Actor) -> Result<Scope, ServiceError> {
-    Ok(Scope {
-        institution: institution_of(user)?,
-        large_only: false,
-        resource: None,
-    })
 }
 
 /// Whole Shanghai days, `from` and `to` included, as UTC bounds.
@@ -96,7 +75,7 @@ pub async fn get_sharing_report(
 ) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let scope = Scope {
-        institution: institution_of(&user)?,
+        institution: reports::institution_seen_by(&user)?,
         large_only: q.large_only,
         resource: None,
     };
@@ -132,7 +111,7 @@ pub async fn get_flow_report(
     query: web::Query<FlowQuery>,
 ) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
-    let scope = whole_scope(&user)?;
+    let scope = reports::scope_of(&user)?;
     let (from, to) = period(q.from, q.to)?;
     let (by_user, by_issuer) =
         read(&state, move |conn| reports::flows(conn, scope, from, to)).await?;
@@ -226,7 +205,7 @@ pub async fn get_utilisation_chart(
             "a year from 2000 to 2100",
         ));
     }
-    let mine = institution_of(&user)?;
+    let mine = reports::institution_seen_by(&user)?;
     let body = read(&state, move |conn| {
         let l = locale_of(conn, &user, q.lang)?;
         let (scope, name) = chart_subject(conn, &q, mine, l)?;
@@ -282,7 +261,7 @@ pub async fn get_flow_chart(
     query: web::Query<FlowChartQuery>,
 ) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
-    let scope = whole_scope(&user)?;
+    let scope = reports::scope_of(&user)?;
     let (from, to) = period(q.from, q.to)?;
     let (matrix, measure) = (
         q.matrix.unwrap_or(Matrix::User),

@@ -8,10 +8,9 @@ use serde_json::json;
 use super::ok;
 use crate::app::AppState;
 use crate::domain::actor::Actor;
-use crate::domain::types::Role;
 use crate::error::ServiceError;
 use crate::http::read;
-use crate::settlements::{self, Scope};
+use crate::settlements;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,30 +39,6 @@ fn shanghai_midnight(day: NaiveDate) -> NaiveDateTime {
         .unwrap_or_else(|| day.and_time(chrono::NaiveTime::MIN) - Duration::hours(8))
 }
 
-/// Issuers see their agency's programmes, managers their institution's resources, admins any.
-fn scope(user: &Actor, q: &SettlementQuery) -> Result<Scope, ServiceError> {
-    let own = user.org.map(|o| o.0);
-    let requested = Scope {
-        issuer: q.issuer_id,
-        provider: q.provider_id,
-        program: q.program_id,
-    };
-    match user.role {
-        Role::Admin => Ok(requested),
-        Role::Issuer => Ok(Scope {
-            issuer: own,
-            ..requested
-        }),
-        Role::Manager => Ok(Scope {
-            provider: own,
-            ..requested
-        }),
-        _ => Err(ServiceError::forbidden(
-            "settlement statements are for issuers, provider institutions' managers and admins",
-        )),
-    }
-}
-
 /// Every captured amount in a period with its booking and provinces, and totals per pair of
 /// provinces. The period is whole days in Asia/Shanghai, `from` and `to` included.
 pub async fn get_settlements(
@@ -73,7 +48,12 @@ pub async fn get_settlements(
     query: web::Query<SettlementQuery>,
 ) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
-    let scope = scope(&user, &q)?;
+    let requested = settlements::Scope {
+        issuer: q.issuer_id,
+        provider: q.provider_id,
+        program: q.program_id,
+    };
+    let scope = settlements::scope_for(&user, requested)?;
     if q.to < q.from || (q.to - q.from).num_days() > 366 {
         return Err(ServiceError::invalid_field(
             "to",

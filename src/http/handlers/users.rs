@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{created, ok};
-use crate::accounts::UserDraft;
+use crate::accounts::{self, UserDraft};
 use crate::app::AppState;
 use crate::db::users::{self, UserChanges, UserFilter};
 use crate::domain::actor::Actor;
@@ -34,12 +34,7 @@ pub async fn list_users(
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
-    // Managers see their own institution whatever they ask for.
-    let org = if user.is_admin() {
-        q.organization_id.map(OrganizationId)
-    } else {
-        user.org
-    };
+    let org = accounts::listed_organization(&user, q.organization_id.map(OrganizationId))?;
     let filter = UserFilter {
         organization_id: org,
         role: q.role.map(|r| r.as_str().to_owned()),
@@ -58,14 +53,7 @@ pub async fn get_user(
 ) -> Result<HttpResponse, ServiceError> {
     let id = UserId(path.into_inner());
     let found = read(&state, move |conn| Ok(users::find(conn, id)?)).await?;
-    let may_see = |u: &users::UserRow| {
-        u.id == user.id.0
-            || user.is_admin()
-            || (user.role == Role::Manager
-                && u.organization_id.is_some()
-                && u.organization_id == user.org.map(|o| o.0))
-    };
-    match found.filter(may_see) {
+    match found.filter(|u| accounts::may_see_user(&user, u)) {
         Some(u) => Ok(ok(User::from(u))),
         None => Err(ServiceError::not_found("user")),
     }

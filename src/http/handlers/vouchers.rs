@@ -13,7 +13,7 @@ use crate::db::{organizations, resources};
 use crate::domain::actor::Actor;
 use crate::domain::ids::ResourceId;
 use crate::domain::money::PurposeKind;
-use crate::domain::types::{Province, ResourceKind, Role};
+use crate::domain::types::{Province, ResourceKind};
 use crate::error::ServiceError;
 use crate::http::dto::{parse_instant, utc};
 use crate::http::extract::{Authorized, Issuers, Json};
@@ -67,31 +67,17 @@ pub async fn list_voucher_programs(
     )))
 }
 
-/// Whose vouchers the caller sees: a booker their organisation's, an issuer those of the
-/// programmes their agency issues, an admin all.
-fn scope(user: &Actor) -> Result<(Option<i64>, Option<i64>), ServiceError> {
-    let org = user.org.map(|o| o.0);
-    match user.role {
-        Role::Admin => Ok((None, None)),
-        Role::Booker => Ok((org, None)),
-        Role::Issuer => Ok((None, org)),
-        _ => Err(ServiceError::forbidden(
-            "vouchers are seen by their enterprise, their issuer and admins",
-        )),
-    }
-}
-
 pub async fn list_vouchers(
     state: web::Data<AppState>,
     user: Actor,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ServiceError> {
-    let (enterprise, issuer) = scope(&user)?;
+    let reach = vouchers::listed_for(&user)?;
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
     let now = crate::db::now();
     let rows = read(&state, move |conn| {
-        let rows = store::list_vouchers(conn, enterprise, issuer, after, fetch)?;
+        let rows = store::list_vouchers(conn, reach, after, fetch)?;
         let mut loaded = Vec::new();
         for r in rows {
             loaded.extend(vouchers::load(conn, r.id, now)?);
@@ -106,31 +92,16 @@ pub async fn list_vouchers(
     )))
 }
 
-/// Loads a voucher the caller may see; anyone else gets 404.
-fn visible(
-    conn: &mut crate::db::DbConnection,
-    user: &Actor,
-    id: i64,
-) -> Result<Loaded, ServiceError> {
-    let (enterprise, issuer) = scope(user)?;
-    let v = vouchers::load(conn, id, crate::db::now())?
-        .ok_or_else(|| ServiceError::not_found("voucher"))?;
-    let seen = enterprise.is_none_or(|e| e == v.voucher.enterprise_id)
-        && issuer.is_none_or(|i| i == v.program.issuer_id);
-    if seen {
-        Ok(v)
-    } else {
-        Err(ServiceError::not_found("voucher"))
-    }
-}
-
 pub async fn get_voucher(
     state: web::Data<AppState>,
     user: Actor,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
-    let v = read(&state, move |conn| visible(conn, &user, id)).await?;
+    let v = read(&state, move |conn| {
+        vouchers::visible(conn, &user, id, crate::db::now())
+    })
+    .await?;
     Ok(ok(voucher_json(&v)))
 }
 
@@ -145,7 +116,7 @@ pub async fn get_voucher_ledger(
     let after = page.after_id()?.unwrap_or(0);
     let limit = page.fetch();
     let rows = read(&state, move |conn| {
-        visible(conn, &user, id)?;
+        vouchers::visible(conn, &user, id, crate::db::now())?;
         Ok(store::ledger_page(conn, id, after, limit)?)
     })
     .await?;
