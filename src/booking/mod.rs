@@ -1,6 +1,6 @@
 //! The booking engine's rules that need the database: requests, decisions and use, each in one
 //! transaction that first takes the resource's write lock, so the capacity invariant of
-//! DESIGN.md §4 holds under any concurrency.
+//! docs/design.md §4 holds under any concurrency.
 
 pub mod alternatives;
 pub mod blackout;

@@ -9,7 +9,7 @@ use super::types::{BookingState, ConflictPolicy};
 /// How long an operator has to decide on a request, unless the booking starts sooner.
 pub const DECISION_HOURS: i64 = 72;
 
-/// True when a booking in `state` holds its slot against others (DESIGN.md §4).
+/// True when a booking in `state` holds its slot against others (docs/design.md §4).
 pub fn is_blocking(state: BookingState, policy: ConflictPolicy) -> bool {
     match state {
         BookingState::Confirmed => true,

@@ -1,4 +1,4 @@
-//! Open-sharing figures (DESIGN.md §6) from recorded actual use, never from reservations: for one
+//! Open-sharing figures (docs/design.md §6) from recorded actual use, never from reservations: for one
 //! resource over a period, and rolled up over any set of resources (institution, city, province,
 //! region) by adding the parts and recomputing the rates. Time is counted in whole unit-minutes
 //! (minutes × units) so that the same data gives the same figures on every database.

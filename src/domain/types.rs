@@ -32,7 +32,7 @@ macro_rules! text_enum {
 }
 
 text_enum!(
-    /// What a user may do; see DESIGN.md §2.
+    /// What a user may do; see docs/design.md §2.
     Role { Admin => "admin", Manager => "manager", Operator => "operator", Booker => "booker", Issuer => "issuer" }
 );
 text_enum!(OrgKind { Institution => "institution", Enterprise => "enterprise", Agency => "agency" });
@@ -43,7 +43,7 @@ text_enum!(ResourceStatus { Active => "active", Suspended => "suspended", Retire
 text_enum!(ApprovalPolicy { Auto => "auto", Manual => "manual" });
 text_enum!(ConflictPolicy { FirstCome => "first_come", OperatorChoice => "operator_choice" });
 text_enum!(
-    /// Where a booking stands; see DESIGN.md §4.
+    /// Where a booking stands; see docs/design.md §4.
     BookingState {
         Pending => "pending", Confirmed => "confirmed", Waitlisted => "waitlisted", Rejected => "rejected",
         Cancelled => "cancelled", Expired => "expired", Completed => "completed", NoShow => "no_show",
