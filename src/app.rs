@@ -25,6 +25,8 @@ pub struct AppState {
     /// Wakes the outbox dispatcher after a write, so a confirmation leaves at once rather than at
     /// the next scheduled run.
     pub outbox: std::sync::Arc<tokio::sync::Notify>,
+    /// The time as requests see it: the system clock, or one a test sets.
+    pub clock: crate::domain::clock::Clock,
 }
 
 /// Largest JSON body accepted; larger ones get 413.

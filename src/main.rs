@@ -132,6 +132,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         keys: TokenKeys::new(secret.as_bytes(), args.token_ttl_seconds)?,
         metrics: Metrics::new()?,
         outbox: Default::default(),
+        clock: Default::default(),
     };
     tracing::info!(bind = %args.bind, database = %redact(url), "serving");
     let (jobs_db, wake) = (state.db.clone(), state.outbox.clone());

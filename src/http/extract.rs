@@ -68,7 +68,7 @@ impl FromRequest for Actor {
 
 async fn api_token_user(state: &web::Data<AppState>, token: &str) -> Result<Actor, ServiceError> {
     let digest = digest_api_token(token);
-    let now = crate::db::now();
+    let now = state.clock.naive();
     let user = super::read(state, move |conn| {
         Ok(crate::db::tokens::authenticate(conn, &digest, now)?)
     })

@@ -580,6 +580,57 @@ async fn cancellation_respects_the_lead_time(app: TestApp) {
     assert_eq!(by_manager.status, StatusCode::OK);
 }
 
+/// The servers answer at the time their clock says: a test stands a minute either side of a
+/// booking's cancellation deadline without waiting for it.
+async fn the_cancellation_deadline_is_judged_at_the_servers_time(app: TestApp) {
+    let (t, m) = (app.login(BOOKER).await, app.login(MANAGER).await);
+    let body = json!({"kind": "instrument", "name_en": "Benchtop XRD", "name_zh": "台式XRD",
+        "category": "analytical", "original_value_cny": 900000, "jurisdiction_code": "310100",
+        "approval_policy": "auto", "rates": {"internal": 1, "academic": 2, "enterprise": 3},
+        "booking_rules": {"granularity_min": 30, "lead_time_min": 0, "cancel_lead_time_min": 1440}});
+    let xrd = app.post("/api/v1/resources", &m, body).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let day = workday(5);
+    let mut ids = Vec::new();
+    for (from, to) in [("09:00", "10:00"), ("10:00", "11:00")] {
+        let made = app
+            .post(
+                "/api/v1/bookings",
+                &t,
+                booking(xrd, &sh(day, from), &sh(day, to)),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+        ids.push(made.body["id"].as_i64().unwrap());
+    }
+    let deadline = |start: &str| {
+        chrono::DateTime::parse_from_rfc3339(start)
+            .unwrap()
+            .with_timezone(&Utc)
+            - Duration::hours(24)
+    };
+    let cancel = |id: i64| {
+        let (app, t) = (&app, &t);
+        async move {
+            app.post(
+                &format!("/api/v1/bookings/{id}/cancel"),
+                t,
+                json!({"reason": "plans changed"}),
+            )
+            .await
+        }
+    };
+    app.clock
+        .set(deadline(&sh(day, "09:00")) - Duration::minutes(1));
+    assert_eq!(cancel(ids[0]).await.body["state"], "cancelled");
+    app.clock
+        .set(deadline(&sh(day, "10:00")) + Duration::minutes(1));
+    let late = cancel(ids[1]).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{:?}", late.body);
+    assert!(late.body["detail"].as_str().unwrap().contains("too late"));
+}
+
 async fn waitlist_moves_on_when_space_frees(app: TestApp) {
     let t = app.login(BOOKER).await;
     let nmr = nmr_nanjing(&app, &t).await;
@@ -872,6 +923,7 @@ on_both_backends!(
     manual_approval_by_the_operator,
     operator_choice_rejects_or_waitlists_competitors,
     cancellation_respects_the_lead_time,
+    the_cancellation_deadline_is_judged_at_the_servers_time,
     waitlist_moves_on_when_space_frees,
     berlin_partner_facility_across_dst
 );

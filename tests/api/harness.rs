@@ -8,6 +8,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use instrument_booking::app::{AppState, Application};
 use instrument_booking::auth::TokenKeys;
 use instrument_booking::db::Db;
+use instrument_booking::domain::clock::Clock;
 use instrument_booking::http::middleware::Metrics;
 use serde_json::Value;
 
@@ -67,6 +68,8 @@ impl Response {
 
 pub struct TestApp {
     pub base: String,
+    /// The servers' clock: the system's until a test sets it.
+    pub clock: Clock,
     /// The test's own database, for audits that bypass the API.
     pub db: Db,
     handle: actix_web::dev::ServerHandle,
@@ -75,12 +78,13 @@ pub struct TestApp {
 }
 
 /// Starts a server process-alike on `db`: its own pool, port and workers.
-fn serve(db: Db, workers: usize) -> (String, actix_web::dev::ServerHandle) {
+fn serve(db: Db, workers: usize, clock: Clock) -> (String, actix_web::dev::ServerHandle) {
     let state = AppState {
         db,
         keys: TokenKeys::new(SECRET.as_bytes(), 3600).unwrap(),
         metrics: Metrics::new().unwrap(),
         outbox: Default::default(),
+        clock,
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let app = Application::build(state, listener, Some(workers)).unwrap();
@@ -112,9 +116,11 @@ impl TestApp {
         };
         let db = Db::open(&url, 8).expect("open test database");
         instrument_booking::demo::seed(&db).expect("seed demo data");
-        let (base, handle) = serve(db.clone(), 2);
+        let clock = Clock::system();
+        let (base, handle) = serve(db.clone(), 2, clock.clone());
         TestApp {
             base,
+            clock,
             db,
             handle,
             _store: store,
@@ -125,7 +131,7 @@ impl TestApp {
     /// A second server on the same database, as a second replica would be: its own pool.
     pub fn second_server(&self) -> (String, actix_web::dev::ServerHandle) {
         let db = Db::open(&self.url, 8).expect("open the same database again");
-        serve(db, 2)
+        serve(db, 2, self.clock.clone())
     }
 
     pub async fn request(

@@ -87,7 +87,7 @@ pub async fn update_me(
         display_name: b.display_name,
         password_hash: new_hash.clone(),
         locale: b.locale.map(|l| l.as_str().to_owned()),
-        updated_at: Some(crate::db::now()),
+        updated_at: Some(state.clock.naive()),
         ..UserChanges::default()
     };
     let current = b.current_password;

@@ -3,7 +3,6 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -41,9 +40,13 @@ fn allocation_json(a: &AllocationRow) -> Value {
 }
 
 /// The allocation with its balance, burn rate and what its voucher has paid.
-fn detailed(conn: &mut DbConnection, v: &service::Visible) -> Result<Value, ServiceError> {
+fn detailed(
+    conn: &mut DbConnection,
+    v: &service::Visible,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Value, ServiceError> {
     let mut body = allocation_json(&v.allocation);
-    let standing = usage::standing(conn, &v.allocation, &v.resource, Utc::now())?;
+    let standing = usage::standing(conn, &v.allocation, &v.resource, now)?;
     body["standing"] = serde_json::to_value(standing).map_err(ServiceError::internal)?;
     body["voucher_captured_fen"] = usage::captured(conn, &v.allocation)?.into();
     Ok(body)
@@ -54,9 +57,10 @@ pub async fn create_allocation(
     user: Actor,
     body: Json<Request>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let r = body.into_inner();
     let row = write(&state, move |conn| {
-        service::request(conn, &user, r, Utc::now())
+        service::request(conn, &user, r, clock.now())
     })
     .await?;
     Ok(HttpResponse::Created().json(allocation_json(&row)))
@@ -111,10 +115,10 @@ pub async fn get_allocation(
     user: Actor,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
-    let id = path.into_inner();
+    let (id, now) = (path.into_inner(), state.clock.now());
     let body = read(&state, move |conn| {
         let v = service::visible(conn, &user, id)?;
-        detailed(conn, &v)
+        detailed(conn, &v, now)
     })
     .await?;
     Ok(ok(body))
@@ -149,11 +153,12 @@ pub async fn approve_allocation(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let approval: Approval = super::optional_json(&body, r#"{"unit_hours": <whole number>}"#)?;
     let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
     let id = path.into_inner();
     decision(state, &user.clone(), key, move |conn| {
-        service::approve(conn, &user, id, approval.unit_hours, Utc::now())
+        service::approve(conn, &user, id, approval.unit_hours, clock.now())
     })
     .await
 }
@@ -165,11 +170,12 @@ pub async fn reject_allocation(
     path: web::Path<i64>,
     body: Json<Reason>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let reason = body.into_inner().text()?;
     let key = Key::of(&req, &reason)?;
     let id = path.into_inner();
     decision(state, &user.clone(), key, move |conn| {
-        service::reject(conn, &user, id, &reason, Utc::now())
+        service::reject(conn, &user, id, &reason, clock.now())
     })
     .await
 }
@@ -180,9 +186,10 @@ pub async fn cancel_allocation(
     req: HttpRequest,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let (id, key) = (path.into_inner(), Key::of(&req, "")?);
     decision(state, &user.clone(), key, move |conn| {
-        service::cancel(conn, &user, id, Utc::now())
+        service::cancel(conn, &user, id, clock.now())
     })
     .await
 }
@@ -252,6 +259,7 @@ pub async fn record_usage(
     path: web::Path<i64>,
     body: web::Payload,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let id = path.into_inner();
     let content_type = req
         .headers()
@@ -284,7 +292,7 @@ pub async fn record_usage(
             digest: &digest,
             kind,
         };
-        usage::record(conn, &user, &view, parsed, source, Utc::now())
+        usage::record(conn, &user, &view, parsed, source, clock.now())
     })
     .await?;
     Ok(HttpResponse::Created().json(summary))

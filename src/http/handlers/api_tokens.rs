@@ -36,7 +36,7 @@ pub async fn create_api_token(
             "must be between 1 and 3650",
         ));
     }
-    let now = crate::db::now();
+    let now = state.clock.naive();
     let (token, digest) = crate::auth::new_api_token();
     let new = NewApiToken {
         user_id: user.id.0,
@@ -81,7 +81,7 @@ pub async fn revoke_api_token(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
     let id = ApiTokenId(path.into_inner());
-    let now = crate::db::now();
+    let now = state.clock.naive();
     let found = write(&state, move |conn| {
         Ok(tokens::revoke(conn, id, user.id, now)?)
     })

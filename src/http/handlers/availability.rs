@@ -1,7 +1,6 @@
 //! Availability: the free intervals of one resource, and free slots across the region.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -64,7 +63,7 @@ pub async fn get_resource_availability(
             "must be between 0 and 527040",
         ));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let (loaded, slots) = read(&state, move |conn| {
         let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
         let loaded = crate::booking::calendar::load(conn, view, window, now)?;
@@ -140,7 +139,7 @@ pub async fn search_availability(
     let minutes = number("duration_min", 0, 366 * 1440)?;
     let quantity = number("quantity", 1, 1_000_000)?;
     let limit = page.limit;
-    let now = Utc::now();
+    let now = state.clock.now();
     let found = read(&state, move |conn| {
         let mut filter = filter;
         if let Some(city) = city {

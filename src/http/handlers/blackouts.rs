@@ -53,6 +53,7 @@ pub async fn create_blackout(
     path: web::Path<i64>,
     body: Json<CreateBlackout>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let id = ResourceId(path.into_inner());
     let b = body.into_inner();
     let (start, end) = (
@@ -78,9 +79,9 @@ pub async fn create_blackout(
             end_at: end,
             reason,
             created_by: user.id.0,
-            created_at: crate::db::now(),
+            created_at: clock.naive(),
         };
-        crate::booking::blackout::add(conn, &user, new, choice, chrono::Utc::now())
+        crate::booking::blackout::add(conn, &user, new, choice, clock.now())
     })
     .await?;
     let mut body = serde_json::to_value(Blackout::from(row)).map_err(ServiceError::internal)?;

@@ -1,7 +1,6 @@
 //! Weekly series: the same slot every week, with a result per occurrence.
 
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::bookings::{parse_request, tz_of};
@@ -40,7 +39,7 @@ pub async fn create_booking_series(
         )
     })?;
     let request = parse_request(&dto)?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let (series, results, tz) = write(&state, move |conn| {
         let (series, results) =
             crate::booking::series::create_series(conn, &user, &request, weeks, now)?;

@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -109,7 +108,7 @@ pub async fn create_booking(
     })?;
     let request = parse_request(&dto)?;
     let key = Key::of(&req, &raw.to_string())?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let actor = user.clone();
     let r = request.clone();
     let outcome = write(&state, move |conn| {
@@ -141,7 +140,7 @@ async fn conflict(
     r: &Request,
     spans: Vec<Span>,
 ) -> Result<ServiceError, ServiceError> {
-    let (resource, wanted, quantity, now) = (r.resource, r.span, r.quantity, Utc::now());
+    let (resource, wanted, quantity, now) = (r.resource, r.span, r.quantity, state.clock.now());
     let alts = read(state, move |conn| {
         alternatives(conn, resource, wanted, quantity, now)
     })
@@ -225,9 +224,10 @@ pub async fn approve_booking(
     req: HttpRequest,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let (id, key) = (path.into_inner(), Key::of(&req, "")?);
     decision_response(state, &user.clone(), key, move |conn| {
-        decide::approve(conn, &user, id, Utc::now())
+        decide::approve(conn, &user, id, clock.now())
     })
     .await
 }
@@ -239,10 +239,11 @@ pub async fn reject_booking(
     path: web::Path<i64>,
     body: Json<Reason>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let (id, reason) = (path.into_inner(), body.into_inner().text()?);
     let key = Key::of(&req, &reason)?;
     decision_response(state, &user.clone(), key, move |conn| {
-        decide::reject(conn, &user, id, &reason, Utc::now())
+        decide::reject(conn, &user, id, &reason, clock.now())
     })
     .await
 }
@@ -254,10 +255,11 @@ pub async fn cancel_booking(
     path: web::Path<i64>,
     body: Json<Reason>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let (id, reason) = (path.into_inner(), body.into_inner().text()?);
     let key = Key::of(&req, &reason)?;
     decision_response(state, &user.clone(), key, move |conn| {
-        decide::cancel(conn, &user, id, &reason, Utc::now())
+        decide::cancel(conn, &user, id, &reason, clock.now())
     })
     .await
 }

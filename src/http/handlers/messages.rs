@@ -93,10 +93,11 @@ pub async fn retry_message(
     _admin: Authorized<Admins>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let id = path.into_inner();
     let m = write(&state, move |conn| {
         let m = outbox::find(conn, id)?.ok_or_else(|| ServiceError::not_found("message"))?;
-        if !outbox::retry(conn, id, crate::db::now())? {
+        if !outbox::retry(conn, id, clock.naive())? {
             return Err(ServiceError::new(
                 ErrorCode::InvalidState,
                 format!("only failed messages are retried; this one is {}", m.status),

@@ -50,9 +50,10 @@ pub async fn keyed<F>(
 where
     F: FnOnce(&mut DbConnection) -> Result<Value, ServiceError> + Send + 'static,
 {
+    let clock = state.clock.clone();
     let outcome = crate::http::write(&state, move |conn| {
         let keep = |body: &Value| Some((status, body.to_string()));
-        once(conn, actor, key.as_ref(), crate::db::now(), work, keep)
+        once(conn, actor, key.as_ref(), clock.naive(), work, keep)
     })
     .await?;
     Ok(match outcome {

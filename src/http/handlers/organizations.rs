@@ -89,7 +89,7 @@ pub async fn create_organization(
         name_zh: b.name_zh,
         jurisdiction_code: b.jurisdiction_code,
         uscc: b.uscc.map(|u| u.trim().to_uppercase()),
-        updated_at: crate::db::now(),
+        updated_at: state.clock.naive(),
     };
     let row = write(&state, move |conn| {
         crate::accounts::create_organization(conn, values)
@@ -104,6 +104,7 @@ pub async fn update_organization(
     path: web::Path<i64>,
     body: Json<UpdateOrganization>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let id = OrganizationId(path.into_inner());
     let b = body.into_inner();
     let row = write(&state, move |conn| {
@@ -115,7 +116,7 @@ pub async fn update_organization(
             name_zh: b.name_zh.unwrap_or(cur.name_zh),
             jurisdiction_code: b.jurisdiction_code.unwrap_or(cur.jurisdiction_code),
             uscc: b.uscc.map(|u| u.trim().to_uppercase()).or(cur.uscc),
-            updated_at: crate::db::now(),
+            updated_at: clock.naive(),
         };
         let values = crate::accounts::check_organization(conn, values, Some(id))?;
         Ok(organizations::update(conn, id, &values)?)

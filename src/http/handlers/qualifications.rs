@@ -21,7 +21,7 @@ pub async fn grant_qualification(
 ) -> Result<HttpResponse, ServiceError> {
     let b = body.into_inner();
     let expires = parse_instant("expires_at", &b.expires_at)?;
-    let now = crate::db::now();
+    let now = state.clock.naive();
     let whom = (UserId(b.user_id), ResourceId(b.resource_id));
     let row = write(&state, move |conn| {
         qualifications::grant(conn, &actor, whom, expires, now)
@@ -57,7 +57,7 @@ pub async fn revoke_qualification(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
-    let now = crate::db::now();
+    let now = state.clock.naive();
     let row = write(&state, move |conn| {
         qualifications::revoke(conn, &actor, id, now)
     })

@@ -35,11 +35,12 @@ pub async fn check_in_booking(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let at = recorded_at(&body)?;
     let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
     let id = path.into_inner();
     decision_response(state, &user.clone(), key, move |conn| {
-        usage::check_in(conn, &user, id, Utc::now(), at)
+        usage::check_in(conn, &user, id, clock.now(), at)
     })
     .await
 }
@@ -51,11 +52,12 @@ pub async fn check_out_booking(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let at = recorded_at(&body)?;
     let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
     let id = path.into_inner();
     decision_response(state, &user.clone(), key, move |conn| {
-        usage::check_out(conn, &user, id, Utc::now(), at)
+        usage::check_out(conn, &user, id, clock.now(), at)
     })
     .await
 }

@@ -102,7 +102,7 @@ pub async fn update_user(
         role: b.role.map(|r| r.as_str().to_owned()),
         locale: b.locale.map(|l| l.as_str().to_owned()),
         active: b.active,
-        updated_at: Some(crate::db::now()),
+        updated_at: Some(state.clock.naive()),
     };
     let row = write(&state, move |conn| {
         crate::accounts::update_user(conn, id, changes)

@@ -75,7 +75,7 @@ pub async fn list_vouchers(
     let reach = vouchers::listed_for(&user)?;
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
-    let now = crate::db::now();
+    let now = state.clock.naive();
     let rows = read(&state, move |conn| {
         let rows = store::list_vouchers(conn, reach, after, fetch)?;
         let mut loaded = Vec::new();
@@ -97,9 +97,10 @@ pub async fn get_voucher(
     user: Actor,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let id = path.into_inner();
     let v = read(&state, move |conn| {
-        vouchers::visible(conn, &user, id, crate::db::now())
+        vouchers::visible(conn, &user, id, clock.naive())
     })
     .await?;
     Ok(ok(voucher_json(&v)))
@@ -111,12 +112,13 @@ pub async fn get_voucher_ledger(
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let id = path.into_inner();
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let after = page.after_id()?.unwrap_or(0);
     let limit = page.fetch();
     let rows = read(&state, move |conn| {
-        vouchers::visible(conn, &user, id, crate::db::now())?;
+        vouchers::visible(conn, &user, id, clock.naive())?;
         Ok(store::ledger_page(conn, id, after, limit)?)
     })
     .await?;
@@ -169,6 +171,7 @@ pub async fn get_quote(
     path: web::Path<i64>,
     query: web::Query<QuoteQuery>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let id = ResourceId(path.into_inner());
     let q = query.into_inner();
     let minutes = quoted_minutes(&q)?;
@@ -184,7 +187,7 @@ pub async fn get_quote(
     let purpose = q.purpose_kind.unwrap_or(PurposeKind::Research);
     let body = read(&state, move |conn| {
         let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
-        let now = chrono::Utc::now();
+        let now = clock.now();
         let quote = payment::quote(
             conn,
             org,
@@ -222,7 +225,7 @@ pub async fn grant_voucher(
         &serde_json::to_string(&b).map_err(ServiceError::internal)?,
     )?;
     let expires = parse_instant("expires_at", &b.expires_at)?;
-    let now = crate::db::now();
+    let now = state.clock.naive();
     keyed(state, (user.id, key), StatusCode::CREATED, move |conn| {
         let (program, enterprise) = (b.program_id, b.enterprise_id);
         let row = vouchers::grant(conn, &user, program, enterprise, b.amount_fen, expires, now)?;
@@ -239,7 +242,7 @@ async fn change_status(
     id: i64,
     to: &'static str,
 ) -> Result<HttpResponse, ServiceError> {
-    let now = crate::db::now();
+    let now = state.clock.naive();
     let v = write(&state, move |conn| {
         vouchers::set_status(conn, &user, id, to, now)?;
         vouchers::load(conn, id, now)?.ok_or_else(|| ServiceError::not_found("voucher"))
@@ -289,7 +292,7 @@ pub async fn reverse_ledger_entry(
         ));
     }
     let key = Key::of(&req, &reason)?;
-    let now = crate::db::now();
+    let now = state.clock.naive();
     keyed(state, (user.id, key), StatusCode::CREATED, move |conn| {
         let row = vouchers::reverse(conn, &user, voucher, entry, &reason, now)?;
         Ok(ledger_json(row))
@@ -387,6 +390,7 @@ pub async fn create_voucher_program(
     Authorized { user, .. }: Authorized<Issuers>,
     body: Json<CreateProgram>,
 ) -> Result<HttpResponse, ServiceError> {
+    let clock = state.clock.clone();
     let b = body.into_inner();
     check_program(&b)?;
     let agency = user.org.ok_or_else(|| {
@@ -429,7 +433,7 @@ pub async fn create_voucher_program(
                     .collect(),
             ),
             eligible_categories: join(b.eligible_categories),
-            created_at: crate::db::now(),
+            created_at: clock.naive(),
         };
         Ok(store::insert_program(conn, &new)?)
     })
