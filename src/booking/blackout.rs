@@ -12,6 +12,7 @@ use crate::db::resources::{self, BlackoutRow, NewBlackout};
 use crate::domain::actor::Actor;
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
+use crate::domain::types::BookingState;
 use crate::error::{ErrorCode, ServiceError};
 
 /// What to do with bookings a new blackout collides with.
@@ -27,7 +28,7 @@ pub struct Collision {
     pub booking_id: i64,
     pub start: chrono::DateTime<chrono::Utc>,
     pub end: chrono::DateTime<chrono::Utc>,
-    pub state: String,
+    pub state: BookingState,
     /// `cancelled`, `kept`, or absent when nothing was decided yet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<&'static str>,
@@ -38,7 +39,7 @@ fn collision(b: &BookingRow, action: Option<&'static str>) -> Collision {
         booking_id: b.id,
         start: instant(b.start_at),
         end: instant(b.end_at),
-        state: b.state.clone(),
+        state: b.state,
         action,
     }
 }
@@ -90,11 +91,19 @@ fn cancel_all(
 ) -> Result<Vec<Collision>, ServiceError> {
     let mut out = Vec::new();
     for b in hit {
-        if bookings::transition(conn, b.id, &b.state, "cancelled", false, false, at)? {
+        if bookings::transition(
+            conn,
+            b.id,
+            b.state,
+            BookingState::Cancelled,
+            false,
+            false,
+            at,
+        )? {
             let step = Step {
                 event: "cancelled_for_blackout",
-                from: Some(&b.state),
-                to: "cancelled",
+                from: Some(b.state),
+                to: BookingState::Cancelled,
             };
             log(conn, at, b.id, Some(actor.id), step, Some(reason))?;
             super::payment::release(conn, b, Some(actor.id), "cancelled for a blackout", at)?;

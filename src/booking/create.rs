@@ -111,14 +111,22 @@ pub fn expire_overdue(
 ) -> Result<(), ServiceError> {
     let at = naive(now);
     for booking in bookings::overdue_requests(conn, id, at)? {
-        let from = booking.state.as_str();
-        if bookings::transition(conn, booking.id, from, "expired", false, false, at)? {
+        let from = booking.state;
+        if bookings::transition(
+            conn,
+            booking.id,
+            from,
+            BookingState::Expired,
+            false,
+            false,
+            at,
+        )? {
             let step = Step {
                 event: "expired",
                 from: Some(from),
-                to: "expired",
+                to: BookingState::Expired,
             };
-            let why = if from == "pending" {
+            let why = if from == BookingState::Pending {
                 "no decision before the deadline"
             } else {
                 "no space became free before the slot began"
@@ -160,7 +168,7 @@ pub fn create(
         resource_id: req.resource.0,
         booker_id: actor.id.0,
         organization_id: org.0,
-        state: state.as_str().into(),
+        state,
         blocking,
         exclusive: blocking && loaded.view.row.capacity == 1,
         start_at: naive(req.span.start),
@@ -197,7 +205,7 @@ pub fn create(
     let step = Step {
         event: "requested",
         from: None,
-        to: state.as_str(),
+        to: state,
     };
     log_new(conn, &row, &loaded.view, actor.id, step)?;
     if let Some(voucher) = row.voucher_id {

@@ -66,7 +66,7 @@ pub fn approve(
     now: Instant,
 ) -> Result<BookingRow, Failure> {
     let (booking, mut loaded) = staff_booking(conn, actor, id, now)?;
-    if booking.state != BookingState::Pending.as_str() {
+    if booking.state != BookingState::Pending {
         return Err(wrong_state(&booking, "approved").into());
     }
     loaded.without(booking.id);
@@ -80,8 +80,8 @@ pub fn approve(
     if !bookings::transition(
         conn,
         booking.id,
-        "pending",
-        "confirmed",
+        BookingState::Pending,
+        BookingState::Confirmed,
         true,
         exclusive,
         at,
@@ -90,8 +90,8 @@ pub fn approve(
     }
     let step = Step {
         event: "approved",
-        from: Some("pending"),
-        to: "confirmed",
+        from: Some(BookingState::Pending),
+        to: BookingState::Confirmed,
     };
     log(conn, at, booking.id, Some(actor.id), step, None)?;
     loaded.occupy(booking.id, loaded.buffered(span), booking.quantity);
@@ -120,7 +120,7 @@ fn settle_competitors(
     )?;
     for other in rows
         .iter()
-        .filter(|o| o.id != winner.id && o.state == "pending")
+        .filter(|o| o.id != winner.id && o.state == BookingState::Pending)
     {
         if loaded
             .calendar()
@@ -134,11 +134,11 @@ fn settle_competitors(
         } else {
             BookingState::Rejected
         };
-        if bookings::transition(conn, other.id, "pending", to.as_str(), false, false, at)? {
+        if bookings::transition(conn, other.id, BookingState::Pending, to, false, false, at)? {
             let step = Step {
                 event: "competitor_approved",
-                from: Some("pending"),
-                to: to.as_str(),
+                from: Some(BookingState::Pending),
+                to,
             };
             let reason = format!(
                 "another request for this time was approved (booking {})",
@@ -159,15 +159,18 @@ pub fn reject(
     now: Instant,
 ) -> Result<BookingRow, Failure> {
     let (booking, _) = staff_booking(conn, actor, id, now)?;
-    if !matches!(booking.state.as_str(), "pending" | "waitlisted") {
+    if !matches!(
+        booking.state,
+        BookingState::Pending | BookingState::Waitlisted
+    ) {
         return Err(wrong_state(&booking, "rejected").into());
     }
     let at = naive(now);
     if !bookings::transition(
         conn,
         booking.id,
-        &booking.state,
-        "rejected",
+        booking.state,
+        BookingState::Rejected,
         false,
         false,
         at,
@@ -176,8 +179,8 @@ pub fn reject(
     }
     let step = Step {
         event: "rejected",
-        from: Some(&booking.state),
-        to: "rejected",
+        from: Some(booking.state),
+        to: BookingState::Rejected,
     };
     log(conn, at, booking.id, Some(actor.id), step, Some(reason))?;
     payment::release(conn, &booking, Some(actor.id), "rejected", at)?;
@@ -197,7 +200,7 @@ pub fn cancel(
     let Visible { booking, staff, .. } = visible(conn, actor, id)?;
     let loaded = open_resource_any(conn, &booking, now)?;
     let booking = bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?;
-    let state = BookingState::parse(&booking.state).unwrap_or(BookingState::Cancelled);
+    let state = booking.state;
     if !cancellable(state) {
         return Err(wrong_state(&booking, "cancelled").into());
     }
@@ -214,8 +217,8 @@ pub fn cancel(
     if !bookings::transition(
         conn,
         booking.id,
-        &booking.state,
-        "cancelled",
+        booking.state,
+        BookingState::Cancelled,
         false,
         false,
         at,
@@ -234,8 +237,8 @@ pub fn cancel(
         Some(actor.id),
         Step {
             event,
-            from: Some(&booking.state),
-            to: "cancelled",
+            from: Some(booking.state),
+            to: BookingState::Cancelled,
         },
         Some(reason),
     )?;
@@ -284,7 +287,7 @@ pub fn promote_waitlist(
     for waiting in
         bookings::requests_between(conn, id, freed.block_start, freed.block_end, longest)?
     {
-        if waiting.state != "waitlisted" || instant(waiting.start_at) <= now {
+        if waiting.state != BookingState::Waitlisted || instant(waiting.start_at) <= now {
             continue;
         }
         let span = span_of(&waiting);
@@ -301,8 +304,8 @@ pub fn promote_waitlist(
         if bookings::transition(
             conn,
             waiting.id,
-            "waitlisted",
-            to.as_str(),
+            BookingState::Waitlisted,
+            to,
             blocking,
             exclusive,
             at,
@@ -316,8 +319,8 @@ pub fn promote_waitlist(
             }
             let step = Step {
                 event: "promoted_from_waitlist",
-                from: Some("waitlisted"),
-                to: to.as_str(),
+                from: Some(BookingState::Waitlisted),
+                to,
             };
             log(conn, at, waiting.id, None, step, Some("space became free"))?;
             if blocking {

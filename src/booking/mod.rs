@@ -19,7 +19,7 @@ use crate::db::resources::{self, ResourceView};
 use crate::db::{DbConnection, bookings};
 use crate::domain::actor::Actor;
 use crate::domain::ids::{OrganizationId, ResourceId, UserId};
-use crate::domain::types::Role;
+use crate::domain::types::{BookingState, Role};
 use crate::error::ServiceError;
 
 /// A booking with the resource it is for, loaded for a caller allowed to see it.
@@ -69,8 +69,8 @@ pub fn is_staff(
 /// One step of a booking's history: what happened and the states before and after.
 pub struct Step<'a> {
     pub event: &'a str,
-    pub from: Option<&'a str>,
-    pub to: &'a str,
+    pub from: Option<BookingState>,
+    pub to: BookingState,
 }
 
 /// Records one step of a booking's history, and queues the messages it causes.
@@ -86,8 +86,8 @@ pub fn log(
         booking_id: booking,
         actor,
         event: step.event,
-        from_state: step.from,
-        to_state: step.to,
+        from_state: step.from.map(BookingState::as_str),
+        to_state: step.to.as_str(),
         reason,
         at,
     };
@@ -118,8 +118,8 @@ pub fn log_new(
         booking_id: row.id,
         actor: Some(actor),
         event: step.event,
-        from_state: step.from,
-        to_state: step.to,
+        from_state: step.from.map(BookingState::as_str),
+        to_state: step.to.as_str(),
         reason: None,
         at: row.created_at,
     };
@@ -139,9 +139,9 @@ pub fn log_new(
 /// The booking as an iCalendar event: confirmed, tentative while it waits, or cancelled.
 pub fn booking_ics(b: &BookingRow, view: &ResourceView) -> String {
     let r = &view.row;
-    let status = match b.state.as_str() {
-        "confirmed" | "completed" => "CONFIRMED",
-        "pending" | "waitlisted" => "TENTATIVE",
+    let status = match b.state {
+        BookingState::Confirmed | BookingState::Completed => "CONFIRMED",
+        BookingState::Pending | BookingState::Waitlisted => "TENTATIVE",
         _ => "CANCELLED",
     };
     let summary = format!("{} / {}", r.name_en, r.name_zh);

@@ -11,6 +11,7 @@ use crate::db::{DbConnection, resources};
 use crate::domain::actor::Actor;
 use crate::domain::availability::Instant;
 use crate::domain::ids::{ResourceId, UserId};
+use crate::domain::types::BookingState;
 use crate::error::{ErrorCode, ServiceError};
 
 /// How early before the start an operator may check someone in.
@@ -54,7 +55,7 @@ pub fn check_in(
 ) -> Result<BookingRow, Failure> {
     let arrived = recorded_at(at, now)?;
     let booking = staff_only(conn, actor, id)?;
-    if booking.state != "confirmed" || booking.check_in_at.is_some() {
+    if booking.state != BookingState::Confirmed || booking.check_in_at.is_some() {
         return Err(refuse(format!(
             "a {} booking cannot be checked in (or it already was)",
             booking.state
@@ -75,8 +76,8 @@ pub fn check_in(
         Some(actor.id),
         Step {
             event: "checked_in",
-            from: Some("confirmed"),
-            to: "confirmed",
+            from: Some(BookingState::Confirmed),
+            to: BookingState::Confirmed,
         },
         None,
     )?;
@@ -94,7 +95,10 @@ pub fn check_out(
 ) -> Result<BookingRow, Failure> {
     let left = recorded_at(left, now)?;
     let booking = staff_only(conn, actor, id)?;
-    let Some(arrived) = booking.check_in_at.filter(|_| booking.state == "confirmed") else {
+    let Some(arrived) = booking
+        .check_in_at
+        .filter(|_| booking.state == BookingState::Confirmed)
+    else {
         return Err(refuse("check the user in before checking them out".into()));
     };
     if naive(left) <= arrived {
@@ -125,7 +129,15 @@ fn complete(
 ) -> Result<bool, ServiceError> {
     let id = booking.id;
     let exclusive = booking.exclusive;
-    if !bookings::transition(conn, id, "confirmed", "completed", true, exclusive, at)? {
+    if !bookings::transition(
+        conn,
+        id,
+        BookingState::Confirmed,
+        BookingState::Completed,
+        true,
+        exclusive,
+        at,
+    )? {
         return Ok(false);
     }
     bookings::record_check_out(conn, id, left)?;
@@ -133,8 +145,8 @@ fn complete(
     super::payment::capture(conn, &row, actor, at)?;
     let step = Step {
         event: "checked_out",
-        from: Some("confirmed"),
-        to: "completed",
+        from: Some(BookingState::Confirmed),
+        to: BookingState::Completed,
     };
     log(conn, at, id, actor, step, why)?;
     Ok(true)
@@ -161,16 +173,16 @@ pub fn mark_no_shows(
         if bookings::transition(
             conn,
             booking.id,
-            "confirmed",
-            "no_show",
+            BookingState::Confirmed,
+            BookingState::NoShow,
             false,
             false,
             naive(now),
         )? {
             let step = Step {
                 event: "no_show",
-                from: Some("confirmed"),
-                to: "no_show",
+                from: Some(BookingState::Confirmed),
+                to: BookingState::NoShow,
             };
             log(
                 conn,

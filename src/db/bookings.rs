@@ -9,6 +9,7 @@ use crate::domain::actor::Reach;
 use super::DbConnection;
 use super::schema::{booking_events, bookings, idempotency_keys, resources};
 use crate::domain::ids::{ResourceId, UserId};
+use crate::domain::types::BookingState;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct BookingRow {
@@ -16,7 +17,7 @@ pub struct BookingRow {
     pub resource_id: i64,
     pub booker_id: i64,
     pub organization_id: i64,
-    pub state: String,
+    pub state: BookingState,
     pub blocking: bool,
     pub exclusive: bool,
     pub start_at: NaiveDateTime,
@@ -52,7 +53,7 @@ pub struct NewBooking {
     pub resource_id: i64,
     pub booker_id: i64,
     pub organization_id: i64,
-    pub state: String,
+    pub state: BookingState,
     pub blocking: bool,
     pub exclusive: bool,
     pub start_at: NaiveDateTime,
@@ -132,7 +133,7 @@ pub fn blocking_between(
         .filter(bookings::blocking.eq(true))
         .filter(
             bookings::state
-                .eq("confirmed")
+                .eq(BookingState::Confirmed)
                 .or(bookings::pending_deadline.gt(now)),
         )
         .load(conn)
@@ -152,7 +153,7 @@ pub fn requests_between(
         .filter(bookings::block_start.ge(lower))
         .filter(bookings::block_start.lt(to))
         .filter(bookings::block_end.gt(from))
-        .filter(bookings::state.eq_any(["pending", "waitlisted"]))
+        .filter(bookings::state.eq_any([BookingState::Pending, BookingState::Waitlisted]))
         .order(bookings::id)
         .load(conn)
 }
@@ -173,8 +174,8 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BookingRow>>
 pub fn transition(
     conn: &mut DbConnection,
     id: i64,
-    from: &str,
-    to: &str,
+    from: BookingState,
+    to: BookingState,
     blocking: bool,
     exclusive: bool,
     now: NaiveDateTime,
@@ -195,7 +196,12 @@ pub fn transition(
     // Every final state passes here, so the reports' monthly count of how bookings ended is kept
     // here, in the same transaction, rather than at each of the places that end a booking. (The
     // use itself is counted when it is charged, after its check-out is written.)
-    if changed == 1 && matches!(to, "completed" | "no_show" | "cancelled") {
+    if changed == 1
+        && matches!(
+            to,
+            BookingState::Completed | BookingState::NoShow | BookingState::Cancelled
+        )
+    {
         crate::db::reports::totals::booking_ended(conn, id)?;
     }
     Ok(changed == 1)
@@ -240,10 +246,10 @@ pub fn overdue_requests(
     // One round trip on the hot path of every booking; both databases combine the two indexes
     // (SQLite: MULTI-INDEX OR, PostgreSQL: BitmapOr) once their statistics are current.
     let pending = bookings::state
-        .eq("pending")
+        .eq(BookingState::Pending)
         .and(bookings::pending_deadline.le(now));
     let waiting = bookings::state
-        .eq("waitlisted")
+        .eq(BookingState::Waitlisted)
         .and(bookings::start_at.le(now));
     // Sorted here, not in SQL: with ORDER BY id SQLite may prefer walking the whole table in id
     // order over the two index searches (a million-row history made that 100 ms per booking).
@@ -264,14 +270,14 @@ pub fn resources_with_overdue_requests(
     // Distinct in Rust: SELECT DISTINCT makes SQLite walk a whole index instead of the few
     // overdue entries. The batch bounds how many are read.
     let mut ids: Vec<i64> = bookings::table
-        .filter(bookings::state.eq("pending"))
+        .filter(bookings::state.eq(BookingState::Pending))
         .filter(bookings::pending_deadline.le(now))
         .select(bookings::resource_id)
         .limit(limit * 20)
         .load(conn)?;
     ids.extend(
         bookings::table
-            .filter(bookings::state.eq("waitlisted"))
+            .filter(bookings::state.eq(BookingState::Waitlisted))
             .filter(bookings::start_at.le(now))
             .select(bookings::resource_id)
             .limit(limit * 20)
@@ -321,7 +327,7 @@ pub fn events(conn: &mut DbConnection, booking: i64) -> QueryResult<Vec<EventRow
 #[derive(Debug, Default, Clone)]
 pub struct BookingFilter {
     pub resource: Option<i64>,
-    pub state: Option<String>,
+    pub state: Option<BookingState>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
 }
@@ -349,7 +355,7 @@ pub fn list(
         q = q.filter(bookings::resource_id.eq(r));
     }
     if let Some(s) = &f.state {
-        q = q.filter(bookings::state.eq(s.clone()));
+        q = q.filter(bookings::state.eq(*s));
     }
     if let Some(from) = f.from {
         q = q.filter(bookings::end_at.gt(from));

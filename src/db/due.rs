@@ -7,11 +7,12 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::bookings::BookingRow;
 use crate::db::schema::{bookings as b, outbox as o, vouchers as v};
+use crate::domain::types::BookingState;
 
 /// Pending requests, oldest first.
 pub fn pending(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<BookingRow>> {
     b::table
-        .filter(b::state.eq("pending"))
+        .filter(b::state.eq(BookingState::Pending))
         .order(b::created_at)
         .limit(limit)
         .load(conn)
@@ -29,7 +30,7 @@ pub fn unreminded(
         .filter(o::booking_id.is_not_null())
         .select(o::booking_id.assume_not_null());
     b::table
-        .filter(b::state.eq("confirmed"))
+        .filter(b::state.eq(BookingState::Confirmed))
         .filter(b::start_at.gt(now))
         .filter(b::start_at.le(now + horizon))
         .filter(diesel::dsl::not(b::id.eq_any(reminded)))
@@ -45,7 +46,7 @@ pub fn unattended(
     limit: i64,
 ) -> QueryResult<Vec<BookingRow>> {
     b::table
-        .filter(b::state.eq("confirmed"))
+        .filter(b::state.eq(BookingState::Confirmed))
         .filter(b::check_in_at.is_null())
         .filter(b::start_at.le(now))
         .order(b::start_at)
@@ -60,7 +61,7 @@ pub fn overstayed(
     limit: i64,
 ) -> QueryResult<Vec<BookingRow>> {
     b::table
-        .filter(b::state.eq("confirmed"))
+        .filter(b::state.eq(BookingState::Confirmed))
         .filter(b::check_in_at.is_not_null())
         .filter(b::check_out_at.is_null())
         .filter(b::end_at.le(ended_by))

@@ -14,6 +14,7 @@ pub mod schema;
 pub mod settings;
 pub mod settlements;
 pub mod tokens;
+pub mod types;
 pub mod users;
 pub mod vouchers;
 

@@ -13,6 +13,7 @@ use crate::domain::actor::Reach;
 use crate::domain::availability::{Instant, Span};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::money::PurposeKind;
+use crate::domain::types::BookingState;
 use crate::error::ServiceError;
 
 /// Seeds the session; returns its booking id.
@@ -61,7 +62,7 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
         resource_id: nmr.0,
         booker_id: booker.id,
         organization_id: acme.0,
-        state: "confirmed".into(),
+        state: BookingState::Confirmed,
         blocking: true,
         exclusive: true,
         start_at: naive(span.start),
@@ -91,7 +92,7 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
     let requested = Step {
         event: "requested",
         from: None,
-        to: "confirmed",
+        to: BookingState::Confirmed,
     };
     log(conn, new.created_at, row.id, me, requested, None)?;
     payment::hold(
@@ -105,8 +106,8 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
     bookings::record_check_in(conn, row.id, naive(start))?;
     let arrived = Step {
         event: "checked_in",
-        from: Some("confirmed"),
-        to: "confirmed",
+        from: Some(BookingState::Confirmed),
+        to: BookingState::Confirmed,
     };
     log(
         conn,

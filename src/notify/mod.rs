@@ -13,7 +13,7 @@ use crate::db::outbox::{self, NewMessage};
 use crate::db::resources::{self, ResourceView};
 use crate::db::{DbConnection, organizations, users};
 use crate::domain::ids::{OrganizationId, ResourceId, UserId};
-use crate::domain::types::{Locale, Role};
+use crate::domain::types::{BookingState, Locale, Role};
 use crate::error::ServiceError;
 use letters::{About, BookingNews};
 use text::Letter;
@@ -70,13 +70,13 @@ pub fn queue(
 }
 
 /// What a booker hears of a step, if anything.
-fn news_of(event: &str, to: &str) -> Option<BookingNews> {
+fn news_of(event: &str, to: BookingState) -> Option<BookingNews> {
     use BookingNews::*;
     Some(match (event, to) {
-        ("requested", "confirmed") | ("approved", _) => Confirmed,
-        ("requested", "pending") => Received,
-        ("requested" | "competitor_approved", "waitlisted") => Waitlisted,
-        ("rejected" | "competitor_approved", "rejected") => Rejected,
+        ("requested", BookingState::Confirmed) | ("approved", _) => Confirmed,
+        ("requested", BookingState::Pending) => Received,
+        ("requested" | "competitor_approved", BookingState::Waitlisted) => Waitlisted,
+        ("rejected" | "competitor_approved", BookingState::Rejected) => Rejected,
         ("cancelled" | "cancelled_by_staff" | "cancelled_for_blackout", _) => Cancelled,
         ("promoted_from_waitlist", _) => Promoted,
         ("expired", _) => Expired,
@@ -89,7 +89,7 @@ pub struct Step<'a> {
     pub event_id: i64,
     pub booking: i64,
     pub event: &'a str,
-    pub to: &'a str,
+    pub to: BookingState,
     pub actor: Option<UserId>,
     pub reason: Option<&'a str>,
     pub at: NaiveDateTime,
@@ -130,8 +130,8 @@ pub fn booking_step(
             );
         }
         let letter = letters::to_booker(news, to.locale, &about, detail.as_deref());
-        let ics =
-            (booking.state == "confirmed").then(|| crate::booking::booking_ics(booking, view));
+        let ics = (booking.state == BookingState::Confirmed)
+            .then(|| crate::booking::booking_ics(booking, view));
         let env = Envelope {
             dedupe_key: format!("booking-event:{}:{}", step.event_id, to.id),
             kind: news.kind(),

@@ -15,6 +15,7 @@ use crate::db::schema::{allocations as a, bookings as b, rollup_state, usage_rec
 use crate::domain::availability::Span;
 use crate::domain::months::{month_key, month_of, next_month, start_of};
 use crate::domain::sharing::{LATE_CANCEL_HOURS, Use};
+use crate::domain::types::BookingState;
 
 type UseKey = (i64, i64, i64, String);
 
@@ -74,11 +75,11 @@ impl Tally {
     /// Counts a booking that has just ended as completed, no-show or cancelled.
     pub fn add_ending(&mut self, booking: &BookingRow) {
         let late_from = booking.start_at - chrono::Duration::hours(LATE_CANCEL_HOURS);
-        let (due, no_show, late) = match booking.state.as_str() {
-            "completed" => (1, 0, 0),
-            "no_show" => (1, 1, 0),
-            "cancelled" if booking.updated_at > late_from => (1, 0, 1),
-            "cancelled" => (0, 0, 0),
+        let (due, no_show, late) = match booking.state {
+            BookingState::Completed => (1, 0, 0),
+            BookingState::NoShow => (1, 1, 0),
+            BookingState::Cancelled if booking.updated_at > late_from => (1, 0, 1),
+            BookingState::Cancelled => (0, 0, 0),
             _ => return,
         };
         let key = (booking.resource_id, month_key(month_of(booking.start_at)));
@@ -310,7 +311,11 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
     loop {
         let rows: Vec<BookingRow> = b::table
             .filter(b::id.gt(after))
-            .filter(b::state.eq_any(["completed", "no_show", "cancelled"]))
+            .filter(b::state.eq_any([
+                BookingState::Completed,
+                BookingState::NoShow,
+                BookingState::Cancelled,
+            ]))
             .order(b::id)
             .limit(CHUNK)
             .load(conn)?;
@@ -318,7 +323,7 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
         after = last.id;
         for booking in &rows {
             t.add_ending(booking);
-            if booking.state == "completed" {
+            if booking.state == BookingState::Completed {
                 t.add_booking(booking);
             }
         }

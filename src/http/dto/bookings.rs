@@ -20,7 +20,7 @@ pub struct Booking {
     pub resource_id: i64,
     pub booker_id: i64,
     pub organization_id: i64,
-    pub state: String,
+    pub state: crate::domain::types::BookingState,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub timezone: String,

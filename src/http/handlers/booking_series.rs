@@ -7,6 +7,7 @@ use super::bookings::{parse_request, tz_of};
 use crate::app::AppState;
 use crate::db::resources;
 use crate::domain::actor::Actor;
+use crate::domain::types::BookingState;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::{Booking, CreateBooking, Slot};
 use crate::http::extract::Json;
@@ -55,7 +56,7 @@ pub async fn create_booking_series(
             let slot = Slot::new(span, tz);
             match outcome {
                 crate::booking::series::Outcome::Booked(row) => {
-                    let result = if row.state == "waitlisted" { "waitlisted" } else { "booked" };
+                    let result = if row.state == BookingState::Waitlisted { "waitlisted" } else { "booked" };
                     json!({"index": i, "slot": slot, "result": result, "booking": Booking::new(*row, tz), "reason": null})
                 }
                 crate::booking::series::Outcome::Skipped(reason) => {

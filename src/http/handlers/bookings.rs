@@ -18,6 +18,7 @@ use crate::db::resources::{self, ResourceView};
 use crate::domain::actor::Actor;
 use crate::domain::availability::Span;
 use crate::domain::ids::ResourceId;
+use crate::domain::types::BookingState;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::{
     Alternative, Booking, CreateBooking, HistoryEntry, Interval, Reason, Slot,
@@ -287,7 +288,7 @@ pub async fn list_bookings(
     let (after, fetch) = (page.after_id()?, page.fetch());
     let filter = bookings::BookingFilter {
         resource: q.resource_id,
-        state: q.state.map(|s| s.as_str().to_owned()),
+        state: q.state,
         from: q
             .from
             .as_deref()
@@ -352,7 +353,7 @@ pub async fn list_approval_queue(
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
     let filter = bookings::BookingFilter {
-        state: Some("pending".into()),
+        state: Some(BookingState::Pending),
         resource: q.resource_id,
         ..Default::default()
     };
