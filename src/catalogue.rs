@@ -135,7 +135,7 @@ pub fn update_resource(
     let current = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
     let owner = OrganizationId(current.row.organization_id);
     ensure_can_edit(actor, owner)?;
-    if current.row.status == ResourceStatus::Retired.as_str() {
+    if current.row.status == ResourceStatus::Retired {
         return Err(ServiceError::new(
             ErrorCode::ResourceRetired,
             "a retired resource cannot be changed",
@@ -247,7 +247,7 @@ pub fn retire_resource(
             "say why the resource is retired (1 to 500 characters)",
         ));
     }
-    if current.row.status == ResourceStatus::Retired.as_str() {
+    if current.row.status == ResourceStatus::Retired {
         return Err(ServiceError::new(
             ErrorCode::ResourceRetired,
             "the resource is already retired",

@@ -8,7 +8,7 @@ use crate::db::vouchers::{self as store, ProgramRow, VoucherRow};
 use crate::domain::actor::{Actor, Reach};
 use crate::domain::ledger::Balance;
 use crate::domain::money::{Fen, Standing, Terms};
-use crate::domain::types::{Province, ResourceKind, Role};
+use crate::domain::types::{Province, ResourceKind, Role, VoucherStatus};
 use crate::error::ServiceError;
 
 /// Whose vouchers the caller sees: a booker their organisation's, an issuer those of the
@@ -123,7 +123,7 @@ pub fn load(
         .and_utc()
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .date_naive();
-    let usable = voucher.status == "active"
+    let usable = voucher.status == VoucherStatus::Active
         && now < voucher.expires_at
         && !ledger.expired()
         && program.valid_from <= today
@@ -209,7 +209,7 @@ pub fn set_status(
     conn: &mut DbConnection,
     actor: &crate::domain::actor::Actor,
     id: i64,
-    to: &str,
+    to: VoucherStatus,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
     use crate::domain::ids::OrganizationId;
@@ -219,9 +219,10 @@ pub fn set_status(
     if !actor.acts_for(OrganizationId(p.issuer_id)) {
         return Err(ServiceError::not_found("voucher"));
     }
+    use VoucherStatus::{Active, Revoked, Suspended};
     let allowed = matches!(
-        (v.status.as_str(), to),
-        ("active", "suspended") | ("suspended", "active") | ("active" | "suspended", "revoked")
+        (v.status, to),
+        (Active, Suspended) | (Suspended, Active) | (Active | Suspended, Revoked)
     );
     if !allowed {
         return Err(ServiceError::new(

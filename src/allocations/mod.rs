@@ -17,6 +17,7 @@ use crate::domain::actor::Actor;
 use crate::domain::ids::{OrganizationId, ResourceId};
 use crate::domain::ledger::Claim;
 use crate::domain::money::{Fen, PurposeKind};
+use crate::domain::types::AllocationState;
 use crate::domain::types::{ResourceKind, Role};
 use crate::error::{ErrorCode, ServiceError};
 
@@ -173,7 +174,7 @@ pub fn request(
             requester_id: user.id.0,
             project: r.project.trim().to_owned(),
             account: r.account,
-            state: "pending".into(),
+            state: AllocationState::Pending,
             starts_on: r.starts_on,
             ends_on: r.ends_on,
             requested_unit_hours: r.unit_hours,
@@ -229,7 +230,7 @@ fn for_change(
             "only the resource's operators and managers decide on allocations",
         ));
     }
-    if v.allocation.state != "pending" {
+    if v.allocation.state != AllocationState::Pending {
         return Err(ServiceError::new(
             ErrorCode::InvalidState,
             format!(
@@ -289,7 +290,7 @@ pub fn approve(
         conn,
         id,
         &Decision {
-            state: "approved",
+            state: AllocationState::Approved,
             granted_unit_hours: Some(granted),
             voucher_share_fen: share,
             by: Some(user.id.0),
@@ -355,7 +356,7 @@ pub fn reject(
         conn,
         id,
         &Decision {
-            state: "rejected",
+            state: AllocationState::Rejected,
             granted_unit_hours: None,
             voucher_share_fen: 0,
             by: Some(user.id.0),
@@ -375,7 +376,12 @@ pub fn cancel(
     now: DateTime<Utc>,
 ) -> Result<AllocationRow, ServiceError> {
     for_change(conn, user, id, false)?;
-    Ok(store::set_state(conn, id, "cancelled", now.naive_utc())?)
+    Ok(store::set_state(
+        conn,
+        id,
+        AllocationState::Cancelled,
+        now.naive_utc(),
+    )?)
 }
 
 /// Ends allocations whose period (and grace for late accounting) is over, releasing what their
@@ -396,11 +402,12 @@ pub fn end_finished(
     for id in &due {
         db.write_blocking(|conn| {
             store::lock(conn, &[*id])?;
-            let Some(a) = store::find(conn, *id)?.filter(|a| a.state == "approved") else {
+            let Some(a) = store::find(conn, *id)?.filter(|a| a.state == AllocationState::Approved)
+            else {
                 return Ok(());
             };
             let at = now.naive_utc();
-            store::set_state(conn, a.id, "ended", at)?;
+            store::set_state(conn, a.id, AllocationState::Ended, at)?;
             if let Some(voucher) = a.voucher_id {
                 let why = (None, "allocation ended");
                 payment::release_claim(conn, voucher, Claim::Allocation(a.id), why, at)?;

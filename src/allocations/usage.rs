@@ -18,6 +18,7 @@ use crate::domain::actor::Actor;
 use crate::domain::allocation::{self as rules, Job, Parsed, Standing, Use};
 use crate::domain::ids::ResourceId;
 use crate::domain::money::gross_fee;
+use crate::domain::types::AllocationState;
 use crate::domain::types::ResourceKind;
 use crate::error::{ErrorCode, ServiceError};
 
@@ -98,7 +99,10 @@ fn match_jobs(
             .iter()
             .filter(|a| a.account == j.account && a.starts_on <= day && day <= a.ends_on)
             .collect();
-        match covering.iter().find(|a| a.state != "pending") {
+        match covering
+            .iter()
+            .find(|a| a.state != AllocationState::Pending)
+        {
             Some(a) => matched.push((i, (*a).clone())),
             None => issues.push(Issue::line(
                 j.line,

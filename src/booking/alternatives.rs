@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::db::resources::{self, ResourceFilter, ResourceView, SpecFilter, SpecOp};
 use crate::domain::availability::{Instant, Span};
 use crate::domain::ids::ResourceId;
+use crate::domain::types::ResourceStatus;
 use crate::error::ServiceError;
 
 /// How many alternatives of each kind to offer.
@@ -68,7 +69,7 @@ fn equivalents(
     let filter = ResourceFilter {
         kind: Some(view.row.kind.clone()),
         category: Some(view.row.category.clone()),
-        statuses: vec!["active".into()],
+        statuses: vec![ResourceStatus::Active],
         specs,
         ..ResourceFilter::default()
     };

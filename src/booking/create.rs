@@ -89,7 +89,7 @@ pub fn open_resource(
     expire_overdue(conn, id, now)?;
     let view = resources::find(conn, id)?
         .ok_or_else(|| ServiceError::internal("locked resource vanished"))?;
-    if view.row.status != ResourceStatus::Active.as_str() {
+    if view.row.status != ResourceStatus::Active {
         let why = view.row.status_reason.clone().unwrap_or_default();
         return Err(ServiceError::invalid_field(
             "resource_id",

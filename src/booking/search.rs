@@ -5,6 +5,7 @@ use super::calendar::{self, Loaded};
 use crate::db::DbConnection;
 use crate::db::resources::{self, ResourceFilter};
 use crate::domain::availability::{Instant, Span};
+use crate::domain::types::ResourceStatus;
 use crate::error::ServiceError;
 
 /// How many catalogue matches are examined for free slots.
@@ -24,7 +25,7 @@ pub fn search(
     quantity: i64,
     now: Instant,
 ) -> Result<Vec<Candidate>, ServiceError> {
-    filter.statuses = vec!["active".into()];
+    filter.statuses = vec![ResourceStatus::Active];
     let mut found = Vec::new();
     for view in resources::list(conn, &filter, None, MAX_CANDIDATES)? {
         if view.row.capacity < quantity {

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::actor::Reach;
+use crate::domain::types::AllocationState;
 
 use diesel::sql_types::{BigInt, Timestamp};
 
@@ -18,7 +19,7 @@ pub struct AllocationRow {
     pub requester_id: i64,
     pub project: String,
     pub account: String,
-    pub state: String,
+    pub state: AllocationState,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub requested_unit_hours: i64,
@@ -44,7 +45,7 @@ pub struct NewAllocation {
     pub requester_id: i64,
     pub project: String,
     pub account: String,
-    pub state: String,
+    pub state: AllocationState,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub requested_unit_hours: i64,
@@ -86,7 +87,7 @@ pub fn lock(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub resource: Option<i64>,
-    pub state: Option<String>,
+    pub state: Option<AllocationState>,
 }
 
 /// Allocations within `reach` that match `f`, in id order after `after`.
@@ -114,7 +115,7 @@ pub fn list(
         q = q.filter(a::resource_id.eq(r));
     }
     if let Some(s) = &f.state {
-        q = q.filter(a::state.eq(s.clone()));
+        q = q.filter(a::state.eq(*s));
     }
     if let Some(after) = after {
         q = q.filter(a::id.gt(after));
@@ -133,7 +134,7 @@ pub fn account_clash(
     a::table
         .filter(a::resource_id.eq(resource))
         .filter(a::account.eq(account))
-        .filter(a::state.eq("approved"))
+        .filter(a::state.eq(AllocationState::Approved))
         .filter(a::id.ne(except))
         .filter(a::starts_on.le(to))
         .filter(a::ends_on.ge(from))
@@ -144,7 +145,7 @@ pub fn account_clash(
 
 /// The decision on a pending allocation: its new state, what was granted and the voucher share.
 pub struct Decision<'a> {
-    pub state: &'a str,
+    pub state: AllocationState,
     pub granted_unit_hours: Option<i64>,
     pub voucher_share_fen: i64,
     pub by: Option<i64>,
@@ -170,7 +171,7 @@ pub fn decide(conn: &mut DbConnection, id: i64, d: &Decision<'_>) -> QueryResult
 pub fn set_state(
     conn: &mut DbConnection,
     id: i64,
-    state: &str,
+    state: AllocationState,
     at: NaiveDateTime,
 ) -> QueryResult<AllocationRow> {
     diesel::update(a::table.find(id))
@@ -182,7 +183,7 @@ pub fn set_state(
 /// Approved allocations whose period ended before `day`, up to `limit`.
 pub fn ended_before(conn: &mut DbConnection, day: NaiveDate, limit: i64) -> QueryResult<Vec<i64>> {
     a::table
-        .filter(a::state.eq("approved"))
+        .filter(a::state.eq(AllocationState::Approved))
         .filter(a::ends_on.lt(day))
         .order(a::id)
         .select(a::id)
@@ -199,7 +200,11 @@ pub fn of_accounts(
     a::table
         .filter(a::resource_id.eq(resource))
         .filter(a::account.eq_any(accounts))
-        .filter(a::state.eq_any(["approved", "ended", "pending"]))
+        .filter(a::state.eq_any([
+            AllocationState::Approved,
+            AllocationState::Ended,
+            AllocationState::Pending,
+        ]))
         .order(a::id)
         .load(conn)
 }

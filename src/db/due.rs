@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::bookings::BookingRow;
 use crate::db::schema::{bookings as b, outbox as o, vouchers as v};
-use crate::domain::types::BookingState;
+use crate::domain::types::{BookingState, VoucherStatus};
 
 /// Pending requests, oldest first.
 pub fn pending(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<BookingRow>> {
@@ -77,7 +77,7 @@ pub fn expiring_vouchers(
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     v::table
-        .filter(v::status.eq("active"))
+        .filter(v::status.eq(VoucherStatus::Active))
         .filter(v::expires_at.gt(from))
         .filter(v::expires_at.le(to))
         .select(v::id)

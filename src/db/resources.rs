@@ -31,7 +31,7 @@ pub struct ResourceRow {
     pub jurisdiction_code: String,
     pub location: String,
     pub timezone: String,
-    pub status: String,
+    pub status: ResourceStatus,
     pub status_reason: Option<String>,
     pub capacity: i64,
     pub unit: String,
@@ -69,7 +69,7 @@ pub struct ResourceValues {
     pub jurisdiction_code: String,
     pub location: String,
     pub timezone: String,
-    pub status: String,
+    pub status: ResourceStatus,
     #[diesel(treat_none_as_null = true)]
     pub status_reason: Option<String>,
     pub capacity: i64,
@@ -109,7 +109,7 @@ impl ResourceValues {
             jurisdiction_code: fields.jurisdiction_code.clone(),
             location: fields.location.clone(),
             timezone: fields.timezone.clone(),
-            status: fields.status.as_str().into(),
+            status: fields.status,
             status_reason: fields.status_reason.clone(),
             capacity: fields.capacity,
             unit: fields.unit_or_default(),
@@ -178,7 +178,7 @@ impl ResourceView {
             jurisdiction_code: r.jurisdiction_code.clone(),
             location: r.location.clone(),
             timezone: r.timezone.clone(),
-            status: ResourceStatus::parse(&r.status).unwrap_or(ResourceStatus::Active),
+            status: r.status,
             status_reason: r.status_reason.clone(),
             capacity: r.capacity,
             unit: Some(r.unit.clone()),
@@ -218,7 +218,7 @@ pub struct ResourceFilter {
     pub province: Option<String>,
     pub jurisdiction_codes: Option<Vec<String>>,
     pub organization_id: Option<i64>,
-    pub statuses: Vec<String>,
+    pub statuses: Vec<ResourceStatus>,
     pub min_value_cny: Option<i64>,
     pub terms: Vec<String>,
     pub specs: Vec<SpecFilter>,
@@ -504,7 +504,7 @@ pub fn retire(
 ) -> QueryResult<()> {
     diesel::update(resources::table.find(id.0))
         .set((
-            resources::status.eq("retired"),
+            resources::status.eq(ResourceStatus::Retired),
             resources::status_reason.eq(reason),
             resources::version.eq(resources::version + 1),
             resources::updated_at.eq(now),

@@ -8,7 +8,7 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{SingleValue, Text};
 
-use crate::domain::types::BookingState;
+use crate::domain::types::{AllocationState, BookingState, ResourceStatus, VoucherStatus};
 
 macro_rules! text_column {
     ($($name:ident),+ $(,)?) => {$(
@@ -66,7 +66,7 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(BookingState);
+text_column!(AllocationState, BookingState, ResourceStatus, VoucherStatus);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::actor::Reach;
+use crate::domain::types::VoucherStatus;
 
 use super::DbConnection;
 use super::schema::{voucher_ledger, voucher_programs, vouchers};
@@ -53,7 +54,7 @@ pub struct VoucherRow {
     pub id: i64,
     pub program_id: i64,
     pub enterprise_id: i64,
-    pub status: String,
+    pub status: VoucherStatus,
     pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -131,7 +132,7 @@ pub fn insert_voucher(
         .values((
             vouchers::program_id.eq(program),
             vouchers::enterprise_id.eq(enterprise),
-            vouchers::status.eq("active"),
+            vouchers::status.eq(VoucherStatus::Active),
             vouchers::expires_at.eq(expires_at),
             vouchers::created_at.eq(now),
             vouchers::updated_at.eq(now),
@@ -265,7 +266,7 @@ pub fn append(conn: &mut DbConnection, line: &Line<'_>) -> QueryResult<LedgerRow
 pub fn set_status(
     conn: &mut DbConnection,
     id: i64,
-    status: &str,
+    status: VoucherStatus,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(vouchers::table.find(id))

@@ -50,6 +50,18 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// Where a computing allocation stands.
+    AllocationState {
+        Pending => "pending", Approved => "approved", Rejected => "rejected",
+        Cancelled => "cancelled", Ended => "ended",
+    }
+);
+text_enum!(
+    /// Whether a voucher can be used.
+    VoucherStatus { Active => "active", Suspended => "suspended", Revoked => "revoked" }
+);
+
 impl Role {
     /// The organisation kinds a user of this role may belong to; admins belong to none.
     pub fn allowed_org_kinds(self) -> &'static [OrgKind] {

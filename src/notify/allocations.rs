@@ -10,6 +10,7 @@ use super::{Envelope, deciders, queue, recipient};
 use crate::db::DbConnection;
 use crate::db::allocations::AllocationRow;
 use crate::db::resources::ResourceView;
+use crate::domain::types::AllocationState;
 use crate::domain::types::Locale;
 use crate::error::ServiceError;
 
@@ -110,8 +111,8 @@ pub fn decided(
     view: &ResourceView,
 ) -> Result<(), ServiceError> {
     let at = a.decided_at.unwrap_or(a.updated_at);
-    send(conn, &[a.requester_id], (a, &a.state, at), |l| {
-        let (subject, lead) = if a.state == "approved" {
+    send(conn, &[a.requester_id], (a, a.state.as_str(), at), |l| {
+        let (subject, lead) = if a.state == AllocationState::Approved {
             let held = match a.voucher_share_fen {
                 0 => String::new(),
                 fen => format!(

@@ -36,7 +36,7 @@ pub struct Resource {
     pub jurisdiction: JurisdictionRef,
     pub location: String,
     pub timezone: String,
-    pub status: String,
+    pub status: crate::domain::types::ResourceStatus,
     pub status_reason: Option<String>,
     pub capacity: i64,
     pub unit: String,

@@ -15,6 +15,7 @@ use crate::db::DbConnection;
 use crate::db::allocations::{self as store, AllocationRow, RecordRow};
 use crate::domain::actor::Actor;
 use crate::domain::allocation::{self as rules, Parsed, PostedJob};
+use crate::domain::types::AllocationState;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::Reason;
 use crate::http::dto::utc;
@@ -75,8 +76,6 @@ pub struct AllocationQuery {
     cursor: Option<String>,
 }
 
-const STATES: [&str; 5] = ["pending", "approved", "rejected", "cancelled", "ended"];
-
 /// Bookers and issuers see their organisation's allocations; operators those on the resources they
 /// run; managers those on their institution's; admins all.
 pub async fn list_allocations(
@@ -85,20 +84,24 @@ pub async fn list_allocations(
     query: web::Query<AllocationQuery>,
 ) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
-    if let Some(s) = &q.state
-        && !STATES.contains(&s.as_str())
-    {
-        return Err(ServiceError::new(
-            ErrorCode::InvalidQuery,
-            format!("state is one of {}", STATES.join(", ")),
-        ));
-    }
+    let wanted = q
+        .state
+        .as_deref()
+        .map(|s| {
+            AllocationState::parse(s).ok_or_else(|| {
+                ServiceError::new(
+                    ErrorCode::InvalidQuery,
+                    format!("state is one of {}", AllocationState::choices()),
+                )
+            })
+        })
+        .transpose()?;
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
     let rows = read(&state, move |conn| {
         let f = store::Filter {
             resource: q.resource_id,
-            state: q.state,
+            state: wanted,
         };
         Ok(store::list(conn, user.reach(), &f, (after, fetch))?)
     })

@@ -10,6 +10,7 @@ use crate::db::resources;
 use crate::domain::actor::Actor;
 use crate::domain::availability::Span;
 use crate::domain::ids::ResourceId;
+use crate::domain::types::ResourceStatus;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::Slot;
 use crate::http::dto::parse_instant;
@@ -67,7 +68,7 @@ pub async fn get_resource_availability(
     let (loaded, slots) = read(&state, move |conn| {
         let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
         let loaded = crate::booking::calendar::load(conn, view, window, now)?;
-        let active = loaded.view.row.status == "active";
+        let active = loaded.view.row.status == ResourceStatus::Active;
         let slots = if active {
             loaded
                 .calendar()

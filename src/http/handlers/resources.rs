@@ -104,11 +104,9 @@ pub fn parse_filter(query: &str, extra_keys: &[&str]) -> Result<CatalogueQuery, 
                 f.province = Some(value)
             }
             "status" => {
-                choice(
-                    ResourceStatus::parse(&value).is_some(),
-                    ResourceStatus::choices(),
-                )?;
-                f.statuses = vec![value]
+                let status = ResourceStatus::parse(&value);
+                choice(status.is_some(), ResourceStatus::choices())?;
+                f.statuses = status.into_iter().collect()
             }
             "category" => f.category = Some(value),
             "city" => city = Some(value),
@@ -147,7 +145,7 @@ pub fn parse_filter(query: &str, extra_keys: &[&str]) -> Result<CatalogueQuery, 
         }
     }
     if f.statuses.is_empty() {
-        f.statuses = vec!["active".into(), "suspended".into()];
+        f.statuses = vec![ResourceStatus::Active, ResourceStatus::Suspended];
     }
     let page = Page::parse(limit, cursor.as_deref())?;
     Ok(CatalogueQuery {

@@ -13,7 +13,7 @@ use crate::db::{organizations, resources};
 use crate::domain::actor::Actor;
 use crate::domain::ids::ResourceId;
 use crate::domain::money::PurposeKind;
-use crate::domain::types::{Province, ResourceKind};
+use crate::domain::types::{Province, ResourceKind, VoucherStatus};
 use crate::error::ServiceError;
 use crate::http::dto::{parse_instant, utc};
 use crate::http::extract::{Authorized, Issuers, Json};
@@ -240,7 +240,7 @@ async fn change_status(
     state: web::Data<AppState>,
     user: Actor,
     id: i64,
-    to: &'static str,
+    to: VoucherStatus,
 ) -> Result<HttpResponse, ServiceError> {
     let now = state.clock.naive();
     let v = write(&state, move |conn| {
@@ -256,7 +256,7 @@ pub async fn suspend_voucher(
     a: Authorized<Issuers>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
-    change_status(state, a.user, path.into_inner(), "suspended").await
+    change_status(state, a.user, path.into_inner(), VoucherStatus::Suspended).await
 }
 
 pub async fn reinstate_voucher(
@@ -264,7 +264,7 @@ pub async fn reinstate_voucher(
     a: Authorized<Issuers>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
-    change_status(state, a.user, path.into_inner(), "active").await
+    change_status(state, a.user, path.into_inner(), VoucherStatus::Active).await
 }
 
 pub async fn revoke_voucher(
@@ -272,7 +272,7 @@ pub async fn revoke_voucher(
     a: Authorized<Issuers>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
-    change_status(state, a.user, path.into_inner(), "revoked").await
+    change_status(state, a.user, path.into_inner(), VoucherStatus::Revoked).await
 }
 
 /// Reverses one grant, capture or expiry on a voucher's ledger, with the reason (its issuer).
