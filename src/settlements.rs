@@ -12,7 +12,7 @@ use crate::db::settlements::{movements, resources_of};
 use crate::db::vouchers::{self as store, ProgramRow};
 use crate::db::{DbConnection, organizations};
 use crate::domain::actor::{Actor, Reach};
-use crate::domain::ids::{OrganizationId, ResourceId};
+use crate::domain::ids::{OrganizationId, ProgramId, ResourceId, VoucherId};
 use crate::error::ServiceError;
 
 /// Narrows what a statement was asked to cover to what the caller may see: issuers their
@@ -115,10 +115,10 @@ impl Lookup {
         id: i64,
     ) -> Result<(ProgramRow, i64), ServiceError> {
         if !self.vouchers.contains_key(&id) {
-            let v = store::find_voucher(conn, id)?
+            let v = store::find_voucher(conn, VoucherId(id))?
                 .ok_or_else(|| ServiceError::internal("ledger without voucher"))?;
             if !self.programs.contains_key(&v.program_id) {
-                let p = store::find_program(conn, v.program_id)?
+                let p = store::find_program(conn, ProgramId(v.program_id))?
                     .ok_or_else(|| ServiceError::internal("voucher without programme"))?;
                 self.programs.insert(p.id, p);
             }

@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDateTime};
 use crate::db::DbConnection;
 use crate::db::vouchers::{self as store, ProgramRow, VoucherRow};
 use crate::domain::actor::{Actor, Reach};
+use crate::domain::ids::{ProgramId, VoucherId};
 use crate::domain::ledger::Balance;
 use crate::domain::money::{Fen, Standing, Terms};
 use crate::domain::types::{Province, ResourceKind, Role, VoucherStatus};
@@ -24,7 +25,7 @@ pub fn listed_for(actor: &Actor) -> Result<Reach, ServiceError> {
 pub fn visible(
     conn: &mut DbConnection,
     actor: &Actor,
-    id: i64,
+    id: VoucherId,
     now: NaiveDateTime,
 ) -> Result<Loaded, ServiceError> {
     let reach = listed_for(actor)?;
@@ -108,15 +109,15 @@ pub struct Loaded {
 
 pub fn load(
     conn: &mut DbConnection,
-    id: i64,
+    id: VoucherId,
     now: NaiveDateTime,
 ) -> Result<Option<Loaded>, ServiceError> {
     let Some(voucher) = store::find_voucher(conn, id)? else {
         return Ok(None);
     };
-    let program = store::find_program(conn, voucher.program_id)?
+    let program = store::find_program(conn, ProgramId(voucher.program_id))?
         .ok_or_else(|| ServiceError::internal("voucher without programme"))?;
-    let rows = store::ledger_rows(conn, id)?;
+    let rows = store::ledger_rows(conn, id.0)?;
     let ledger = store::ledger(&rows);
     let balance = ledger.balance();
     let today = now
@@ -155,7 +156,7 @@ pub fn grant(
 ) -> Result<VoucherRow, ServiceError> {
     use crate::db::organizations;
     use crate::domain::ids::OrganizationId;
-    let p = store::find_program(conn, program)?
+    let p = store::find_program(conn, ProgramId(program))?
         .ok_or_else(|| ServiceError::invalid_field("program_id", "no such programme"))?;
     if !actor.acts_for(OrganizationId(p.issuer_id)) {
         return Err(ServiceError::forbidden(
@@ -208,13 +209,13 @@ pub fn grant(
 pub fn set_status(
     conn: &mut DbConnection,
     actor: &crate::domain::actor::Actor,
-    id: i64,
+    id: VoucherId,
     to: VoucherStatus,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
     use crate::domain::ids::OrganizationId;
     let v = store::find_voucher(conn, id)?.ok_or_else(|| ServiceError::not_found("voucher"))?;
-    let p = store::find_program(conn, v.program_id)?
+    let p = store::find_program(conn, ProgramId(v.program_id))?
         .ok_or_else(|| ServiceError::internal("voucher without programme"))?;
     if !actor.acts_for(OrganizationId(p.issuer_id)) {
         return Err(ServiceError::not_found("voucher"));
@@ -230,7 +231,7 @@ pub fn set_status(
             format!("a {} voucher cannot become {to}", v.status),
         ));
     }
-    store::set_status(conn, id, to, now)?;
+    store::set_status(conn, id.0, to, now)?;
     Ok(())
 }
 
@@ -245,9 +246,9 @@ pub fn reverse(
     now: NaiveDateTime,
 ) -> Result<store::LedgerRow, ServiceError> {
     use crate::domain::ids::OrganizationId;
-    let v =
-        store::find_voucher(conn, voucher)?.ok_or_else(|| ServiceError::not_found("voucher"))?;
-    let p = store::find_program(conn, v.program_id)?
+    let v = store::find_voucher(conn, VoucherId(voucher))?
+        .ok_or_else(|| ServiceError::not_found("voucher"))?;
+    let p = store::find_program(conn, ProgramId(v.program_id))?
         .ok_or_else(|| ServiceError::internal("voucher without programme"))?;
     if !actor.acts_for(OrganizationId(p.issuer_id)) {
         return Err(ServiceError::not_found("voucher"));

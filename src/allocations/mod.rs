@@ -14,7 +14,7 @@ use crate::db::allocations::{self as store, AllocationRow, Decision, NewAllocati
 use crate::db::resources::{self, ResourceView};
 use crate::db::{DbConnection, organizations};
 use crate::domain::actor::Actor;
-use crate::domain::ids::{OrganizationId, ResourceId};
+use crate::domain::ids::{AllocationId, OrganizationId, ResourceId};
 use crate::domain::ledger::Claim;
 use crate::domain::money::{Fen, PurposeKind};
 use crate::domain::types::AllocationState;
@@ -199,7 +199,11 @@ pub struct Visible {
 }
 
 /// Loads an allocation for its organisation's members and the resource's staff; 404 for others.
-pub fn visible(conn: &mut DbConnection, user: &Actor, id: i64) -> Result<Visible, ServiceError> {
+pub fn visible(
+    conn: &mut DbConnection,
+    user: &Actor,
+    id: AllocationId,
+) -> Result<Visible, ServiceError> {
     let allocation = store::find(conn, id)?.ok_or_else(|| ServiceError::not_found("allocation"))?;
     let resource = resources::find(conn, ResourceId(allocation.resource_id))?
         .ok_or_else(|| ServiceError::internal("allocation without resource"))?;
@@ -220,10 +224,10 @@ pub fn visible(conn: &mut DbConnection, user: &Actor, id: i64) -> Result<Visible
 fn for_change(
     conn: &mut DbConnection,
     user: &Actor,
-    id: i64,
+    id: AllocationId,
     staff_only: bool,
 ) -> Result<Visible, ServiceError> {
-    store::lock(conn, &[id])?;
+    store::lock(conn, &[id.0])?;
     let v = visible(conn, user, id)?;
     if staff_only && !v.staff {
         return Err(ServiceError::forbidden(
@@ -255,7 +259,7 @@ pub fn approve(
         allocation: a,
         resource: view,
         ..
-    } = for_change(conn, user, id, true)?;
+    } = for_change(conn, user, AllocationId(id), true)?;
     let granted = unit_hours.unwrap_or(a.requested_unit_hours);
     if granted <= 0 || granted > a.requested_unit_hours {
         return Err(ServiceError::invalid_field(
@@ -351,7 +355,7 @@ pub fn reject(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<AllocationRow, ServiceError> {
-    let v = for_change(conn, user, id, true)?;
+    let v = for_change(conn, user, AllocationId(id), true)?;
     let row = store::decide(
         conn,
         id,
@@ -375,7 +379,7 @@ pub fn cancel(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<AllocationRow, ServiceError> {
-    for_change(conn, user, id, false)?;
+    for_change(conn, user, AllocationId(id), false)?;
     Ok(store::set_state(
         conn,
         id,
@@ -402,7 +406,8 @@ pub fn end_finished(
     for id in &due {
         db.write_blocking(|conn| {
             store::lock(conn, &[*id])?;
-            let Some(a) = store::find(conn, *id)?.filter(|a| a.state == AllocationState::Approved)
+            let Some(a) = store::find(conn, AllocationId(*id))?
+                .filter(|a| a.state == AllocationState::Approved)
             else {
                 return Ok(());
             };

@@ -16,7 +16,7 @@ use crate::db::resources::{self, ResourceView};
 use crate::domain::Issue;
 use crate::domain::actor::Actor;
 use crate::domain::allocation::{self as rules, Job, Parsed, Standing, Use};
-use crate::domain::ids::ResourceId;
+use crate::domain::ids::{AllocationId, ResourceId};
 use crate::domain::money::gross_fee;
 use crate::domain::types::AllocationState;
 use crate::domain::types::ResourceKind;
@@ -209,8 +209,8 @@ fn draw_down(
     (user, now): (&Actor, DateTime<Utc>),
 ) -> Result<Drawn, ServiceError> {
     // Re-read under the lock: an import running alongside may have drawn it down meanwhile.
-    let a =
-        store::find(conn, a.id)?.ok_or_else(|| ServiceError::internal("allocation vanished"))?;
+    let a = store::find(conn, AllocationId(a.id))?
+        .ok_or_else(|| ServiceError::internal("allocation vanished"))?;
     let before = used(conn, &a, now)?;
     let granted = a.granted_unit_hours.unwrap_or(0);
     let minutes: Vec<i64> = jobs.iter().map(|j| j.unit_minutes).collect();

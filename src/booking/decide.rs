@@ -12,7 +12,7 @@ use crate::db::bookings::{self, BookingRow};
 use crate::domain::actor::Actor;
 use crate::domain::availability::{Instant, Span};
 use crate::domain::booking::{cancellable, is_blocking, pending_deadline};
-use crate::domain::ids::ResourceId;
+use crate::domain::ids::{BookingId, ResourceId};
 use crate::domain::types::{ApprovalPolicy, BookingState, ConflictPolicy};
 use crate::error::{ErrorCode, ServiceError};
 
@@ -36,7 +36,7 @@ fn wrong_state(b: &BookingRow, action: &str) -> ServiceError {
 fn staff_booking(
     conn: &mut DbConnection,
     actor: &Actor,
-    id: i64,
+    id: BookingId,
     now: Instant,
 ) -> Result<(BookingRow, Loaded), Failure> {
     let Visible { booking, staff, .. } = visible(conn, actor, id)?;
@@ -62,7 +62,7 @@ fn staff_booking(
 pub fn approve(
     conn: &mut DbConnection,
     actor: &Actor,
-    id: i64,
+    id: BookingId,
     now: Instant,
 ) -> Result<BookingRow, Failure> {
     let (booking, mut loaded) = staff_booking(conn, actor, id, now)?;
@@ -98,7 +98,7 @@ pub fn approve(
     if policy(&loaded) == ConflictPolicy::OperatorChoice {
         settle_competitors(conn, actor, &loaded, &booking, now)?;
     }
-    Ok(bookings::find(conn, booking.id)?
+    Ok(bookings::find(conn, BookingId(booking.id))?
         .ok_or_else(|| ServiceError::internal("approved booking vanished"))?)
 }
 
@@ -154,7 +154,7 @@ fn settle_competitors(
 pub fn reject(
     conn: &mut DbConnection,
     actor: &Actor,
-    id: i64,
+    id: BookingId,
     reason: &str,
     now: Instant,
 ) -> Result<BookingRow, Failure> {
@@ -184,7 +184,7 @@ pub fn reject(
     };
     log(conn, at, booking.id, Some(actor.id), step, Some(reason))?;
     payment::release(conn, &booking, Some(actor.id), "rejected", at)?;
-    Ok(bookings::find(conn, booking.id)?
+    Ok(bookings::find(conn, BookingId(booking.id))?
         .ok_or_else(|| ServiceError::internal("booking vanished"))?)
 }
 
@@ -193,7 +193,7 @@ pub fn reject(
 pub fn cancel(
     conn: &mut DbConnection,
     actor: &Actor,
-    id: i64,
+    id: BookingId,
     reason: &str,
     now: Instant,
 ) -> Result<BookingRow, Failure> {
@@ -246,7 +246,7 @@ pub fn cancel(
     if booking.blocking {
         promote_waitlist(conn, &booking, now)?;
     }
-    Ok(bookings::find(conn, booking.id)?
+    Ok(bookings::find(conn, BookingId(booking.id))?
         .ok_or_else(|| ServiceError::internal("booking vanished"))?)
 }
 

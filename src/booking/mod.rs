@@ -18,7 +18,7 @@ use crate::db::bookings::BookingRow;
 use crate::db::resources::{self, ResourceView};
 use crate::db::{DbConnection, bookings};
 use crate::domain::actor::Actor;
-use crate::domain::ids::{OrganizationId, ResourceId, UserId};
+use crate::domain::ids::{BookingId, OrganizationId, ResourceId, UserId};
 use crate::domain::types::{BookingState, Role};
 use crate::error::ServiceError;
 
@@ -33,7 +33,11 @@ pub struct Visible {
 
 /// Loads a booking if the caller may see it: its booker, the resource's operators, the
 /// institution's managers, admins. Anyone else gets 404, as if it did not exist.
-pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Visible, ServiceError> {
+pub fn visible(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: BookingId,
+) -> Result<Visible, ServiceError> {
     let booking = bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?;
     let resource = resources::find(conn, ResourceId(booking.resource_id))?
         .ok_or_else(|| ServiceError::internal("booking without resource"))?;

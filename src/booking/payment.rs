@@ -12,7 +12,7 @@ use crate::db::resources::ResourceView;
 use crate::db::vouchers::{self as store, Line};
 use crate::db::{DbConnection, organizations};
 use crate::domain::availability::Instant;
-use crate::domain::ids::{OrganizationId, UserId};
+use crate::domain::ids::{BookingId, OrganizationId, ProgramId, UserId, VoucherId};
 use crate::domain::ledger::{Claim, Entry};
 use crate::domain::money::{self, CustomerCategory, Fen, PurposeKind, Service, Split};
 use crate::domain::types::{OrgKind, Province, ResourceKind};
@@ -98,7 +98,7 @@ fn own_voucher(
     now: NaiveDateTime,
     field: &str,
 ) -> Result<vouchers::Loaded, ServiceError> {
-    vouchers::load(conn, id, now)?
+    vouchers::load(conn, VoucherId(id), now)?
         .filter(|v| v.voucher.enterprise_id == org.0)
         .ok_or_else(|| {
             ServiceError::invalid_field(
@@ -183,7 +183,7 @@ pub fn quote_changed(fresh: &Quote, accepted: Fen) -> ServiceError {
 /// cap spans them all. On SQLite the write transaction already holds the only lock.
 pub fn lock_vouchers(conn: &mut DbConnection, voucher: i64) -> Result<(), ServiceError> {
     // An unknown voucher locks nothing; the quote then refuses it.
-    if let Some(v) = store::find_voucher(conn, voucher)? {
+    if let Some(v) = store::find_voucher(conn, VoucherId(voucher))? {
         store::lock_of_enterprise(conn, v.program_id, v.enterprise_id)?;
     }
     Ok(())
@@ -362,9 +362,9 @@ fn locked_ledger(
     voucher: i64,
 ) -> Result<(store::ProgramRow, crate::domain::ledger::Ledger), ServiceError> {
     lock_vouchers(conn, voucher)?;
-    let v =
-        store::find_voucher(conn, voucher)?.ok_or_else(|| ServiceError::not_found("voucher"))?;
-    let program = store::find_program(conn, v.program_id)?
+    let v = store::find_voucher(conn, VoucherId(voucher))?
+        .ok_or_else(|| ServiceError::not_found("voucher"))?;
+    let program = store::find_program(conn, ProgramId(v.program_id))?
         .ok_or_else(|| ServiceError::internal("voucher without programme"))?;
     let rows = store::ledger_rows(conn, voucher)?;
     Ok((program, store::ledger(&rows)))
@@ -407,11 +407,11 @@ fn receipt(conn: &mut DbConnection, row: &store::LedgerRow) -> Result<(), Servic
     let Some(booking) = row.booking_id else {
         return Ok(());
     };
-    let b = crate::db::bookings::find(conn, booking)?
+    let b = crate::db::bookings::find(conn, BookingId(booking))?
         .ok_or_else(|| ServiceError::internal("ledger line for a missing booking"))?;
-    let v = store::find_voucher(conn, row.voucher_id)?
+    let v = store::find_voucher(conn, VoucherId(row.voucher_id))?
         .ok_or_else(|| ServiceError::not_found("voucher"))?;
-    let program = store::find_program(conn, v.program_id)?
+    let program = store::find_program(conn, ProgramId(v.program_id))?
         .map(|p| p.code)
         .unwrap_or_default();
     let at = row.at;

@@ -10,14 +10,18 @@ use crate::db::bookings::{self, BookingRow};
 use crate::db::{DbConnection, resources};
 use crate::domain::actor::Actor;
 use crate::domain::availability::Instant;
-use crate::domain::ids::{ResourceId, UserId};
+use crate::domain::ids::{BookingId, ResourceId, UserId};
 use crate::domain::types::BookingState;
 use crate::error::{ErrorCode, ServiceError};
 
 /// How early before the start an operator may check someone in.
 pub const EARLY_CHECK_IN_MIN: i64 = 60;
 
-fn staff_only(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<BookingRow, ServiceError> {
+fn staff_only(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: BookingId,
+) -> Result<BookingRow, ServiceError> {
     let Visible { booking, staff, .. } = visible(conn, actor, id)?;
     if !staff {
         return Err(ServiceError::forbidden(
@@ -49,7 +53,7 @@ fn recorded_at(at: Option<Instant>, now: Instant) -> Result<Instant, Failure> {
 pub fn check_in(
     conn: &mut DbConnection,
     actor: &Actor,
-    id: i64,
+    id: BookingId,
     now: Instant,
     at: Option<Instant>,
 ) -> Result<BookingRow, Failure> {
@@ -68,11 +72,11 @@ pub fn check_in(
             opens.to_rfc3339()
         )));
     }
-    bookings::record_check_in(conn, id, naive(arrived))?;
+    bookings::record_check_in(conn, id.0, naive(arrived))?;
     log(
         conn,
         naive(now),
-        id,
+        id.0,
         Some(actor.id),
         Step {
             event: "checked_in",
@@ -89,7 +93,7 @@ pub fn check_in(
 pub fn check_out(
     conn: &mut DbConnection,
     actor: &Actor,
-    id: i64,
+    id: BookingId,
     now: Instant,
     left: Option<Instant>,
 ) -> Result<BookingRow, Failure> {
@@ -141,7 +145,8 @@ fn complete(
         return Ok(false);
     }
     bookings::record_check_out(conn, id, left)?;
-    let row = bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?;
+    let row =
+        bookings::find(conn, BookingId(id))?.ok_or_else(|| ServiceError::not_found("booking"))?;
     super::payment::capture(conn, &row, actor, at)?;
     let step = Step {
         event: "checked_out",

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::actor::Reach;
+use crate::domain::ids::AllocationId;
 use crate::domain::types::AllocationState;
 
 use diesel::sql_types::{BigInt, Timestamp};
@@ -65,8 +66,8 @@ pub fn insert(conn: &mut DbConnection, new: &NewAllocation) -> QueryResult<Alloc
         .get_result(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<AllocationRow>> {
-    a::table.find(id).first(conn).optional()
+pub fn find(conn: &mut DbConnection, id: AllocationId) -> QueryResult<Option<AllocationRow>> {
+    a::table.find(id.0).first(conn).optional()
 }
 
 /// Locks allocations, in id order, until the transaction ends: a decision, an import and the

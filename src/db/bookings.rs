@@ -8,7 +8,7 @@ use crate::domain::actor::Reach;
 
 use super::DbConnection;
 use super::schema::{booking_events, bookings, idempotency_keys, resources};
-use crate::domain::ids::{ResourceId, UserId};
+use crate::domain::ids::{BookingId, ResourceId, UserId};
 use crate::domain::types::BookingState;
 
 #[derive(Debug, Clone, Queryable)]
@@ -165,8 +165,8 @@ pub fn insert(conn: &mut DbConnection, new: &NewBooking) -> QueryResult<BookingR
         .get_result(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BookingRow>> {
-    bookings::table.find(id).first(conn).optional()
+pub fn find(conn: &mut DbConnection, id: BookingId) -> QueryResult<Option<BookingRow>> {
+    bookings::table.find(id.0).first(conn).optional()
 }
 
 /// Moves a booking from `from` to `to` if it is still in `from` (a compare-and-swap), setting

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::actor::Reach;
+use crate::domain::ids::{ProgramId, VoucherId};
 use crate::domain::types::VoucherStatus;
 
 use super::DbConnection;
@@ -107,8 +108,8 @@ pub fn list_programs(
     q.limit(limit).load(conn)
 }
 
-pub fn find_program(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ProgramRow>> {
-    voucher_programs::table.find(id).first(conn).optional()
+pub fn find_program(conn: &mut DbConnection, id: ProgramId) -> QueryResult<Option<ProgramRow>> {
+    voucher_programs::table.find(id.0).first(conn).optional()
 }
 
 pub fn find_program_by_code(
@@ -141,8 +142,8 @@ pub fn insert_voucher(
         .get_result(conn)
 }
 
-pub fn find_voucher(conn: &mut DbConnection, id: i64) -> QueryResult<Option<VoucherRow>> {
-    vouchers::table.find(id).first(conn).optional()
+pub fn find_voucher(conn: &mut DbConnection, id: VoucherId) -> QueryResult<Option<VoucherRow>> {
+    vouchers::table.find(id.0).first(conn).optional()
 }
 
 /// Vouchers of one enterprise, or of the programmes one agency issues, or all.

@@ -26,4 +26,12 @@ id_type!(
     ApiTokenId,
     /// A blackout period of a resource.
     BlackoutId,
+    /// A booking (or a request for one).
+    BookingId,
+    /// A computing allocation.
+    AllocationId,
+    /// A voucher granted to one enterprise.
+    VoucherId,
+    /// A voucher programme of an issuing agency.
+    ProgramId,
 );

@@ -5,6 +5,7 @@ use crate::booking::payment;
 use crate::db::Db;
 use crate::db::vouchers as store;
 use crate::domain::availability::Instant;
+use crate::domain::ids::VoucherId;
 use crate::error::ServiceError;
 use crate::vouchers::shanghai_year;
 
@@ -61,7 +62,7 @@ pub fn warn_expiring(db: &Db, now: Instant) -> Result<usize, ServiceError> {
         let soon = crate::db::due::expiring_vouchers(conn, window, BATCH)?;
         let mut queued = 0;
         for id in soon {
-            let Some(loaded) = crate::vouchers::load(conn, id, at)? else {
+            let Some(loaded) = crate::vouchers::load(conn, VoucherId(id), at)? else {
                 continue;
             };
             if loaded.balance.available <= 0 {

@@ -12,7 +12,7 @@ use crate::db::bookings::{self, BookingRow};
 use crate::db::outbox::{self, NewMessage};
 use crate::db::resources::{self, ResourceView};
 use crate::db::{DbConnection, organizations, users};
-use crate::domain::ids::{OrganizationId, ResourceId, UserId};
+use crate::domain::ids::{BookingId, OrganizationId, ResourceId, UserId};
 use crate::domain::types::{BookingState, Locale, Role};
 use crate::error::ServiceError;
 use letters::{About, BookingNews};
@@ -109,7 +109,7 @@ pub fn booking_step(
     let (booking, view) = match known {
         Some(k) => k,
         None => {
-            let b = bookings::find(conn, step.booking)?
+            let b = bookings::find(conn, BookingId(step.booking))?
                 .ok_or_else(|| ServiceError::internal("booking vanished"))?;
             let v = resources::find(conn, ResourceId(b.resource_id))?
                 .ok_or_else(|| ServiceError::internal("resource vanished"))?;

@@ -146,7 +146,9 @@ async fn a_release_counts_in_the_year_of_its_hold(app: TestApp) {
     let committed = |y: i32| {
         app.db
             .read_blocking(|c| {
-                let v = store::find_voucher(c, voucher)?.unwrap();
+                let v =
+                    store::find_voucher(c, instrument_booking::domain::ids::VoucherId(voucher))?
+                        .unwrap();
                 instrument_booking::vouchers::committed_in_year(c, v.program_id, v.enterprise_id, y)
             })
             .unwrap()

@@ -13,6 +13,7 @@ use crate::db::DbConnection;
 use crate::db::bookings::BookingRow;
 use crate::db::schema::{allocations as a, bookings as b, rollup_state, usage_records as ur};
 use crate::domain::availability::Span;
+use crate::domain::ids::BookingId;
 use crate::domain::months::{month_key, month_of, next_month, start_of};
 use crate::domain::sharing::{LATE_CANCEL_HOURS, Use};
 use crate::domain::types::BookingState;
@@ -230,7 +231,7 @@ impl Tally {
 /// Counts how a booking that has just reached a final state ended. Called once per booking, in
 /// the transaction of the change.
 pub fn booking_ended(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
-    let Some(booking) = crate::db::bookings::find(conn, id)? else {
+    let Some(booking) = crate::db::bookings::find(conn, BookingId(id))? else {
         return Ok(());
     };
     let mut t = Tally::default();
@@ -241,7 +242,7 @@ pub fn booking_ended(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
 /// Adds a booking's recorded use once it has been charged (its check-out and fee written),
 /// whichever way it was completed. Called once per booking, in the transaction of the charge.
 pub fn booking_used(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
-    let Some(booking) = crate::db::bookings::find(conn, id)? else {
+    let Some(booking) = crate::db::bookings::find(conn, BookingId(id))? else {
         return Ok(());
     };
     let mut t = Tally::default();

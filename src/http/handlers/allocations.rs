@@ -15,6 +15,7 @@ use crate::db::DbConnection;
 use crate::db::allocations::{self as store, AllocationRow, RecordRow};
 use crate::domain::actor::Actor;
 use crate::domain::allocation::{self as rules, Parsed, PostedJob};
+use crate::domain::ids::AllocationId;
 use crate::domain::types::AllocationState;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::Reason;
@@ -120,7 +121,7 @@ pub async fn get_allocation(
 ) -> Result<HttpResponse, ServiceError> {
     let (id, now) = (path.into_inner(), state.clock.now());
     let body = read(&state, move |conn| {
-        let v = service::visible(conn, &user, id)?;
+        let v = service::visible(conn, &user, AllocationId(id))?;
         detailed(conn, &v, now)
     })
     .await?;
@@ -218,7 +219,7 @@ pub async fn list_allocation_usage(
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
     let rows = read(&state, move |conn| {
-        service::visible(conn, &user, id)?;
+        service::visible(conn, &user, AllocationId(id))?;
         Ok(store::records_page(conn, id, after, fetch)?)
     })
     .await?;

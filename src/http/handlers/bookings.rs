@@ -17,7 +17,7 @@ use crate::db::bookings::{self, BookingRow};
 use crate::db::resources::{self, ResourceView};
 use crate::domain::actor::Actor;
 use crate::domain::availability::Span;
-use crate::domain::ids::ResourceId;
+use crate::domain::ids::{BookingId, ResourceId};
 use crate::domain::types::BookingState;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::{
@@ -174,7 +174,10 @@ pub async fn get_booking(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
-    let v = read(&state, move |conn| engine::visible(conn, &user, id)).await?;
+    let v = read(&state, move |conn| {
+        engine::visible(conn, &user, BookingId(id))
+    })
+    .await?;
     Ok(ok(Booking::new(v.booking, tz_of(&v.resource))))
 }
 
@@ -185,7 +188,7 @@ pub async fn get_booking_history(
 ) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
     let rows = read(&state, move |conn| {
-        engine::visible(conn, &user, id)?;
+        engine::visible(conn, &user, BookingId(id))?;
         Ok(bookings::events(conn, id)?)
     })
     .await?;
@@ -228,7 +231,7 @@ pub async fn approve_booking(
     let clock = state.clock.clone();
     let (id, key) = (path.into_inner(), Key::of(&req, "")?);
     decision_response(state, &user.clone(), key, move |conn| {
-        decide::approve(conn, &user, id, clock.now())
+        decide::approve(conn, &user, BookingId(id), clock.now())
     })
     .await
 }
@@ -244,7 +247,7 @@ pub async fn reject_booking(
     let (id, reason) = (path.into_inner(), body.into_inner().text()?);
     let key = Key::of(&req, &reason)?;
     decision_response(state, &user.clone(), key, move |conn| {
-        decide::reject(conn, &user, id, &reason, clock.now())
+        decide::reject(conn, &user, BookingId(id), &reason, clock.now())
     })
     .await
 }
@@ -260,7 +263,7 @@ pub async fn cancel_booking(
     let (id, reason) = (path.into_inner(), body.into_inner().text()?);
     let key = Key::of(&req, &reason)?;
     decision_response(state, &user.clone(), key, move |conn| {
-        decide::cancel(conn, &user, id, &reason, clock.now())
+        decide::cancel(conn, &user, BookingId(id), &reason, clock.now())
     })
     .await
 }
@@ -329,7 +332,10 @@ pub async fn get_booking_ics(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
     let id = path.into_inner();
-    let v = read(&state, move |conn| engine::visible(conn, &user, id)).await?;
+    let v = read(&state, move |conn| {
+        engine::visible(conn, &user, BookingId(id))
+    })
+    .await?;
     let (b, ics) = (&v.booking, engine::booking_ics(&v.booking, &v.resource));
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")

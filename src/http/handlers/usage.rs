@@ -8,6 +8,7 @@ use super::bookings::decision_response;
 use crate::app::AppState;
 use crate::booking::usage;
 use crate::domain::actor::Actor;
+use crate::domain::ids::BookingId;
 use crate::error::ServiceError;
 use crate::http::dto::parse_instant;
 use crate::http::idempotency::Key;
@@ -40,7 +41,7 @@ pub async fn check_in_booking(
     let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
     let id = path.into_inner();
     decision_response(state, &user.clone(), key, move |conn| {
-        usage::check_in(conn, &user, id, clock.now(), at)
+        usage::check_in(conn, &user, BookingId(id), clock.now(), at)
     })
     .await
 }
@@ -57,7 +58,7 @@ pub async fn check_out_booking(
     let key = Key::of(&req, &String::from_utf8_lossy(&body))?;
     let id = path.into_inner();
     decision_response(state, &user.clone(), key, move |conn| {
-        usage::check_out(conn, &user, id, clock.now(), at)
+        usage::check_out(conn, &user, BookingId(id), clock.now(), at)
     })
     .await
 }

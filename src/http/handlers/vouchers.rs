@@ -11,7 +11,7 @@ use crate::booking::payment;
 use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
 use crate::db::{organizations, resources};
 use crate::domain::actor::Actor;
-use crate::domain::ids::ResourceId;
+use crate::domain::ids::{ResourceId, VoucherId};
 use crate::domain::money::PurposeKind;
 use crate::domain::types::{Province, ResourceKind, VoucherStatus};
 use crate::error::ServiceError;
@@ -80,7 +80,7 @@ pub async fn list_vouchers(
         let rows = store::list_vouchers(conn, reach, after, fetch)?;
         let mut loaded = Vec::new();
         for r in rows {
-            loaded.extend(vouchers::load(conn, r.id, now)?);
+            loaded.extend(vouchers::load(conn, VoucherId(r.id), now)?);
         }
         Ok(loaded)
     })
@@ -100,7 +100,7 @@ pub async fn get_voucher(
     let clock = state.clock.clone();
     let id = path.into_inner();
     let v = read(&state, move |conn| {
-        vouchers::visible(conn, &user, id, clock.naive())
+        vouchers::visible(conn, &user, VoucherId(id), clock.naive())
     })
     .await?;
     Ok(ok(voucher_json(&v)))
@@ -118,7 +118,7 @@ pub async fn get_voucher_ledger(
     let after = page.after_id()?.unwrap_or(0);
     let limit = page.fetch();
     let rows = read(&state, move |conn| {
-        vouchers::visible(conn, &user, id, clock.naive())?;
+        vouchers::visible(conn, &user, VoucherId(id), clock.naive())?;
         Ok(store::ledger_page(conn, id, after, limit)?)
     })
     .await?;
@@ -229,7 +229,7 @@ pub async fn grant_voucher(
     keyed(state, (user.id, key), StatusCode::CREATED, move |conn| {
         let (program, enterprise) = (b.program_id, b.enterprise_id);
         let row = vouchers::grant(conn, &user, program, enterprise, b.amount_fen, expires, now)?;
-        let v = vouchers::load(conn, row.id, now)?
+        let v = vouchers::load(conn, VoucherId(row.id), now)?
             .ok_or_else(|| ServiceError::internal("granted voucher vanished"))?;
         Ok(voucher_json(&v))
     })
@@ -244,8 +244,8 @@ async fn change_status(
 ) -> Result<HttpResponse, ServiceError> {
     let now = state.clock.naive();
     let v = write(&state, move |conn| {
-        vouchers::set_status(conn, &user, id, to, now)?;
-        vouchers::load(conn, id, now)?.ok_or_else(|| ServiceError::not_found("voucher"))
+        vouchers::set_status(conn, &user, VoucherId(id), to, now)?;
+        vouchers::load(conn, VoucherId(id), now)?.ok_or_else(|| ServiceError::not_found("voucher"))
     })
     .await?;
     Ok(ok(voucher_json(&v)))
