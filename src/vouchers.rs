@@ -9,6 +9,7 @@ use crate::domain::actor::{Actor, Reach};
 use crate::domain::ids::{ProgramId, VoucherId};
 use crate::domain::ledger::Balance;
 use crate::domain::money::{Fen, Standing, Terms};
+use crate::domain::programs::ProgramDraft;
 use crate::domain::types::{Province, ResourceKind, Role, VoucherStatus};
 use crate::error::ServiceError;
 
@@ -274,4 +275,55 @@ pub fn reverse(
         at: now,
     };
     Ok(store::append(conn, &line)?)
+}
+
+/// Defines a programme of the caller's agency, in the agency's province; its code is unique.
+pub fn create_program(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    draft: ProgramDraft,
+    now: NaiveDateTime,
+) -> Result<ProgramRow, ServiceError> {
+    let issues = draft.issues();
+    if !issues.is_empty() {
+        return Err(ServiceError::validation(issues));
+    }
+    let agency = actor.org.ok_or_else(|| {
+        ServiceError::forbidden("programmes belong to an issuing agency; admins have none")
+    })?;
+    let org = crate::db::organizations::find(conn, agency)?
+        .ok_or_else(|| ServiceError::internal("agency vanished"))?;
+    let province = crate::db::jurisdictions::find(conn, &org.jurisdiction_code)?
+        .map(|j| j.province)
+        .ok_or_else(|| ServiceError::internal("agency without jurisdiction"))?;
+    if store::find_program_by_code(conn, &draft.code)?.is_some() {
+        return Err(ServiceError::conflict(format!(
+            "a programme with code {} exists",
+            draft.code
+        )));
+    }
+    let words = |items: Vec<&str>| items.join(" ");
+    let new = store::NewProgram {
+        issuer_id: agency.0,
+        issuer_province: province,
+        name_en: draft.name_en.trim().to_owned(),
+        name_zh: draft.name_zh.trim().to_owned(),
+        kind: draft.kind.trim().to_owned(),
+        ratio_bps: draft.ratio_bps,
+        annual_cap_fen: draft.annual_cap_fen,
+        valid_from: draft.valid_from,
+        valid_until: draft.valid_until,
+        accepted_provinces: words(
+            draft
+                .accepted_provinces
+                .iter()
+                .map(|p| p.as_str())
+                .collect(),
+        ),
+        eligible_kinds: words(draft.eligible_kinds.iter().map(|k| k.as_str()).collect()),
+        eligible_categories: draft.eligible_categories.join(" "),
+        created_at: now,
+        code: draft.code,
+    };
+    Ok(store::insert_program(conn, &new)?)
 }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::calendar::{instant, naive};
 use super::{Step, log};
 use crate::db::DbConnection;
+use crate::db::blackouts::{BlackoutRow, NewBlackout};
 use crate::db::bookings::{self, BookingRow};
-use crate::db::resources::{self, BlackoutRow, NewBlackout};
 use crate::domain::actor::Actor;
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
@@ -78,7 +78,7 @@ pub fn add(
             cancel_all(conn, actor, &hit, &new.reason, naive(now))?
         }
     };
-    let row = resources::insert_blackout(conn, &new)?;
+    let row = crate::db::blackouts::insert_blackout(conn, &new)?;
     Ok((row, collisions))
 }
 

@@ -3,7 +3,7 @@
 use chrono::{Duration, NaiveDateTime};
 use chrono_tz::Tz;
 
-use crate::db::resources::{self, ResourceView};
+use crate::db::resources::ResourceView;
 use crate::db::{DbConnection, bookings};
 use crate::domain::availability::{Calendar, Instant, Occupancy, Span};
 use crate::domain::ids::ResourceId;
@@ -86,8 +86,8 @@ pub fn load(
     let r = view.rules();
     let from = naive(window.start - Duration::minutes(i64::from(r.setup_min + r.teardown_min)));
     let to = naive(window.end + Duration::minutes(i64::from(r.setup_min + r.teardown_min)));
-    let hours = resources::opening_hours(conn, id)?;
-    let blackouts = resources::blackouts_overlapping(conn, id, from, to)?
+    let hours = crate::db::opening_hours::opening_hours(conn, id)?;
+    let blackouts = crate::db::blackouts::blackouts_overlapping(conn, id, from, to)?
         .into_iter()
         .map(|b| Span::new(instant(b.start_at), instant(b.end_at)))
         .collect();

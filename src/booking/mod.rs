@@ -86,7 +86,7 @@ pub fn log(
     step: Step<'_>,
     reason: Option<&str>,
 ) -> Result<(), ServiceError> {
-    let e = bookings::Event {
+    let e = crate::db::booking_events::Event {
         booking_id: booking,
         actor,
         event: step.event,
@@ -95,7 +95,7 @@ pub fn log(
         reason,
         at,
     };
-    let event_id = bookings::add_event(conn, &e)?;
+    let event_id = crate::db::booking_events::add_event(conn, &e)?;
     // Its messages go into the outbox in this same transaction.
     let news = crate::notify::Step {
         event_id,
@@ -118,7 +118,7 @@ pub fn log_new(
     actor: UserId,
     step: Step<'_>,
 ) -> Result<(), ServiceError> {
-    let e = bookings::Event {
+    let e = crate::db::booking_events::Event {
         booking_id: row.id,
         actor: Some(actor),
         event: step.event,
@@ -127,7 +127,7 @@ pub fn log_new(
         reason: None,
         at: row.created_at,
     };
-    let event_id = bookings::add_event(conn, &e)?;
+    let event_id = crate::db::booking_events::add_event(conn, &e)?;
     let news = crate::notify::Step {
         event_id,
         booking: row.id,

@@ -1,4 +1,4 @@
-//! Bookings, their history and idempotent requests. Every overlap lookup is bounded below by the
+//! Bookings and the lookups that keep the capacity invariant. Every overlap lookup is bounded below by the
 //! resource's longest booking, so it reads the same few index entries however long the history.
 
 use chrono::{Duration, NaiveDateTime};
@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use crate::domain::actor::Reach;
 
 use super::DbConnection;
-use super::schema::{booking_events, bookings, idempotency_keys, resources};
-use crate::domain::ids::{BookingId, ResourceId, UserId};
+use super::schema::{bookings, resources};
+use crate::domain::ids::{BookingId, ResourceId};
 use crate::domain::types::BookingState;
 
 #[derive(Debug, Clone, Queryable)]
@@ -75,18 +75,6 @@ pub struct NewBooking {
     pub purpose_kind: String,
     pub voucher_id: Option<i64>,
     pub voucher_share_fen: i64,
-}
-
-#[derive(Debug, Clone, Queryable)]
-pub struct EventRow {
-    pub id: i64,
-    pub booking_id: i64,
-    pub actor_id: Option<i64>,
-    pub event: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
-    pub reason: Option<String>,
-    pub at: NaiveDateTime,
 }
 
 /// Serialises writers on one resource. On PostgreSQL the resource row is locked until the
@@ -289,39 +277,6 @@ pub fn resources_with_overdue_requests(
     Ok(ids)
 }
 
-pub struct Event<'a> {
-    pub booking_id: i64,
-    pub actor: Option<UserId>,
-    pub event: &'a str,
-    pub from_state: Option<&'a str>,
-    pub to_state: &'a str,
-    pub reason: Option<&'a str>,
-    pub at: NaiveDateTime,
-}
-
-/// Records one step of a booking's history; returns its id.
-pub fn add_event(conn: &mut DbConnection, e: &Event<'_>) -> QueryResult<i64> {
-    diesel::insert_into(booking_events::table)
-        .values((
-            booking_events::booking_id.eq(e.booking_id),
-            booking_events::actor_id.eq(e.actor.map(|a| a.0)),
-            booking_events::event.eq(e.event),
-            booking_events::from_state.eq(e.from_state),
-            booking_events::to_state.eq(e.to_state),
-            booking_events::reason.eq(e.reason),
-            booking_events::at.eq(e.at),
-        ))
-        .returning(booking_events::id)
-        .get_result(conn)
-}
-
-pub fn events(conn: &mut DbConnection, booking: i64) -> QueryResult<Vec<EventRow>> {
-    booking_events::table
-        .filter(booking_events::booking_id.eq(booking))
-        .order(booking_events::id)
-        .load(conn)
-}
-
 /// Which bookings a list shows: the caller's own, an institution's, or those of resources an
 /// operator runs; and optional filters.
 #[derive(Debug, Default, Clone)]
@@ -367,75 +322,6 @@ pub fn list(
         q = q.filter(bookings::id.gt(a));
     }
     q.limit(limit).load(conn)
-}
-
-/// The stored first answer to a request: the hash of its body, status and response.
-pub fn idempotent_response(
-    conn: &mut DbConnection,
-    user: UserId,
-    key: &str,
-) -> QueryResult<Option<(String, i32, String)>> {
-    idempotency_keys::table
-        .filter(idempotency_keys::user_id.eq(user.0))
-        .filter(idempotency_keys::key.eq(key))
-        .select((
-            idempotency_keys::request_hash,
-            idempotency_keys::status,
-            idempotency_keys::body,
-        ))
-        .first(conn)
-        .optional()
-}
-
-/// Claims an idempotency key for a request; false when the user already used it. On PostgreSQL
-/// a concurrent claim of the same key waits until the first transaction ends.
-pub fn claim_key(
-    conn: &mut DbConnection,
-    user: UserId,
-    key: &str,
-    hash: &str,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let claim = diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::user_id.eq(user.0),
-            idempotency_keys::key.eq(key),
-            idempotency_keys::request_hash.eq(hash),
-            idempotency_keys::status.eq(0),
-            idempotency_keys::body.eq(""),
-            idempotency_keys::created_at.eq(now),
-        ))
-        .on_conflict_do_nothing();
-    // Per backend: the multi-backend query builder has no ON CONFLICT.
-    let inserted = match conn {
-        DbConnection::Postgresql(pg) => claim.execute(pg)?,
-        DbConnection::Sqlite(lite) => claim.execute(lite)?,
-    };
-    Ok(inserted == 1)
-}
-
-/// Stores the response a claimed key replays.
-pub fn finish_key(
-    conn: &mut DbConnection,
-    user: UserId,
-    key: &str,
-    status: u16,
-    body: &str,
-) -> QueryResult<()> {
-    diesel::update(idempotency_keys::table.find((user.0, key)))
-        .set((
-            idempotency_keys::status.eq(i32::from(status)),
-            idempotency_keys::body.eq(body),
-        ))
-        .execute(conn)
-        .map(|_| ())
-}
-
-/// Frees a claimed key whose request did not complete, so a retry runs again.
-pub fn forget_key(conn: &mut DbConnection, user: UserId, key: &str) -> QueryResult<()> {
-    diesel::delete(idempotency_keys::table.find((user.0, key)))
-        .execute(conn)
-        .map(|_| ())
 }
 
 /// The resource's longest-booking bound, read without locking (for read-only lookups).

@@ -2,9 +2,13 @@
 //! the few backend-specific operations (pragmas, immediate transactions), all kept in this module.
 
 pub mod allocations;
+pub mod blackouts;
+pub mod booking_events;
 pub mod bookings;
 pub mod due;
+pub mod idempotency;
 pub mod jurisdictions;
+pub mod opening_hours;
 pub mod organizations;
 pub mod outbox;
 pub mod qualifications;

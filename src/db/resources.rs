@@ -1,5 +1,5 @@
-//! The catalogue: resources with their specifications, rate card, operators, opening hours and
-//! blackouts. Edits are compare-and-swap on `version`, which is also the ETag.
+//! The catalogue: resources with their specifications, rate card and operators (opening hours
+//! and blackouts have modules of their own). Edits are compare-and-swap on `version`, which is also the ETag.
 
 use std::collections::HashMap;
 
@@ -9,11 +9,10 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::jurisdictions::JurisdictionRow;
 use super::schema::{
-    blackouts, jurisdictions, opening_exceptions, opening_rules, organizations, resource_operators,
-    resource_rates, resource_specs, resources,
+    jurisdictions, organizations, resource_operators, resource_rates, resource_specs, resources,
 };
-use crate::domain::ids::{BlackoutId, OrganizationId, ResourceId, UserId};
-use crate::domain::opening::{DatedException, OpeningHours, WeeklyRule, default_weekly};
+use crate::domain::ids::{OrganizationId, ResourceId, UserId};
+use crate::domain::opening::{OpeningHours, default_weekly};
 use crate::domain::resource::{BookingRules, Rates, ResourceFields};
 use crate::domain::types::{ApprovalPolicy, ConflictPolicy, ResourceKind, ResourceStatus};
 
@@ -423,7 +422,7 @@ pub fn insert(
         weekly: default_weekly(fields.kind),
         exceptions: Vec::new(),
     };
-    replace_opening_hours(conn, ResourceId(id), &hours)?;
+    super::opening_hours::replace_opening_hours(conn, ResourceId(id), &hours)?;
     Ok(ResourceId(id))
 }
 
@@ -513,143 +512,6 @@ pub fn retire(
         .map(|_| ())
 }
 
-/// id, resource, local date, start and end minutes (none when closed), reason.
-type ExceptionRow = (
-    i64,
-    i64,
-    chrono::NaiveDate,
-    Option<i32>,
-    Option<i32>,
-    String,
-);
-
-pub fn opening_hours(conn: &mut DbConnection, id: ResourceId) -> QueryResult<OpeningHours> {
-    let weekly: Vec<(i64, i64, i32, i32, i32)> = opening_rules::table
-        .filter(opening_rules::resource_id.eq(id.0))
-        .order((opening_rules::weekday, opening_rules::start_min))
-        .load(conn)?;
-    let exceptions: Vec<ExceptionRow> = opening_exceptions::table
-        .filter(opening_exceptions::resource_id.eq(id.0))
-        .order((opening_exceptions::day, opening_exceptions::start_min))
-        .load(conn)?;
-    Ok(OpeningHours {
-        weekly: weekly
-            .into_iter()
-            .map(|(_, _, weekday, start, end)| WeeklyRule {
-                weekday: weekday as u8,
-                start_min: start as u16,
-                end_min: end as u16,
-            })
-            .collect(),
-        exceptions: exceptions
-            .into_iter()
-            .map(|(_, _, day, start, end, reason)| DatedException {
-                day,
-                interval: start.zip(end).map(|(s, e)| (s as u16, e as u16)),
-                reason,
-            })
-            .collect(),
-    })
-}
-
-pub fn replace_opening_hours(
-    conn: &mut DbConnection,
-    id: ResourceId,
-    hours: &OpeningHours,
-) -> QueryResult<()> {
-    diesel::delete(opening_rules::table.filter(opening_rules::resource_id.eq(id.0)))
-        .execute(conn)?;
-    diesel::delete(opening_exceptions::table.filter(opening_exceptions::resource_id.eq(id.0)))
-        .execute(conn)?;
-    for rule in &hours.weekly {
-        diesel::insert_into(opening_rules::table)
-            .values((
-                opening_rules::resource_id.eq(id.0),
-                opening_rules::weekday.eq(i32::from(rule.weekday)),
-                opening_rules::start_min.eq(i32::from(rule.start_min)),
-                opening_rules::end_min.eq(i32::from(rule.end_min)),
-            ))
-            .execute(conn)?;
-    }
-    for ex in &hours.exceptions {
-        diesel::insert_into(opening_exceptions::table)
-            .values((
-                opening_exceptions::resource_id.eq(id.0),
-                opening_exceptions::day.eq(ex.day),
-                opening_exceptions::start_min.eq(ex.interval.map(|(s, _)| i32::from(s))),
-                opening_exceptions::end_min.eq(ex.interval.map(|(_, e)| i32::from(e))),
-                opening_exceptions::reason.eq(&ex.reason),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, Queryable)]
-pub struct BlackoutRow {
-    pub id: i64,
-    pub resource_id: i64,
-    pub start_at: NaiveDateTime,
-    pub end_at: NaiveDateTime,
-    pub reason: String,
-    pub created_by: i64,
-    pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = blackouts)]
-pub struct NewBlackout {
-    pub resource_id: i64,
-    pub start_at: NaiveDateTime,
-    pub end_at: NaiveDateTime,
-    pub reason: String,
-    pub created_by: i64,
-    pub created_at: NaiveDateTime,
-}
-
-pub fn insert_blackout(conn: &mut DbConnection, new: &NewBlackout) -> QueryResult<BlackoutRow> {
-    diesel::insert_into(blackouts::table)
-        .values(new)
-        .returning(blackouts::all_columns)
-        .get_result(conn)
-}
-
-/// Blackouts of a resource that end after `from` (all when absent), in id order.
-pub fn list_blackouts(
-    conn: &mut DbConnection,
-    id: ResourceId,
-    from: Option<NaiveDateTime>,
-    after: Option<i64>,
-    limit: i64,
-) -> QueryResult<Vec<BlackoutRow>> {
-    let mut query = blackouts::table
-        .filter(blackouts::resource_id.eq(id.0))
-        .order(blackouts::id)
-        .into_boxed();
-    if let Some(f) = from {
-        query = query.filter(blackouts::end_at.gt(f));
-    }
-    if let Some(a) = after {
-        query = query.filter(blackouts::id.gt(a));
-    }
-    query.limit(limit).load(conn)
-}
-
-/// Blackouts of a resource that overlap `[from, to)`.
-pub fn blackouts_overlapping(
-    conn: &mut DbConnection,
-    id: ResourceId,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Vec<BlackoutRow>> {
-    blackouts::table
-        .filter(blackouts::resource_id.eq(id.0))
-        .filter(blackouts::start_at.lt(to))
-        .filter(blackouts::end_at.gt(from))
-        .order(blackouts::start_at)
-        .load(conn)
-}
-
 /// The time zone of each of `ids`.
 pub fn timezones(conn: &mut DbConnection, ids: Vec<i64>) -> QueryResult<HashMap<i64, String>> {
     let rows: Vec<(i64, String)> = resources::table
@@ -659,7 +521,6 @@ pub fn timezones(conn: &mut DbConnection, ids: Vec<i64>) -> QueryResult<HashMap<
     Ok(rows.into_iter().collect())
 }
 
-/// Every resource id of an institution.
 /// The ids of an institution's resources, as a subquery.
 #[diesel::dsl::auto_type]
 pub fn of_institution(org: OrganizationId) -> _ {
@@ -687,21 +548,6 @@ pub fn is_operator(conn: &mut DbConnection, id: ResourceId, user: UserId) -> Que
         .first(conn)
         .optional()?;
     Ok(found.is_some())
-}
-
-/// Deletes a blackout of the resource; false when it has no such blackout.
-pub fn delete_blackout(
-    conn: &mut DbConnection,
-    id: ResourceId,
-    blackout: BlackoutId,
-) -> QueryResult<bool> {
-    let deleted = diesel::delete(
-        blackouts::table
-            .filter(blackouts::id.eq(blackout.0))
-            .filter(blackouts::resource_id.eq(id.0)),
-    )
-    .execute(conn)?;
-    Ok(deleted > 0)
 }
 
 /// Adds an operator to a resource (demo seeding; the API replaces the whole list instead).

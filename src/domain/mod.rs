@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod money;
 pub mod months;
 pub mod opening;
+pub mod programs;
 pub mod resource;
 pub mod settings;
 pub mod sharing;

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
-use crate::db::{DbConnection, bookings as store};
+use crate::db::{DbConnection, idempotency as store};
 use crate::domain::ids::UserId;
 use crate::error::{ErrorCode, ServiceError};
 

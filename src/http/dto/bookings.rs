@@ -5,7 +5,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::utc;
-use crate::db::bookings::{BookingRow, EventRow};
+use crate::db::booking_events::EventRow;
+use crate::db::bookings::BookingRow;
 use crate::domain::availability::{Instant, Span};
 use crate::domain::money::PurposeKind;
 

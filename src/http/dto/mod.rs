@@ -5,6 +5,7 @@ pub mod bookings;
 pub mod qualifications;
 pub mod resources;
 pub mod settings;
+pub mod vouchers;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 

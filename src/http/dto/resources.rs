@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::utc;
-use crate::db::resources::{BlackoutRow, ResourceView};
+use crate::db::blackouts::BlackoutRow;
+use crate::db::resources::ResourceView;
 use crate::domain::opening::{OpeningHours as Hours, format_hhmm, weekday_name};
 use crate::domain::resource::{BookingRules, Rates};
 

@@ -5,7 +5,8 @@ use serde::Deserialize;
 
 use super::{created, ok};
 use crate::app::AppState;
-use crate::db::resources::{self, NewBlackout};
+use crate::db::blackouts::NewBlackout;
+use crate::db::resources;
 use crate::domain::actor::Actor;
 use crate::domain::ids::{BlackoutId, ResourceId};
 use crate::error::ServiceError;
@@ -41,7 +42,9 @@ pub async fn list_blackouts(
     let (after, fetch) = (page.after_id()?, page.fetch());
     let rows = read(&state, move |conn| {
         resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
-        Ok(resources::list_blackouts(conn, id, from, after, fetch)?)
+        Ok(crate::db::blackouts::list_blackouts(
+            conn, id, from, after, fetch,
+        )?)
     })
     .await?;
     Ok(ok(page.finish(rows, |b| b.id.to_string(), Blackout::from)))
@@ -98,7 +101,7 @@ pub async fn delete_blackout(
     let (id, blackout) = (ResourceId(id), BlackoutId(blackout));
     write(&state, move |conn| {
         crate::catalogue::editable_resource(conn, &user, id)?;
-        if resources::delete_blackout(conn, id, blackout)? {
+        if crate::db::blackouts::delete_blackout(conn, id, blackout)? {
             Ok(())
         } else {
             Err(ServiceError::not_found("blackout"))

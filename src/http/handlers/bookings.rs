@@ -189,7 +189,7 @@ pub async fn get_booking_history(
     let id = path.into_inner();
     let rows = read(&state, move |conn| {
         engine::visible(conn, &user, BookingId(id))?;
-        Ok(bookings::events(conn, id)?)
+        Ok(crate::db::booking_events::events(conn, id)?)
     })
     .await?;
     let items: Vec<HistoryEntry> = rows.into_iter().map(HistoryEntry::from).collect();

@@ -41,16 +41,20 @@ pub fn created<T: Serialize>(body: T) -> HttpResponse {
 
 /// Runs a write in one transaction, once per `Idempotency-Key`, and answers `status` with the
 /// JSON it returns (or, for a retry, with what the first attempt answered).
-pub async fn keyed<F>(
+pub async fn keyed<F, T>(
     state: web::Data<AppState>,
     (actor, key): (UserId, Option<Key>),
     status: StatusCode,
     work: F,
 ) -> Result<HttpResponse, ServiceError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<Value, ServiceError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Send + 'static,
+    T: Serialize,
 {
     let clock = state.clock.clone();
+    let work = move |conn: &mut DbConnection| {
+        serde_json::to_value(work(conn)?).map_err(ServiceError::internal)
+    };
     let outcome = crate::http::write(&state, move |conn| {
         let keep = |body: &Value| Some((status, body.to_string()));
         once(conn, actor, key.as_ref(), clock.naive(), work, keep)

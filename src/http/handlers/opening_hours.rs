@@ -23,7 +23,10 @@ pub async fn get_opening_hours(
     let id = ResourceId(path.into_inner());
     let (tz, hours) = read(&state, move |conn| {
         let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
-        Ok((view.row.timezone, resources::opening_hours(conn, id)?))
+        Ok((
+            view.row.timezone,
+            crate::db::opening_hours::opening_hours(conn, id)?,
+        ))
     })
     .await?;
     Ok(ok(OpeningHours::new(tz, hours)))
@@ -111,8 +114,11 @@ pub async fn replace_opening_hours(
                 "change the resource's time zone with PATCH /api/v1/resources/{id}",
             ));
         }
-        resources::replace_opening_hours(conn, id, &hours)?;
-        Ok((view.row.timezone, resources::opening_hours(conn, id)?))
+        crate::db::opening_hours::replace_opening_hours(conn, id, &hours)?;
+        Ok((
+            view.row.timezone,
+            crate::db::opening_hours::opening_hours(conn, id)?,
+        ))
     })
     .await?;
     Ok(ok(OpeningHours::new(tz, hours)))

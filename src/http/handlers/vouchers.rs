@@ -3,51 +3,25 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::{keyed, ok};
 use crate::app::AppState;
 use crate::booking::payment;
-use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
-use crate::db::{organizations, resources};
+use crate::db::resources;
+use crate::db::vouchers as store;
 use crate::domain::actor::Actor;
 use crate::domain::ids::{ResourceId, VoucherId};
 use crate::domain::money::PurposeKind;
-use crate::domain::types::{Province, ResourceKind, VoucherStatus};
+use crate::domain::programs::ProgramDraft;
+use crate::domain::types::VoucherStatus;
 use crate::error::ServiceError;
-use crate::http::dto::{parse_instant, utc};
+use crate::http::dto::parse_instant;
+use crate::http::dto::vouchers::{CreateProgram, LedgerEntry, Program, Voucher};
 use crate::http::extract::{Authorized, Issuers, Json};
 use crate::http::idempotency::Key;
 use crate::http::page::{Page, PageQuery};
 use crate::http::{read, write};
-use crate::vouchers::{self, Loaded};
-
-fn program_json(p: &ProgramRow) -> Value {
-    let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
-    json!({
-        "id": p.id, "code": p.code, "issuer_id": p.issuer_id, "issuer_province": p.issuer_province,
-        "name_en": p.name_en, "name_zh": p.name_zh, "kind": p.kind, "ratio_bps": p.ratio_bps,
-        "annual_cap_fen": p.annual_cap_fen, "valid_from": p.valid_from, "valid_until": p.valid_until,
-        "accepted_provinces": words(&p.accepted_provinces), "eligible_kinds": words(&p.eligible_kinds),
-        "eligible_categories": words(&p.eligible_categories), "created_at": utc(p.created_at),
-    })
-}
-
-fn voucher_json(v: &Loaded) -> Value {
-    json!({
-        "id": v.voucher.id, "program": program_json(&v.program), "enterprise_id": v.voucher.enterprise_id,
-        "status": v.voucher.status, "expires_at": utc(v.voucher.expires_at), "usable": v.standing.usable,
-        "balance": v.balance, "annual_cap_left_fen": v.standing.cap_left.max(0),
-        "created_at": utc(v.voucher.created_at), "updated_at": utc(v.voucher.updated_at),
-    })
-}
-
-fn ledger_json(r: LedgerRow) -> Value {
-    json!({
-        "id": r.id, "movement": r.movement, "amount_fen": r.amount_fen, "booking_id": r.booking_id,
-        "allocation_id": r.allocation_id, "reverses_id": r.reverses_id, "actor_id": r.actor_id, "reason": r.reason, "at": utc(r.at),
-    })
-}
+use crate::vouchers;
 
 pub async fn list_voucher_programs(
     state: web::Data<AppState>,
@@ -63,7 +37,7 @@ pub async fn list_voucher_programs(
     Ok(ok(page.finish(
         rows,
         |p| p.id.to_string(),
-        |p| program_json(&p),
+        |p| Program::from(&p),
     )))
 }
 
@@ -88,7 +62,7 @@ pub async fn list_vouchers(
     Ok(ok(page.finish(
         rows,
         |v| v.voucher.id.to_string(),
-        |v| voucher_json(&v),
+        |v| Voucher::from(&v),
     )))
 }
 
@@ -103,7 +77,7 @@ pub async fn get_voucher(
         vouchers::visible(conn, &user, VoucherId(id), clock.naive())
     })
     .await?;
-    Ok(ok(voucher_json(&v)))
+    Ok(ok(Voucher::from(&v)))
 }
 
 pub async fn get_voucher_ledger(
@@ -122,7 +96,11 @@ pub async fn get_voucher_ledger(
         Ok(store::ledger_page(conn, id, after, limit)?)
     })
     .await?;
-    Ok(ok(page.finish(rows, |r| r.id.to_string(), ledger_json)))
+    Ok(ok(page.finish(
+        rows,
+        |r| r.id.to_string(),
+        LedgerEntry::from,
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,7 +209,7 @@ pub async fn grant_voucher(
         let row = vouchers::grant(conn, &user, program, enterprise, b.amount_fen, expires, now)?;
         let v = vouchers::load(conn, VoucherId(row.id), now)?
             .ok_or_else(|| ServiceError::internal("granted voucher vanished"))?;
-        Ok(voucher_json(&v))
+        Ok(Voucher::from(&v))
     })
     .await
 }
@@ -248,7 +226,7 @@ async fn change_status(
         vouchers::load(conn, VoucherId(id), now)?.ok_or_else(|| ServiceError::not_found("voucher"))
     })
     .await?;
-    Ok(ok(voucher_json(&v)))
+    Ok(ok(Voucher::from(&v)))
 }
 
 pub async fn suspend_voucher(
@@ -295,93 +273,9 @@ pub async fn reverse_ledger_entry(
     let now = state.clock.naive();
     keyed(state, (user.id, key), StatusCode::CREATED, move |conn| {
         let row = vouchers::reverse(conn, &user, voucher, entry, &reason, now)?;
-        Ok(ledger_json(row))
+        Ok(LedgerEntry::from(row))
     })
     .await
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateProgram {
-    code: String,
-    name_en: String,
-    name_zh: String,
-    kind: String,
-    ratio_bps: i64,
-    annual_cap_fen: i64,
-    valid_from: chrono::NaiveDate,
-    valid_until: chrono::NaiveDate,
-    accepted_provinces: Vec<Province>,
-    eligible_kinds: Vec<ResourceKind>,
-    #[serde(default)]
-    eligible_categories: Vec<String>,
-}
-
-fn check_program(b: &CreateProgram) -> Result<(), ServiceError> {
-    use crate::domain::{Issue, text_fits};
-    let mut issues = Vec::new();
-    let mut check = |ok: bool, field: &str, message: &str| {
-        if !ok {
-            issues.push(Issue::field(field, message));
-        }
-    };
-    let code_ok = (2..=20).contains(&b.code.len())
-        && b.code
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
-    check(code_ok, "code", "2 to 20 characters: A-Z, 0-9 and -");
-    check(
-        text_fits(&b.name_en, 200),
-        "name_en",
-        "must be 1 to 200 characters",
-    );
-    check(
-        text_fits(&b.name_zh, 200),
-        "name_zh",
-        "must be 1 to 200 characters",
-    );
-    check(
-        text_fits(&b.kind, 40) && !b.kind.contains(char::is_whitespace),
-        "kind",
-        "one word of at most 40 characters, such as innovation or computing",
-    );
-    check(
-        (1..=10_000).contains(&b.ratio_bps),
-        "ratio_bps",
-        "must be between 1 and 10000 basis points",
-    );
-    check(
-        b.annual_cap_fen >= 0,
-        "annual_cap_fen",
-        "must not be negative",
-    );
-    check(
-        b.valid_from <= b.valid_until,
-        "valid_until",
-        "must not be before valid_from",
-    );
-    check(
-        !b.accepted_provinces.is_empty(),
-        "accepted_provinces",
-        "name at least one province",
-    );
-    check(
-        !b.eligible_kinds.is_empty(),
-        "eligible_kinds",
-        "name at least one kind",
-    );
-    check(
-        b.eligible_categories
-            .iter()
-            .all(|c| text_fits(c, 100) && !c.contains(char::is_whitespace)),
-        "eligible_categories",
-        "categories are single words of at most 100 characters",
-    );
-    if issues.is_empty() {
-        Ok(())
-    } else {
-        Err(ServiceError::validation(issues))
-    }
 }
 
 /// Defines a programme of the caller's agency, in the agency's province.
@@ -390,53 +284,11 @@ pub async fn create_voucher_program(
     Authorized { user, .. }: Authorized<Issuers>,
     body: Json<CreateProgram>,
 ) -> Result<HttpResponse, ServiceError> {
-    let clock = state.clock.clone();
-    let b = body.into_inner();
-    check_program(&b)?;
-    let agency = user.org.ok_or_else(|| {
-        ServiceError::forbidden("programmes belong to an issuing agency; admins have none")
-    })?;
-    let join = |items: Vec<String>| items.join(" ");
+    let draft = ProgramDraft::from(body.into_inner());
+    let now = state.clock.naive();
     let row = write(&state, move |conn| {
-        let org = organizations::find(conn, agency)?
-            .ok_or_else(|| ServiceError::internal("agency vanished"))?;
-        let province = crate::db::jurisdictions::find(conn, &org.jurisdiction_code)?
-            .map(|j| j.province)
-            .ok_or_else(|| ServiceError::internal("agency without jurisdiction"))?;
-        if store::find_program_by_code(conn, &b.code)?.is_some() {
-            return Err(ServiceError::conflict(format!(
-                "a programme with code {} exists",
-                b.code
-            )));
-        }
-        let new = store::NewProgram {
-            code: b.code,
-            issuer_id: agency.0,
-            issuer_province: province,
-            name_en: b.name_en.trim().to_owned(),
-            name_zh: b.name_zh.trim().to_owned(),
-            kind: b.kind.trim().to_owned(),
-            ratio_bps: b.ratio_bps,
-            annual_cap_fen: b.annual_cap_fen,
-            valid_from: b.valid_from,
-            valid_until: b.valid_until,
-            accepted_provinces: join(
-                b.accepted_provinces
-                    .iter()
-                    .map(|p| p.as_str().to_owned())
-                    .collect(),
-            ),
-            eligible_kinds: join(
-                b.eligible_kinds
-                    .iter()
-                    .map(|k| k.as_str().to_owned())
-                    .collect(),
-            ),
-            eligible_categories: join(b.eligible_categories),
-            created_at: clock.naive(),
-        };
-        Ok(store::insert_program(conn, &new)?)
+        vouchers::create_program(conn, &user, draft, now)
     })
     .await?;
-    Ok(HttpResponse::Created().json(program_json(&row)))
+    Ok(HttpResponse::Created().json(Program::from(&row)))
 }
