@@ -11,9 +11,9 @@ use crate::auth::TokenKeys;
 use crate::db::Db;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::handlers::{
-    accounts, allocations, api_tokens, availability, blackouts, booking_series, bookings, messages,
-    opening_hours, ops, organizations, qualifications, reports, resources, settings, settlements,
-    usage, users, vouchers,
+    accounts, allocations, api_tokens, approval_queue, availability, blackouts, booking_series,
+    bookings, messages, opening_hours, ops, organizations, qualifications, reports, resources,
+    settings, settlements, usage, users, vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -79,7 +79,7 @@ route_table! {
     "/api/v1/bookings" => { get: bookings::list_bookings, post: bookings::create_booking },
     "/api/v1/bookings/{id}" => { get: bookings::get_booking },
     "/api/v1/booking-series" => { post: booking_series::create_booking_series },
-    "/api/v1/approval-queue" => { get: bookings::list_approval_queue },
+    "/api/v1/approval-queue" => { get: approval_queue::list_approval_queue },
     "/api/v1/resources/{id}/quote" => { get: vouchers::get_quote },
     "/api/v1/voucher-programs" => { get: vouchers::list_voucher_programs, post: vouchers::create_voucher_program },
     "/api/v1/vouchers" => { get: vouchers::list_vouchers, post: vouchers::grant_voucher },

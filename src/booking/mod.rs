@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod create;
 pub mod decide;
 pub mod payment;
+pub mod queue;
 pub mod search;
 pub mod series;
 pub mod usage;

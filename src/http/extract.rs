@@ -184,3 +184,9 @@ pub struct Issuers;
 impl Allowed for Issuers {
     const ROLES: &'static [Role] = &[Role::Issuer];
 }
+
+/// Those who decide on requests: operators and lab managers (and admins).
+pub struct Deciders;
+impl Allowed for Deciders {
+    const ROLES: &'static [Role] = &[Role::Manager, Role::Operator];
+}

@@ -5,10 +5,12 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::utc;
+use crate::booking::series::Outcome;
 use crate::db::booking_events::EventRow;
 use crate::db::bookings::BookingRow;
 use crate::domain::availability::{Instant, Span};
 use crate::domain::money::PurposeKind;
+use crate::domain::types::BookingState;
 
 /// An instant in the resource's local time, with its offset.
 pub fn local(t: Instant, tz: Tz) -> DateTime<FixedOffset> {
@@ -232,4 +234,54 @@ impl From<EventRow> for HistoryEntry {
             at: utc(e.at),
         }
     }
+}
+
+/// A pending request in the decision queue, with the live requests it competes with.
+#[derive(Debug, Serialize)]
+pub struct QueueEntry {
+    pub booking: Booking,
+    pub competitors: Vec<Booking>,
+}
+
+/// What became of one occurrence of a weekly series.
+#[derive(Debug, Serialize)]
+pub struct Occurrence {
+    pub index: usize,
+    pub slot: Slot,
+    /// `booked`, `waitlisted` or `skipped`.
+    pub result: &'static str,
+    pub booking: Option<Booking>,
+    pub reason: Option<String>,
+}
+
+impl Occurrence {
+    pub fn new(index: usize, span: Span, outcome: Outcome, tz: Tz) -> Occurrence {
+        let slot = Slot::new(span, tz);
+        match outcome {
+            Outcome::Booked(row) => Occurrence {
+                index,
+                slot,
+                result: match row.state {
+                    BookingState::Waitlisted => "waitlisted",
+                    _ => "booked",
+                },
+                booking: Some(Booking::new(*row, tz)),
+                reason: None,
+            },
+            Outcome::Skipped(reason) => Occurrence {
+                index,
+                slot,
+                result: "skipped",
+                booking: None,
+                reason: Some(reason),
+            },
+        }
+    }
+}
+
+/// A weekly series as created: its id and each occurrence's result.
+#[derive(Debug, Serialize)]
+pub struct Series {
+    pub series_id: String,
+    pub occurrences: Vec<Occurrence>,
 }

@@ -1,6 +1,7 @@
 //! Wire types: they mirror `openapi.yaml`. Database rows never go to the wire directly.
 
 pub mod accounts;
+pub mod allocations;
 pub mod bookings;
 pub mod qualifications;
 pub mod resources;

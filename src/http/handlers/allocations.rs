@@ -4,7 +4,6 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{keyed, ok};
@@ -12,46 +11,32 @@ use crate::allocations::usage::{self, Source};
 use crate::allocations::{self as service, Request};
 use crate::app::AppState;
 use crate::db::DbConnection;
-use crate::db::allocations::{self as store, AllocationRow, RecordRow};
+use crate::db::allocations::{self as store, AllocationRow};
 use crate::domain::actor::Actor;
 use crate::domain::allocation::{self as rules, Parsed, PostedJob};
 use crate::domain::ids::AllocationId;
 use crate::domain::types::AllocationState;
 use crate::error::{ErrorCode, ServiceError};
+use crate::http::dto::allocations::{Allocation, AllocationDetail, UsageRecord};
 use crate::http::dto::bookings::Reason;
-use crate::http::dto::utc;
 use crate::http::extract::Json;
 use crate::http::idempotency::Key;
 use crate::http::page::{Page, PageQuery};
 use crate::http::{read, write};
 
-/// The allocation as the API shows it; `standing` and the voucher's payments only when asked.
-fn allocation_json(a: &AllocationRow) -> Value {
-    json!({
-        "id": a.id, "resource_id": a.resource_id, "organization_id": a.organization_id,
-        "requester_id": a.requester_id, "project": a.project, "account": a.account,
-        "state": a.state, "starts_on": a.starts_on, "ends_on": a.ends_on,
-        "requested_unit_hours": a.requested_unit_hours, "granted_unit_hours": a.granted_unit_hours,
-        "customer_category": a.customer_category, "rate_fen_per_unit_hour": a.rate_fen,
-        "purpose_kind": a.purpose_kind, "voucher_id": a.voucher_id,
-        "accepted_co_payment_fen": a.accepted_co_payment_fen,
-        "voucher_share_fen": a.voucher_share_fen, "decided_by": a.decided_by,
-        "decided_at": a.decided_at.map(utc), "reason": a.reason,
-        "created_at": utc(a.created_at), "updated_at": utc(a.updated_at),
-    })
-}
-
 /// The allocation with its balance, burn rate and what its voucher has paid.
 fn detailed(
     conn: &mut DbConnection,
-    v: &service::Visible,
+    v: service::Visible,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Value, ServiceError> {
-    let mut body = allocation_json(&v.allocation);
+) -> Result<AllocationDetail, ServiceError> {
     let standing = usage::standing(conn, &v.allocation, &v.resource, now)?;
-    body["standing"] = serde_json::to_value(standing).map_err(ServiceError::internal)?;
-    body["voucher_captured_fen"] = usage::captured(conn, &v.allocation)?.into();
-    Ok(body)
+    let voucher_captured_fen = usage::captured(conn, &v.allocation)?;
+    Ok(AllocationDetail {
+        allocation: Allocation::from(v.allocation),
+        standing,
+        voucher_captured_fen,
+    })
 }
 
 pub async fn create_allocation(
@@ -65,7 +50,7 @@ pub async fn create_allocation(
         service::request(conn, &user, r, clock.now())
     })
     .await?;
-    Ok(HttpResponse::Created().json(allocation_json(&row)))
+    Ok(HttpResponse::Created().json(Allocation::from(row)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -110,7 +95,7 @@ pub async fn list_allocations(
     Ok(ok(page.finish(
         rows,
         |a| a.id.to_string(),
-        |a| allocation_json(&a),
+        Allocation::from,
     )))
 }
 
@@ -122,7 +107,7 @@ pub async fn get_allocation(
     let (id, now) = (path.into_inner(), state.clock.now());
     let body = read(&state, move |conn| {
         let v = service::visible(conn, &user, AllocationId(id))?;
-        detailed(conn, &v, now)
+        detailed(conn, v, now)
     })
     .await?;
     Ok(ok(body))
@@ -139,7 +124,7 @@ where
     F: FnOnce(&mut DbConnection) -> Result<AllocationRow, ServiceError> + Send + 'static,
 {
     keyed(state, (user.id, key), StatusCode::OK, move |conn| {
-        f(conn).map(|row| allocation_json(&row))
+        f(conn).map(Allocation::from)
     })
     .await
 }
@@ -198,16 +183,6 @@ pub async fn cancel_allocation(
     .await
 }
 
-fn record_json(r: RecordRow) -> Value {
-    json!({
-        "id": r.id, "import_id": r.import_id, "line": r.line, "job_id": r.job_id,
-        "account": r.account, "user": r.user_name, "start": utc(r.started_at),
-        "end": utc(r.ended_at), "units": r.units,
-        "unit_hours": r.unit_minutes as f64 / 60.0,
-        "overage_unit_hours": r.overage_minutes as f64 / 60.0, "fee_fen": r.fee_fen,
-    })
-}
-
 /// The jobs recorded against an allocation, oldest record first.
 pub async fn list_allocation_usage(
     state: web::Data<AppState>,
@@ -223,7 +198,11 @@ pub async fn list_allocation_usage(
         Ok(store::records_page(conn, id, after, fetch)?)
     })
     .await?;
-    Ok(ok(page.finish(rows, |r| r.id.to_string(), record_json)))
+    Ok(ok(page.finish(
+        rows,
+        |r| r.id.to_string(),
+        UsageRecord::from,
+    )))
 }
 
 #[derive(Debug, Deserialize)]

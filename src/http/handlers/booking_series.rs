@@ -1,15 +1,14 @@
 //! Weekly series: the same slot every week, with a result per occurrence.
 
 use actix_web::{HttpResponse, web};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::bookings::{parse_request, tz_of};
 use crate::app::AppState;
 use crate::db::resources;
 use crate::domain::actor::Actor;
-use crate::domain::types::BookingState;
 use crate::error::{ErrorCode, ServiceError};
-use crate::http::dto::bookings::{Booking, CreateBooking, Slot};
+use crate::http::dto::bookings::{CreateBooking, Occurrence, Series};
 use crate::http::extract::Json;
 use crate::http::write;
 
@@ -49,21 +48,13 @@ pub async fn create_booking_series(
         Ok((series, results, tz_of(&view)))
     })
     .await?;
-    let occurrences: Vec<Value> = results
+    let occurrences = results
         .into_iter()
         .enumerate()
-        .map(|(i, (span, outcome))| {
-            let slot = Slot::new(span, tz);
-            match outcome {
-                crate::booking::series::Outcome::Booked(row) => {
-                    let result = if row.state == BookingState::Waitlisted { "waitlisted" } else { "booked" };
-                    json!({"index": i, "slot": slot, "result": result, "booking": Booking::new(*row, tz), "reason": null})
-                }
-                crate::booking::series::Outcome::Skipped(reason) => {
-                    json!({"index": i, "slot": slot, "result": "skipped", "booking": null, "reason": reason})
-                }
-            }
-        })
+        .map(|(i, (span, outcome))| Occurrence::new(i, span, outcome, tz))
         .collect();
-    Ok(HttpResponse::Created().json(json!({"series_id": series, "occurrences": occurrences})))
+    Ok(HttpResponse::Created().json(Series {
+        series_id: series,
+        occurrences,
+    }))
 }

@@ -18,7 +18,6 @@ use crate::db::resources::{self, ResourceView};
 use crate::domain::actor::Actor;
 use crate::domain::availability::Span;
 use crate::domain::ids::{BookingId, ResourceId};
-use crate::domain::types::BookingState;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::{
     Alternative, Booking, CreateBooking, HistoryEntry, Interval, Reason, Slot,
@@ -344,67 +343,4 @@ pub async fn get_booking_ics(
             format!("attachment; filename=\"booking-{}.ics\"", b.id),
         ))
         .body(ics))
-}
-
-/// The decision queue: pending requests of the resources the caller runs, oldest first, each
-/// with the live requests it competes with.
-pub async fn list_approval_queue(
-    state: web::Data<AppState>,
-    user: Actor,
-    query: web::Query<QueueQuery>,
-) -> Result<HttpResponse, ServiceError> {
-    use crate::domain::types::Role;
-    user.require(&[Role::Manager, Role::Operator])?;
-    let q = query.into_inner();
-    let page = Page::parse(q.limit, q.cursor.as_deref())?;
-    let (after, fetch) = (page.after_id()?, page.fetch());
-    let filter = bookings::BookingFilter {
-        state: Some(BookingState::Pending),
-        resource: q.resource_id,
-        ..Default::default()
-    };
-    let (rows, zones) = read(&state, move |conn| {
-        let mut rows = Vec::new();
-        for pending in bookings::list(conn, user.reach(), &filter, (after, fetch))? {
-            let longest = bookings::lock_free_longest(conn, ResourceId(pending.resource_id))?;
-            let rivals: Vec<BookingRow> = bookings::requests_between(
-                conn,
-                ResourceId(pending.resource_id),
-                pending.block_start,
-                pending.block_end,
-                longest,
-            )?
-            .into_iter()
-            .filter(|r| r.id != pending.id)
-            .collect();
-            rows.push((pending, rivals));
-        }
-        let zones = resources::timezones(conn, rows.iter().map(|(r, _)| r.resource_id).collect())?;
-        Ok((rows, zones))
-    })
-    .await?;
-    let tz = |id: i64| {
-        zones
-            .get(&id)
-            .and_then(|z| z.parse().ok())
-            .unwrap_or(Tz::UTC)
-    };
-    Ok(ok(page.finish(
-        rows,
-        |(b, _)| b.id.to_string(),
-        |(b, rivals)| {
-            let zone = tz(b.resource_id);
-            let competitors: Vec<Booking> =
-                rivals.into_iter().map(|r| Booking::new(r, zone)).collect();
-            json!({"booking": Booking::new(b, zone), "competitors": competitors})
-        },
-    )))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QueueQuery {
-    resource_id: Option<i64>,
-    limit: Option<i64>,
-    cursor: Option<String>,
 }
