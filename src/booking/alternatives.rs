@@ -5,8 +5,9 @@
 use super::calendar::{self, Loaded};
 use super::create::nearest_slots;
 use crate::db::DbConnection;
-use crate::db::resources::{self, ResourceFilter, ResourceView, SpecFilter, SpecOp};
+use crate::db::resources::{self, ResourceView};
 use crate::domain::availability::{Instant, Span};
+use crate::domain::catalogue_query::{ResourceFilter, SpecFilter, SpecOp};
 use crate::domain::ids::ResourceId;
 use crate::domain::types::ResourceStatus;
 use crate::error::ServiceError;

@@ -3,8 +3,9 @@
 
 use super::calendar::{self, Loaded};
 use crate::db::DbConnection;
-use crate::db::resources::{self, ResourceFilter};
+use crate::db::resources;
 use crate::domain::availability::{Instant, Span};
+use crate::domain::catalogue_query::ResourceFilter;
 use crate::domain::types::ResourceStatus;
 use crate::error::ServiceError;
 

@@ -11,6 +11,7 @@ use super::jurisdictions::JurisdictionRow;
 use super::schema::{
     jurisdictions, organizations, resource_operators, resource_rates, resource_specs, resources,
 };
+use crate::domain::catalogue_query::{ResourceFilter, SpecOp};
 use crate::domain::ids::{OrganizationId, ResourceId, UserId};
 use crate::domain::opening::{OpeningHours, default_weekly};
 use crate::domain::resource::{BookingRules, Rates, ResourceFields};
@@ -191,36 +192,6 @@ impl ResourceView {
             operator_ids: self.operator_ids.iter().map(|id| UserId(*id)).collect(),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SpecOp {
-    Ge,
-    Le,
-    Gt,
-    Lt,
-    Eq,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpecFilter {
-    pub key: String,
-    pub op: SpecOp,
-    pub value: f64,
-}
-
-/// Catalogue search criteria; every one given must hold.
-#[derive(Debug, Clone, Default)]
-pub struct ResourceFilter {
-    pub kind: Option<String>,
-    pub category: Option<String>,
-    pub province: Option<String>,
-    pub jurisdiction_codes: Option<Vec<String>>,
-    pub organization_id: Option<i64>,
-    pub statuses: Vec<ResourceStatus>,
-    pub min_value_cny: Option<i64>,
-    pub terms: Vec<String>,
-    pub specs: Vec<SpecFilter>,
 }
 
 /// A resource, its institution's English and Chinese names, and its jurisdiction.

@@ -5,6 +5,7 @@ pub mod allocation;
 pub mod availability;
 pub mod booking;
 pub mod catalogue_csv;
+pub mod catalogue_query;
 pub mod clock;
 pub mod ics;
 pub mod ids;

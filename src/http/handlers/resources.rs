@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::created;
 use crate::app::AppState;
 use crate::db::jurisdictions;
-use crate::db::resources::{self, ResourceFilter, ResourceView, SpecFilter, SpecOp};
+use crate::db::resources::{self, ResourceView};
 use crate::domain::actor::Actor;
+use crate::domain::catalogue_query::{self, ResourceFilter};
 use crate::domain::ids::ResourceId;
 use crate::domain::resource::ResourceFields;
-use crate::domain::types::{Province, ResourceKind, ResourceStatus};
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::resources::{ImportResult, Resource, RetireResource};
 use crate::http::extract::Json;
@@ -35,41 +35,7 @@ fn bad_query(detail: String) -> ServiceError {
     ServiceError::new(ErrorCode::InvalidQuery, detail)
 }
 
-/// Parses `key>=number` (also <=, >, <, =) for numeric specification filters.
-fn parse_spec(text: &str) -> Result<SpecFilter, ServiceError> {
-    for (token, op) in [
-        (">=", SpecOp::Ge),
-        ("<=", SpecOp::Le),
-        (">", SpecOp::Gt),
-        ("<", SpecOp::Lt),
-        ("=", SpecOp::Eq),
-    ] {
-        if let Some((key, value)) = text.split_once(token) {
-            let value: f64 = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|v: &f64| v.is_finite())
-                .ok_or_else(|| {
-                    bad_query(format!(
-                        "spec {text:?}: the value must be a number, as in field_mhz>=600"
-                    ))
-                })?;
-            return Ok(SpecFilter {
-                key: key.trim().to_owned(),
-                op,
-                value,
-            });
-        }
-    }
-    Err(bad_query(format!(
-        "spec {text:?} must be key>=number, key<=number, key>number, key<number or key=number"
-    )))
-}
-
-/// Reads the catalogue query string, where `spec` may repeat.
-/// A catalogue search as the query string gives it; `extra` holds the parameters the caller
-/// declared besides the catalogue's own.
+/// A catalogue search as the query string gives it, with its page.
 pub struct CatalogueQuery {
     pub filter: ResourceFilter,
     pub city: Option<String>,
@@ -77,82 +43,16 @@ pub struct CatalogueQuery {
     pub extra: std::collections::HashMap<String, String>,
 }
 
+/// Reads the catalogue query string; `extra_keys` are the parameters the caller declares besides
+/// the catalogue's own.
 pub fn parse_filter(query: &str, extra_keys: &[&str]) -> Result<CatalogueQuery, ServiceError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query).map_err(|e| bad_query(e.to_string()))?;
-    let mut f = ResourceFilter::default();
-    let (mut city, mut limit, mut cursor) = (None, None, None);
-    let mut extra = std::collections::HashMap::new();
-    for (key, value) in pairs {
-        let choice = |ok: bool, choices: String| {
-            if ok {
-                Ok(())
-            } else {
-                Err(bad_query(format!("{key} must be one of {choices}")))
-            }
-        };
-        match key.as_str() {
-            "kind" => {
-                choice(
-                    ResourceKind::parse(&value).is_some(),
-                    ResourceKind::choices(),
-                )?;
-                f.kind = Some(value)
-            }
-            "province" => {
-                choice(Province::parse(&value).is_some(), Province::choices())?;
-                f.province = Some(value)
-            }
-            "status" => {
-                let status = ResourceStatus::parse(&value);
-                choice(status.is_some(), ResourceStatus::choices())?;
-                f.statuses = status.into_iter().collect()
-            }
-            "category" => f.category = Some(value),
-            "city" => city = Some(value),
-            "institution_id" => {
-                f.organization_id = Some(
-                    value
-                        .parse()
-                        .map_err(|_| bad_query("institution_id must be an integer".into()))?,
-                )
-            }
-            "min_value_cny" => {
-                f.min_value_cny = Some(value.parse().map_err(|_| {
-                    bad_query("min_value_cny must be a whole number of yuan".into())
-                })?)
-            }
-            "q" => {
-                f.terms = value
-                    .split_whitespace()
-                    .take(10)
-                    .map(str::to_owned)
-                    .collect()
-            }
-            "spec" => f.specs.push(parse_spec(&value)?),
-            "limit" => {
-                limit = Some(
-                    value
-                        .parse()
-                        .map_err(|_| bad_query("limit must be an integer".into()))?,
-                )
-            }
-            "cursor" => cursor = Some(value),
-            other if extra_keys.contains(&other) => {
-                extra.insert(key, value);
-            }
-            other => return Err(bad_query(format!("unknown query parameter {other:?}"))),
-        }
-    }
-    if f.statuses.is_empty() {
-        f.statuses = vec![ResourceStatus::Active, ResourceStatus::Suspended];
-    }
-    let page = Page::parse(limit, cursor.as_deref())?;
+    let pairs = serde_urlencoded::from_str(query).map_err(|e| bad_query(e.to_string()))?;
+    let q = catalogue_query::parse(pairs, extra_keys).map_err(bad_query)?;
     Ok(CatalogueQuery {
-        filter: f,
-        city,
-        page,
-        extra,
+        page: Page::parse(q.limit, q.cursor.as_deref())?,
+        filter: q.filter,
+        city: q.city,
+        extra: q.extra,
     })
 }
 
