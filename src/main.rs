@@ -75,31 +75,9 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         tracing::info!("built the reports' monthly totals from every recorded use");
     }
     if args.demo {
-        if demo::seed(&db)? {
-            demo::session::seed(&db, chrono::Utc::now())?;
-        }
-        tracing::warn!(
-            "DEMO MODE: demo accounts with the password 'demo-password' are active; never expose this server"
-        );
-        eprintln!(
-            "\n*** DEMO MODE ***  demo data and demo accounts (password: demo-password) are loaded.\n*** Not for real use. Listening on http://{} ***\n",
-            args.bind
-        );
+        load_demo(&db, &args)?;
     }
-    for (name, cron) in [
-        ("BOOKING_JOBS_CRON", &args.booking_jobs_cron),
-        ("REMINDERS_CRON", &args.reminders_cron),
-        ("VOUCHER_JOBS_CRON", &args.voucher_jobs_cron),
-        ("OUTBOX_CRON", &args.outbox_cron),
-        ("DIGEST_CRON", &args.digest_cron),
-    ] {
-        let cron = cron.trim();
-        if !cron.is_empty() {
-            tokio_cron_scheduler::Job::new(cron, |_, _| {}).map_err(|e| {
-                format!("{name} {cron:?} is not a cron expression with seconds: {e}")
-            })?;
-        }
-    }
+    check_schedules(&args)?;
     // The SMTP transport's connection pool starts a task: build it inside the runtime.
     let system = actix_web::rt::System::new();
     let mailer =
@@ -107,25 +85,8 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     // The pool's last owner must never be dropped after the runtime stops (its destructor needs
     // the runtime and would abort the shutdown): one clone lives as long as the process.
     std::mem::forget(mailer.clone());
-    let sender = jobs::outbox::Sender {
-        mailer,
-        from: args
-            .mail_from
-            .parse()
-            .map_err(|e| format!("MAIL_FROM {:?} is not an address: {e}", args.mail_from))?,
-        retry: jobs::outbox::Retry {
-            max_attempts: args.mail_max_attempts,
-            first_backoff_seconds: args.mail_backoff_seconds,
-            lease_seconds: args.mail_lease_seconds,
-        },
-    };
-    let schedules = jobs::Schedules {
-        bookings: args.booking_jobs_cron.clone(),
-        reminders: args.reminders_cron.clone(),
-        vouchers: args.voucher_jobs_cron.clone(),
-        outbox: args.outbox_cron.clone(),
-        digest: args.digest_cron.clone(),
-    };
+    let sender = mail_sender(mailer, &args)?;
+    let schedules = schedules(&args);
     let listener = TcpListener::bind(args.bind)?;
     let state = AppState {
         db,
@@ -144,6 +105,66 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         Ok::<(), Box<dyn Error>>(())
     })?;
     Ok(())
+}
+
+/// Loads the demo region once, and says loudly that this is a demo.
+fn load_demo(db: &Db, args: &ServeArgs) -> Result<(), Box<dyn Error>> {
+    if demo::seed(db)? {
+        demo::session::seed(db, chrono::Utc::now())?;
+    }
+    tracing::warn!(
+        "DEMO MODE: demo accounts with the password 'demo-password' are active; never expose this server"
+    );
+    eprintln!(
+        "\n*** DEMO MODE ***  demo data and demo accounts (password: demo-password) are loaded.\n*** Not for real use. Listening on http://{} ***\n",
+        args.bind
+    );
+    Ok(())
+}
+
+/// Refuses a schedule that is not a cron expression with seconds, before the port is bound.
+fn check_schedules(args: &ServeArgs) -> Result<(), Box<dyn Error>> {
+    for (name, cron) in [
+        ("BOOKING_JOBS_CRON", &args.booking_jobs_cron),
+        ("REMINDERS_CRON", &args.reminders_cron),
+        ("VOUCHER_JOBS_CRON", &args.voucher_jobs_cron),
+        ("OUTBOX_CRON", &args.outbox_cron),
+        ("DIGEST_CRON", &args.digest_cron),
+    ] {
+        let cron = cron.trim();
+        if !cron.is_empty() {
+            tokio_cron_scheduler::Job::new(cron, |_, _| {}).map_err(|e| {
+                format!("{name} {cron:?} is not a cron expression with seconds: {e}")
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The outbox's sender: the transport, the From address and the retry policy.
+fn mail_sender(mailer: Mailer, args: &ServeArgs) -> Result<jobs::outbox::Sender, Box<dyn Error>> {
+    Ok(jobs::outbox::Sender {
+        mailer,
+        from: args
+            .mail_from
+            .parse()
+            .map_err(|e| format!("MAIL_FROM {:?} is not an address: {e}", args.mail_from))?,
+        retry: jobs::outbox::Retry {
+            max_attempts: args.mail_max_attempts,
+            first_backoff_seconds: args.mail_backoff_seconds,
+            lease_seconds: args.mail_lease_seconds,
+        },
+    })
+}
+
+fn schedules(args: &ServeArgs) -> jobs::Schedules {
+    jobs::Schedules {
+        bookings: args.booking_jobs_cron.clone(),
+        reminders: args.reminders_cron.clone(),
+        vouchers: args.voucher_jobs_cron.clone(),
+        outbox: args.outbox_cron.clone(),
+        digest: args.digest_cron.clone(),
+    }
 }
 
 fn create_user(url: &str, args: CreateUserArgs) -> Result<(), Box<dyn Error>> {

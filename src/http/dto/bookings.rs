@@ -5,12 +5,15 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::utc;
+use crate::booking::search::Candidate;
 use crate::booking::series::Outcome;
 use crate::db::booking_events::EventRow;
 use crate::db::bookings::BookingRow;
 use crate::domain::availability::{Instant, Span};
 use crate::domain::money::PurposeKind;
+use crate::domain::resource::Rates;
 use crate::domain::types::BookingState;
+use crate::http::dto::resources::InstitutionRef;
 
 /// An instant in the resource's local time, with its offset.
 pub fn local(t: Instant, tz: Tz) -> DateTime<FixedOffset> {
@@ -284,4 +287,55 @@ impl Occurrence {
 pub struct Series {
     pub series_id: String,
     pub occurrences: Vec<Occurrence>,
+}
+
+/// A resource as a regional availability search shows it.
+#[derive(Debug, Serialize)]
+pub struct FreeResource {
+    pub id: i64,
+    pub name_en: String,
+    pub name_zh: String,
+    pub kind: String,
+    pub institution: InstitutionRef,
+    pub province: String,
+    pub city_en: String,
+    pub rates: Rates,
+}
+
+/// A resource and its earliest free slot that fits the search.
+#[derive(Debug, Serialize)]
+pub struct FreeSlot {
+    pub resource: FreeResource,
+    pub slot: Slot,
+}
+
+impl From<Candidate> for FreeSlot {
+    fn from(c: Candidate) -> FreeSlot {
+        let tz = c.loaded.tz;
+        let v = c.loaded.view;
+        FreeSlot {
+            resource: FreeResource {
+                id: v.row.id,
+                name_en: v.row.name_en,
+                name_zh: v.row.name_zh,
+                kind: v.row.kind,
+                institution: InstitutionRef {
+                    id: v.row.organization_id,
+                    name_en: v.institution_en,
+                    name_zh: v.institution_zh,
+                },
+                province: v.jurisdiction.province,
+                city_en: v.jurisdiction.name_en,
+                rates: v.rates,
+            },
+            slot: Slot::new(c.slot, tz),
+        }
+    }
+}
+
+/// The whole answer of a regional search: one page, never continued.
+#[derive(Debug, Serialize)]
+pub struct FreeSlots {
+    pub items: Vec<FreeSlot>,
+    pub next_cursor: Option<String>,
 }

@@ -1,8 +1,9 @@
 //! Availability: the free intervals of one resource, and free slots across the region.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::ok;
 use crate::app::AppState;
@@ -12,7 +13,7 @@ use crate::domain::availability::Span;
 use crate::domain::ids::ResourceId;
 use crate::domain::types::ResourceStatus;
 use crate::error::{ErrorCode, ServiceError};
-use crate::http::dto::bookings::Slot;
+use crate::http::dto::bookings::{FreeSlot, FreeSlots, Slot};
 use crate::http::dto::parse_instant;
 use crate::http::read;
 
@@ -89,6 +90,48 @@ pub async fn get_resource_availability(
     }))
 }
 
+fn required<'a>(extra: &'a HashMap<String, String>, k: &str) -> Result<&'a String, ServiceError> {
+    extra
+        .get(k)
+        .ok_or_else(|| ServiceError::new(ErrorCode::InvalidQuery, format!("{k} is required")))
+}
+
+/// The search window `[from, to)`, at most [`MAX_WINDOW_DAYS`] long.
+fn search_window(extra: &HashMap<String, String>) -> Result<Span, ServiceError> {
+    let window = Span::new(
+        parse_instant("from", required(extra, "from")?)?.and_utc(),
+        parse_instant("to", required(extra, "to")?)?.and_utc(),
+    );
+    if window.end <= window.start || (window.end - window.start).num_days() > MAX_WINDOW_DAYS {
+        return Err(ServiceError::invalid_field(
+            "to",
+            format!("must be after from, at most {MAX_WINDOW_DAYS} days later"),
+        ));
+    }
+    Ok(window)
+}
+
+/// A whole number from 1 to `max`, or `default` when absent.
+fn whole(
+    extra: &HashMap<String, String>,
+    k: &str,
+    default: i64,
+    max: i64,
+) -> Result<i64, ServiceError> {
+    let Some(v) = extra.get(k) else {
+        return Ok(default);
+    };
+    v.parse::<i64>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| {
+            ServiceError::new(
+                ErrorCode::InvalidQuery,
+                format!("{k} must be a whole number from 1 to {max}"),
+            )
+        })
+}
+
 /// Free slots across the region: catalogue filters plus `from`, `to`, `duration_min` and
 /// `quantity`; at most `limit` resources (default 50), earliest slot first.
 pub async fn search_availability(
@@ -97,52 +140,19 @@ pub async fn search_availability(
     req: HttpRequest,
 ) -> Result<HttpResponse, ServiceError> {
     use crate::http::handlers::resources::{CatalogueQuery, parse_filter};
+    let extra_keys = ["from", "to", "duration_min", "quantity"];
     let CatalogueQuery {
-        filter,
+        mut filter,
         city,
         page,
         extra,
-    } = parse_filter(
-        req.query_string(),
-        &["from", "to", "duration_min", "quantity"],
-    )?;
-    let need = |k: &str| {
-        extra
-            .get(k)
-            .ok_or_else(|| ServiceError::new(ErrorCode::InvalidQuery, format!("{k} is required")))
-    };
-    let window = Span::new(
-        parse_instant("from", need("from")?)?.and_utc(),
-        parse_instant("to", need("to")?)?.and_utc(),
-    );
-    if window.end <= window.start || (window.end - window.start).num_days() > MAX_WINDOW_DAYS {
-        return Err(ServiceError::invalid_field(
-            "to",
-            format!("must be after from, at most {MAX_WINDOW_DAYS} days later"),
-        ));
-    }
-    let number = |k: &str, default: i64, max: i64| -> Result<i64, ServiceError> {
-        match extra.get(k) {
-            None => Ok(default),
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| {
-                    ServiceError::new(
-                        ErrorCode::InvalidQuery,
-                        format!("{k} must be a whole number from 1 to {max}"),
-                    )
-                }),
-        }
-    };
-    need("duration_min")?;
-    let minutes = number("duration_min", 0, 366 * 1440)?;
-    let quantity = number("quantity", 1, 1_000_000)?;
-    let limit = page.limit;
+    } = parse_filter(req.query_string(), &extra_keys)?;
+    let window = search_window(&extra)?;
+    required(&extra, "duration_min")?;
+    let minutes = whole(&extra, "duration_min", 0, 366 * 1440)?;
+    let quantity = whole(&extra, "quantity", 1, 1_000_000)?;
     let now = state.clock.now();
     let found = read(&state, move |conn| {
-        let mut filter = filter;
         if let Some(city) = city {
             filter.jurisdiction_codes =
                 Some(crate::db::jurisdictions::codes_matching(conn, &city)?);
@@ -150,20 +160,13 @@ pub async fn search_availability(
         crate::booking::search::search(conn, filter, window, minutes, quantity, now)
     })
     .await?;
-    let items: Vec<Value> = found
+    let items = found
         .into_iter()
-        .take(limit as usize)
-        .map(|c| {
-            let v = &c.loaded.view;
-            json!({
-                "resource": {
-                    "id": v.row.id, "name_en": v.row.name_en, "name_zh": v.row.name_zh, "kind": v.row.kind,
-                    "institution": {"id": v.row.organization_id, "name_en": v.institution_en, "name_zh": v.institution_zh},
-                    "province": v.jurisdiction.province, "city_en": v.jurisdiction.name_en, "rates": v.rates,
-                },
-                "slot": Slot::new(c.slot, c.loaded.tz),
-            })
-        })
+        .take(page.limit as usize)
+        .map(FreeSlot::from)
         .collect();
-    Ok(ok(json!({"items": items, "next_cursor": null})))
+    Ok(ok(FreeSlots {
+        items,
+        next_cursor: None,
+    }))
 }
