@@ -34,6 +34,39 @@ pub fn seed(db: &Db) -> Result<bool, ServiceError> {
     })
 }
 
+/// Each province's science and technology agency: province, English and Chinese names, city,
+/// USCC. Shanghai's is the demo issuer's.
+const AGENCIES: [(&str, &str, &str, &str, &str); 4] = [
+    (
+        "SH",
+        AGENCY,
+        "上海市科学技术委员会（演示）",
+        "310100",
+        "11310000MB2K3L4D1",
+    ),
+    (
+        "JS",
+        "Jiangsu Department of Science and Technology (demo)",
+        "江苏省科学技术厅（演示）",
+        "320100",
+        "11320000MB3K4L5D2",
+    ),
+    (
+        "ZJ",
+        "Zhejiang Department of Science and Technology (demo)",
+        "浙江省科学技术厅（演示）",
+        "330100",
+        "11330000MB4K5L6D3",
+    ),
+    (
+        "AH",
+        "Anhui Department of Science and Technology (demo)",
+        "安徽省科学技术厅（演示）",
+        "340100",
+        "11340000MB5K6L7D4",
+    ),
+];
+
 fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ServiceError> {
     let institutions = seed_institutions(conn)?;
     let acme = org(
@@ -44,45 +77,51 @@ fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ServiceError> {
         "320500",
         "91320500MA1XACME0",
     )?;
-    let agency = org(
-        conn,
-        OrgKind::Agency,
-        AGENCY,
-        "上海市科学技术委员会（演示）",
-        "310100",
-        "11310000MB2K3L4D1",
-    )?;
-    let js = org(
-        conn,
-        OrgKind::Agency,
-        "Jiangsu Department of Science and Technology (demo)",
-        "江苏省科学技术厅（演示）",
-        "320100",
-        "11320000MB3K4L5D2",
-    )?;
-    let zj = org(
-        conn,
-        OrgKind::Agency,
-        "Zhejiang Department of Science and Technology (demo)",
-        "浙江省科学技术厅（演示）",
-        "330100",
-        "11330000MB4K5L6D3",
-    )?;
-    let ah = org(
-        conn,
-        OrgKind::Agency,
-        "Anhui Department of Science and Technology (demo)",
-        "安徽省科学技术厅（演示）",
-        "340100",
-        "11340000MB5K6L7D4",
-    )?;
-    seed_vouchers(
-        conn,
-        &[("SH", agency), ("JS", js), ("ZJ", zj), ("AH", ah)],
-        acme,
-    )?;
+    let mut agencies = Vec::new();
+    for (province, en, zh, city, uscc) in AGENCIES {
+        agencies.push((province, org(conn, OrgKind::Agency, en, zh, city, uscc)?));
+    }
+    seed_vouchers(conn, &agencies, acme)?;
     let fudan = institutions["Fudan University"];
-    let mut user = |email: &str, role: Role, org: Option<OrganizationId>, locale: Locale| {
+    let staff = seed_users(conn, hash, (fudan, acme, agencies[0].1))?;
+    seed_catalogue(conn, staff, fudan)
+}
+
+/// The demo accounts; returns the admin and Fudan's operator.
+fn seed_users(
+    conn: &mut DbConnection,
+    hash: &str,
+    (fudan, acme, agency): (OrganizationId, OrganizationId, OrganizationId),
+) -> Result<(UserId, UserId), ServiceError> {
+    let people = [
+        ("admin@demo.test", Role::Admin, None, Locale::En),
+        (
+            "manager@fudan.demo.test",
+            Role::Manager,
+            Some(fudan),
+            Locale::ZhCn,
+        ),
+        (
+            "operator@fudan.demo.test",
+            Role::Operator,
+            Some(fudan),
+            Locale::ZhCn,
+        ),
+        (
+            "booker@acme.demo.test",
+            Role::Booker,
+            Some(acme),
+            Locale::ZhCn,
+        ),
+        (
+            "issuer@sh.demo.test",
+            Role::Issuer,
+            Some(agency),
+            Locale::ZhCn,
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (email, role, org, locale) in people {
         let draft = UserDraft {
             email: email.into(),
             display_name: None,
@@ -90,33 +129,19 @@ fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ServiceError> {
             organization_id: org,
             locale,
         };
-        accounts::create_user(conn, draft, hash.to_owned()).map(|u| UserId(u.id))
-    };
-    let admin = user("admin@demo.test", Role::Admin, None, Locale::En)?;
-    user(
-        "manager@fudan.demo.test",
-        Role::Manager,
-        Some(fudan),
-        Locale::ZhCn,
-    )?;
-    let operator = user(
-        "operator@fudan.demo.test",
-        Role::Operator,
-        Some(fudan),
-        Locale::ZhCn,
-    )?;
-    user(
-        "booker@acme.demo.test",
-        Role::Booker,
-        Some(acme),
-        Locale::ZhCn,
-    )?;
-    user(
-        "issuer@sh.demo.test",
-        Role::Issuer,
-        Some(agency),
-        Locale::ZhCn,
-    )?;
+        ids.push(UserId(
+            accounts::create_user(conn, draft, hash.to_owned())?.id,
+        ));
+    }
+    Ok((ids[0], ids[2]))
+}
+
+/// The demo catalogue, imported by the admin; Fudan's operator runs Fudan's resources.
+fn seed_catalogue(
+    conn: &mut DbConnection,
+    (admin, operator): (UserId, UserId),
+    fudan: OrganizationId,
+) -> Result<(), ServiceError> {
     let actor = Actor {
         id: admin,
         role: Role::Admin,

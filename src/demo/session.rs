@@ -7,7 +7,7 @@ use chrono::{Duration, DurationRound};
 
 use crate::booking::calendar::{self, naive};
 use crate::booking::{Step, log, payment};
-use crate::db::bookings::{self, NewBooking};
+use crate::db::bookings::{self, BookingRow, NewBooking};
 use crate::db::{Db, DbConnection, users, vouchers};
 use crate::domain::actor::Reach;
 use crate::domain::availability::{Instant, Span};
@@ -21,23 +21,28 @@ pub fn seed(db: &Db, now: Instant) -> Result<i64, ServiceError> {
     db.write_blocking(|conn| seed_in(conn, now))
 }
 
-fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
-    let missing = |what: &str| ServiceError::internal(format!("demo session: {what} missing"));
+fn missing(what: &str) -> ServiceError {
+    ServiceError::internal(format!("demo session: {what} missing"))
+}
+
+/// The demo booker, their enterprise and its voucher.
+fn participants(conn: &mut DbConnection) -> Result<(UserId, OrganizationId, i64), ServiceError> {
     let booker =
         users::find_by_email(conn, "booker@acme.demo.test")?.ok_or_else(|| missing("booker"))?;
     let acme = OrganizationId(booker.organization_id.ok_or_else(|| missing("Acme"))?);
-    let voucher = vouchers::list_vouchers(
-        conn,
-        Reach::Member {
-            user: UserId(booker.id),
-            org: Some(acme),
-        },
-        None,
-        1,
-    )?
-    .pop()
-    .ok_or_else(|| missing("voucher"))?
-    .id;
+    let reach = Reach::Member {
+        user: UserId(booker.id),
+        org: Some(acme),
+    };
+    let voucher = vouchers::list_vouchers(conn, reach, None, 1)?
+        .pop()
+        .ok_or_else(|| missing("voucher"))?
+        .id;
+    Ok((UserId(booker.id), acme, voucher))
+}
+
+fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
+    let (booker, acme, voucher) = participants(conn)?;
     let nmr = crate::db::resources::find_by_name_en(conn, "800 MHz NMR spectrometer")?
         .ok_or_else(|| missing("NMR"))?;
     bookings::lock_resource(conn, nmr)?;
@@ -48,11 +53,12 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
         - Duration::hours(2);
     let span = Span::new(start, start + Duration::hours(3));
     let loaded = calendar::load(conn, view, span, now)?;
+    let terms = (1, 180);
     let quote = payment::quote(
         conn,
         acme,
         &loaded.view,
-        (1, 180),
+        terms,
         Some(voucher),
         PurposeKind::Research,
         now,
@@ -60,7 +66,7 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
     let block = loaded.buffered(span);
     let new = NewBooking {
         resource_id: nmr.0,
-        booker_id: booker.id,
+        booker_id: booker.0,
         organization_id: acme.0,
         state: BookingState::Confirmed,
         blocking: true,
@@ -88,34 +94,39 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
     let minutes = (block.end - block.start).num_minutes() as i32;
     bookings::note_block_length(conn, nmr, minutes)?;
     let row = bookings::insert(conn, &new)?;
-    let me = Some(UserId(booker.id));
+    begin_session(conn, &row, booker, naive(start))?;
+    Ok(row.id)
+}
+
+/// The session's history as it would have happened: requested and held a day before, checked
+/// in at its start.
+fn begin_session(
+    conn: &mut DbConnection,
+    row: &BookingRow,
+    booker: UserId,
+    start: chrono::NaiveDateTime,
+) -> Result<(), ServiceError> {
     let requested = Step {
         event: "requested",
         from: None,
         to: BookingState::Confirmed,
     };
-    log(conn, new.created_at, row.id, me, requested, None)?;
+    log(conn, row.created_at, row.id, Some(booker), requested, None)?;
+    let claim = crate::domain::ledger::Claim::Booking(row.id);
+    let voucher = row.voucher_id.ok_or_else(|| missing("voucher"))?;
     payment::hold(
         conn,
         voucher,
-        crate::domain::ledger::Claim::Booking(row.id),
+        claim,
         row.voucher_share_fen,
-        UserId(booker.id),
-        new.created_at,
+        booker,
+        row.created_at,
     )?;
-    bookings::record_check_in(conn, row.id, naive(start))?;
+    bookings::record_check_in(conn, row.id, start)?;
     let arrived = Step {
         event: "checked_in",
         from: Some(BookingState::Confirmed),
         to: BookingState::Confirmed,
     };
-    log(
-        conn,
-        naive(start),
-        row.id,
-        None,
-        arrived,
-        Some("demo session"),
-    )?;
-    Ok(row.id)
+    log(conn, start, row.id, None, arrived, Some("demo session"))
 }
