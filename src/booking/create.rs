@@ -6,11 +6,11 @@ use chrono::Duration;
 use super::calendar::{self, Loaded, naive};
 use super::{Step, log, log_new, payment};
 use crate::db::bookings::{self, BookingRow, NewBooking};
-use crate::db::{DbConnection, resources};
+use crate::db::{DbConnection, due, resources};
 use crate::domain::actor::Actor;
 use crate::domain::availability::{Instant, Refusal, Span};
 use crate::domain::booking::{explain, is_blocking, pending_deadline};
-use crate::domain::ids::{ResourceId, UserId};
+use crate::domain::ids::{OrganizationId, ResourceId, UserId};
 use crate::domain::ledger::Claim;
 use crate::domain::money::{Fen, PurposeKind};
 use crate::domain::types::{ApprovalPolicy, BookingState, ConflictPolicy, ResourceStatus, Role};
@@ -110,7 +110,7 @@ pub fn expire_overdue(
     now: Instant,
 ) -> Result<(), ServiceError> {
     let at = naive(now);
-    for booking in bookings::overdue_requests(conn, id, at)? {
+    for booking in due::overdue_requests(conn, id, at)? {
         let from = booking.state;
         if bookings::transition(
             conn,
@@ -150,23 +150,71 @@ pub fn create(
         ServiceError::forbidden("bookings are made for an organisation; admins have none")
     })?;
     let loaded = open_resource(conn, req.resource, req.span, now)?;
-    let state = match loaded.calendar().check(req.span, req.quantity, now) {
-        Ok(()) if loaded.view.row.approval_policy == ApprovalPolicy::Auto.as_str() => {
-            BookingState::Confirmed
-        }
-        Ok(()) => BookingState::Pending,
-        Err(Refusal::Conflict { .. }) if req.waitlist => BookingState::Waitlisted,
-        Err(refusal) => return Err(refusal_error(refusal)),
+    let state = initial_state(&loaded, req, now)?;
+    let priced = price_request(conn, org, &loaded, req, now)?;
+    let terms = Terms {
+        state,
+        operator_assisted: loaded.view.row.requires_qualification
+            && !qualified(conn, actor.id, req.resource, now)?,
+        priced,
     };
+    let new = new_booking(&loaded, req, (actor.id, org), &terms, now);
+    let block_min = (new.block_end - new.block_start).num_minutes() as i32;
+    if block_min > loaded.view.row.longest_block_min {
+        bookings::note_block_length(conn, req.resource, block_min)?;
+    }
+    let row = bookings::insert(conn, &new)?;
+    let step = Step {
+        event: "requested",
+        from: None,
+        to: state,
+    };
+    log_new(conn, &row, &loaded.view, actor.id, step)?;
+    if let Some(voucher) = row.voucher_id {
+        let (claim, amount) = (Claim::Booking(row.id), row.voucher_share_fen);
+        payment::hold(conn, voucher, claim, amount, actor.id, new.created_at)?;
+    }
+    Ok(Made { row, tz: loaded.tz })
+}
+
+/// The state a request starts in: confirmed or pending when it fits, waitlisted when it
+/// conflicts and the booker asked to wait; any other refusal is the answer.
+fn initial_state(loaded: &Loaded, req: &Request, now: Instant) -> Result<BookingState, Failure> {
+    match loaded.calendar().check(req.span, req.quantity, now) {
+        Ok(()) if loaded.view.row.approval_policy == ApprovalPolicy::Auto.as_str() => {
+            Ok(BookingState::Confirmed)
+        }
+        Ok(()) => Ok(BookingState::Pending),
+        Err(Refusal::Conflict { .. }) if req.waitlist => Ok(BookingState::Waitlisted),
+        Err(refusal) => Err(refusal_error(refusal)),
+    }
+}
+
+/// What was decided about a request before it is written.
+struct Terms {
+    state: BookingState,
+    operator_assisted: bool,
+    priced: payment::Quote,
+}
+
+/// The row for a request by `booker` of `org` on the terms decided.
+fn new_booking(
+    loaded: &Loaded,
+    req: &Request,
+    (booker, org): (UserId, OrganizationId),
+    terms: &Terms,
+    now: Instant,
+) -> NewBooking {
+    let state = terms.state;
     let policy = ConflictPolicy::parse(&loaded.view.row.conflict_policy)
         .unwrap_or(ConflictPolicy::FirstCome);
     let blocking = is_blocking(state, policy);
     let buffered = loaded.buffered(req.span);
-    let at = naive(now);
-    let priced = price_request(conn, org, &loaded, req, now)?;
-    let new = NewBooking {
+    let price = &terms.priced.price;
+    let voucher = terms.priced.voucher.as_ref().filter(|v| v.share_fen > 0);
+    NewBooking {
         resource_id: req.resource.0,
-        booker_id: actor.id.0,
+        booker_id: booker.0,
         organization_id: org.0,
         state,
         blocking,
@@ -181,44 +229,17 @@ pub fn create(
         series_id: req.series.clone(),
         pending_deadline: (state == BookingState::Pending)
             .then(|| naive(pending_deadline(now, req.span.start))),
-        operator_assisted: loaded.view.row.requires_qualification
-            && !qualified(conn, actor.id, req.resource, now)?,
+        operator_assisted: terms.operator_assisted,
         version: 1,
-        created_at: at,
-        updated_at: at,
-        customer_category: priced.price.customer_category.as_str().into(),
-        rate_fen: priced.price.rate_fen_per_unit_hour,
-        gross_fen: priced.price.gross_fen,
+        created_at: naive(now),
+        updated_at: naive(now),
+        customer_category: price.customer_category.as_str().into(),
+        rate_fen: price.rate_fen_per_unit_hour,
+        gross_fen: price.gross_fen,
         purpose_kind: req.purpose_kind.as_str().into(),
-        voucher_id: priced
-            .voucher
-            .as_ref()
-            .filter(|v| v.share_fen > 0)
-            .map(|v| v.id),
-        voucher_share_fen: priced.voucher_share(),
-    };
-    let block_min = (buffered.end - buffered.start).num_minutes() as i32;
-    if block_min > loaded.view.row.longest_block_min {
-        bookings::note_block_length(conn, req.resource, block_min)?;
+        voucher_id: voucher.map(|v| v.id),
+        voucher_share_fen: terms.priced.voucher_share(),
     }
-    let row = bookings::insert(conn, &new)?;
-    let step = Step {
-        event: "requested",
-        from: None,
-        to: state,
-    };
-    log_new(conn, &row, &loaded.view, actor.id, step)?;
-    if let Some(voucher) = row.voucher_id {
-        payment::hold(
-            conn,
-            voucher,
-            Claim::Booking(row.id),
-            row.voucher_share_fen,
-            actor.id,
-            at,
-        )?;
-    }
-    Ok(Made { row, tz: loaded.tz })
 }
 
 /// Prices a request at the booker's category. With a voucher, the enterprise's vouchers of its
@@ -226,7 +247,7 @@ pub fn create(
 /// co-payment above the accepted one refuses the request with the fresh quote.
 fn price_request(
     conn: &mut DbConnection,
-    org: crate::domain::ids::OrganizationId,
+    org: OrganizationId,
     loaded: &Loaded,
     req: &Request,
     now: Instant,

@@ -224,59 +224,6 @@ pub fn record_check_out(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> 
         .map(|_| ())
 }
 
-/// Requests of a resource that can no longer happen: pending past their decision deadline, or
-/// still waitlisted when their slot begins.
-pub fn overdue_requests(
-    conn: &mut DbConnection,
-    resource: ResourceId,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<BookingRow>> {
-    // One round trip on the hot path of every booking; both databases combine the two indexes
-    // (SQLite: MULTI-INDEX OR, PostgreSQL: BitmapOr) once their statistics are current.
-    let pending = bookings::state
-        .eq(BookingState::Pending)
-        .and(bookings::pending_deadline.le(now));
-    let waiting = bookings::state
-        .eq(BookingState::Waitlisted)
-        .and(bookings::start_at.le(now));
-    // Sorted here, not in SQL: with ORDER BY id SQLite may prefer walking the whole table in id
-    // order over the two index searches (a million-row history made that 100 ms per booking).
-    let mut due: Vec<BookingRow> = bookings::table
-        .filter(bookings::resource_id.eq(resource.0))
-        .filter(pending.or(waiting))
-        .load(conn)?;
-    due.sort_by_key(|b| b.id);
-    Ok(due)
-}
-
-/// Resources with requests that can no longer happen, up to `limit`.
-pub fn resources_with_overdue_requests(
-    conn: &mut DbConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    // Distinct in Rust: SELECT DISTINCT makes SQLite walk a whole index instead of the few
-    // overdue entries. The batch bounds how many are read.
-    let mut ids: Vec<i64> = bookings::table
-        .filter(bookings::state.eq(BookingState::Pending))
-        .filter(bookings::pending_deadline.le(now))
-        .select(bookings::resource_id)
-        .limit(limit * 20)
-        .load(conn)?;
-    ids.extend(
-        bookings::table
-            .filter(bookings::state.eq(BookingState::Waitlisted))
-            .filter(bookings::start_at.le(now))
-            .select(bookings::resource_id)
-            .limit(limit * 20)
-            .load::<i64>(conn)?,
-    );
-    ids.sort_unstable();
-    ids.dedup();
-    ids.truncate(usize::try_from(limit).unwrap_or(0));
-    Ok(ids)
-}
-
 /// Which bookings a list shows: the caller's own, an institution's, or those of resources an
 /// operator runs; and optional filters.
 #[derive(Debug, Default, Clone)]

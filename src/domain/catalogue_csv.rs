@@ -79,96 +79,102 @@ pub fn parse(text: &str) -> Result<Vec<CatalogueRow>, Vec<Issue>> {
     }
 }
 
+/// One record's cells by column name.
+struct Cells<'a>(&'a csv::StringRecord);
+
+impl Cells<'_> {
+    fn text(&self, name: &str) -> &str {
+        let i = COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
+        self.0.get(i).unwrap_or("").trim()
+    }
+
+    fn owned(&self, name: &str) -> String {
+        self.text(name).to_owned()
+    }
+
+    fn number(&self, name: &str) -> Result<i64, String> {
+        let cell = self.text(name);
+        cell.parse::<i64>()
+            .map_err(|_| format!("{name} must be a whole number, found {cell:?}"))
+    }
+
+    /// A cell naming one of an enumeration's values.
+    fn choice<T>(
+        &self,
+        name: &str,
+        parse: fn(&str) -> Option<T>,
+        choices: fn() -> String,
+    ) -> Result<T, String> {
+        let cell = self.text(name);
+        parse(cell).ok_or_else(|| format!("{name} {cell:?} is not one of {}", choices()))
+    }
+}
+
 fn parse_record(line: u64, rec: &csv::StringRecord) -> Result<CatalogueRow, String> {
     if rec.len() != COLUMNS.len() {
-        return Err(format!(
-            "expected {} columns, found {}",
-            COLUMNS.len(),
-            rec.len()
-        ));
+        let (want, found) = (COLUMNS.len(), rec.len());
+        return Err(format!("expected {want} columns, found {found}"));
     }
-    let col = |name: &str| {
-        let i = COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
-        rec.get(i).unwrap_or("").trim()
-    };
-    let num = |name: &str| {
-        col(name)
-            .parse::<i64>()
-            .map_err(|_| format!("{name} must be a whole number, found {:?}", col(name)))
-    };
-    let kind = ResourceKind::parse(col("kind")).ok_or_else(|| {
-        format!(
-            "kind {:?} is not one of {}",
-            col("kind"),
-            ResourceKind::choices()
-        )
-    })?;
-    let province = Province::parse(col("province")).ok_or_else(|| {
-        format!(
-            "province {:?} is not one of {}",
-            col("province"),
-            Province::choices()
-        )
-    })?;
-    let approval = ApprovalPolicy::parse(col("approval")).ok_or_else(|| {
-        format!(
-            "approval {:?} is not one of {}",
-            col("approval"),
-            ApprovalPolicy::choices()
-        )
-    })?;
-    let conflict = ConflictPolicy::parse(col("conflict_policy")).ok_or_else(|| {
-        format!(
-            "conflict_policy {:?} is not one of {}",
-            col("conflict_policy"),
-            ConflictPolicy::choices()
-        )
-    })?;
-    let granularity = i32::try_from(num("granularity_min")?)
-        .map_err(|_| "granularity_min is out of range".to_owned())?;
-    let fields = ResourceFields {
-        organization_id: None,
-        kind,
-        name_en: col("name_en").to_owned(),
-        name_zh: col("name_zh").to_owned(),
-        category: col("category").to_owned(),
-        specs: parse_spec_pairs(col("specs"))?,
-        original_value_cny: num("value_cny")?,
-        jurisdiction_code: String::new(),
-        location: String::new(),
-        timezone: col("timezone").to_owned(),
-        status: ResourceStatus::Active,
-        status_reason: None,
-        capacity: num("capacity")?,
-        unit: Some(col("unit").to_owned()),
-        booking_rules: BookingRulesInput {
-            granularity_min: Some(granularity),
-            ..BookingRulesInput::default()
-        },
-        approval_policy: approval,
-        conflict_policy: conflict,
-        rates: Rates {
-            internal: num("rate_internal")?,
-            academic: num("rate_academic")?,
-            enterprise: num("rate_enterprise")?,
-        },
-        requires_qualification: false,
-        operator_ids: Vec::new(),
-    };
+    let cells = Cells(rec);
+    let fields = resource_fields(&cells)?;
+    let province = cells.choice("province", Province::parse, Province::choices)?;
     if let Some(issue) = fields.validate().into_iter().next() {
         let field = issue.field.unwrap_or_default();
         return Err(format!("{field}: {}", issue.message));
     }
-    if col("institution_en").is_empty() || col("city").is_empty() {
+    if cells.text("institution_en").is_empty() || cells.text("city").is_empty() {
         return Err("institution_en and city must not be empty".into());
     }
     Ok(CatalogueRow {
         line,
-        institution_en: col("institution_en").to_owned(),
-        institution_zh: col("institution_zh").to_owned(),
+        institution_en: cells.owned("institution_en"),
+        institution_zh: cells.owned("institution_zh"),
         province,
-        city: col("city").to_owned(),
+        city: cells.owned("city"),
         fields,
+    })
+}
+
+/// The resource a record describes, not yet validated; its institution is resolved on import.
+fn resource_fields(cells: &Cells) -> Result<ResourceFields, String> {
+    let granularity = i32::try_from(cells.number("granularity_min")?)
+        .map_err(|_| "granularity_min is out of range".to_owned())?;
+    Ok(ResourceFields {
+        organization_id: None,
+        kind: cells.choice("kind", ResourceKind::parse, ResourceKind::choices)?,
+        name_en: cells.owned("name_en"),
+        name_zh: cells.owned("name_zh"),
+        category: cells.owned("category"),
+        specs: parse_spec_pairs(cells.text("specs"))?,
+        original_value_cny: cells.number("value_cny")?,
+        jurisdiction_code: String::new(),
+        location: String::new(),
+        timezone: cells.owned("timezone"),
+        status: ResourceStatus::Active,
+        status_reason: None,
+        capacity: cells.number("capacity")?,
+        unit: Some(cells.owned("unit")),
+        booking_rules: BookingRulesInput {
+            granularity_min: Some(granularity),
+            ..BookingRulesInput::default()
+        },
+        approval_policy: cells.choice(
+            "approval",
+            ApprovalPolicy::parse,
+            ApprovalPolicy::choices,
+        )?,
+        conflict_policy: cells.choice(
+            "conflict_policy",
+            ConflictPolicy::parse,
+            ConflictPolicy::choices,
+        )?,
+        rates: Rates {
+            internal: cells.number("rate_internal")?,
+            academic: cells.number("rate_academic")?,
+            enterprise: cells.number("rate_enterprise")?,
+        },
+        requires_qualification: false,
+        operator_ids: Vec::new(),
     })
 }
 

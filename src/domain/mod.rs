@@ -37,6 +37,18 @@ pub struct Issue {
     pub message: String,
 }
 
+/// Collects an issue for each check that fails.
+#[derive(Debug, Default)]
+pub struct Checks(pub Vec<Issue>);
+
+impl Checks {
+    pub fn check(&mut self, ok: bool, field: &str, message: impl Into<String>) {
+        if !ok {
+            self.0.push(Issue::field(field, message));
+        }
+    }
+}
+
 impl Issue {
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Issue {
         Issue {

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::Issue;
 use super::ids::{OrganizationId, UserId};
 use super::types::{ApprovalPolicy, ConflictPolicy, ResourceKind, ResourceStatus};
+use super::{Checks, Issue};
 
 const MINUTES_PER_DAY: i32 = 1440;
 
@@ -168,34 +168,38 @@ impl ResourceFields {
     /// Every rule a resource must obey on its own; references to other rows are checked by the
     /// database layer.
     pub fn validate(&self) -> Vec<Issue> {
-        let mut issues = Vec::new();
-        let mut check = |ok: bool, field: &str, message: String| {
-            if !ok {
-                issues.push(Issue::field(field, message));
-            }
-        };
+        let mut issues = self.description_issues();
+        issues.extend(self.offer_issues());
+        issues.extend(validate_rules(&self.rules()));
+        issues.extend(validate_specs(&self.specs));
+        issues
+    }
+
+    /// What the resource is: names, category, location, value and time zone.
+    fn description_issues(&self) -> Vec<Issue> {
+        let mut c = Checks::default();
         for (field, text, max) in [
             ("name_en", &self.name_en, 200),
             ("name_zh", &self.name_zh, 200),
             ("category", &self.category, 100),
         ] {
-            check(
+            c.check(
                 super::text_fits(text, max),
                 field,
                 format!("must be 1 to {max} characters"),
             );
         }
-        check(
+        c.check(
             self.location.chars().count() <= 300,
             "location",
-            "must be at most 300 characters".into(),
+            "must be at most 300 characters",
         );
-        check(
+        c.check(
             self.original_value_cny >= 0,
             "original_value_cny",
-            "must not be negative".into(),
+            "must not be negative",
         );
-        check(
+        c.check(
             self.timezone.parse::<chrono_tz::Tz>().is_ok(),
             "timezone",
             format!(
@@ -203,43 +207,47 @@ impl ResourceFields {
                 self.timezone
             ),
         );
-        check(
+        c.0
+    }
+
+    /// How it is offered: capacity, unit, status and rates.
+    fn offer_issues(&self) -> Vec<Issue> {
+        let mut c = Checks::default();
+        c.check(
             (1..=1_000_000).contains(&self.capacity),
             "capacity",
-            "must be between 1 and 1000000".into(),
+            "must be between 1 and 1000000",
         );
         let unit = self.unit_or_default();
-        check(
+        c.check(
             !unit.trim().is_empty() && unit.chars().count() <= 40,
             "unit",
-            "must be 1 to 40 characters".into(),
+            "must be 1 to 40 characters",
         );
-        check(
+        c.check(
             self.status != ResourceStatus::Retired,
             "status",
-            "retire a resource with POST /api/v1/resources/{id}/retire".into(),
+            "retire a resource with POST /api/v1/resources/{id}/retire",
         );
-        check(
+        c.check(
             self.status_reason
                 .as_deref()
                 .is_none_or(|r| r.chars().count() <= 500),
             "status_reason",
-            "must be at most 500 characters".into(),
+            "must be at most 500 characters",
         );
         for (field, value) in [
             ("rates.internal", self.rates.internal),
             ("rates.academic", self.rates.academic),
             ("rates.enterprise", self.rates.enterprise),
         ] {
-            check(
+            c.check(
                 (0..=10_000_000_000).contains(&value),
                 field,
-                "must be between 0 and 10000000000 fen per unit-hour".into(),
+                "must be between 0 and 10000000000 fen per unit-hour",
             );
         }
-        issues.extend(validate_rules(&self.rules()));
-        issues.extend(validate_specs(&self.specs));
-        issues
+        c.0
     }
 
     /// Numeric specifications, which searches compare.

@@ -3,7 +3,7 @@
 
 use crate::booking::create::expire_overdue;
 use crate::booking::usage::{complete_finished, mark_no_shows};
-use crate::db::{Db, bookings};
+use crate::db::{Db, bookings, due};
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
 use crate::error::ServiceError;
@@ -35,7 +35,7 @@ impl Done {
 pub fn run(db: &Db, now: Instant) -> Result<Done, ServiceError> {
     let at = crate::booking::calendar::naive(now);
     let due: Vec<i64> = db.read_blocking(|conn| {
-        bookings::resources_with_overdue_requests(conn, at, BATCH).map_err(ServiceError::from)
+        due::resources_with_overdue_requests(conn, at, BATCH).map_err(ServiceError::from)
     })?;
     for resource in &due {
         db.write_blocking(|conn| {

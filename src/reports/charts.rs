@@ -52,45 +52,80 @@ pub fn monthly_utilisation(l: Locale, subject: &str, year: i32, months: &[Option
     };
     let mut out = String::new();
     open(&mut out, &title, lang(l));
-    let (plot_w, plot_h) = (WIDTH - LEFT - 20, HEIGHT - TOP - BOTTOM);
-    let base = TOP + plot_h;
+    let (w, h) = (WIDTH - LEFT - 20, HEIGHT - TOP - BOTTOM);
+    // The value axis runs from 0 to the larger of 100 % and the busiest month.
     let top = months
         .iter()
         .flatten()
         .fold(100.0_f64, |m, v| m.max(v * 100.0));
-    let scale = |pct: f64| (pct / top * plot_h as f64).round() as i64;
-    // The value axis: 0 to the largest of 100 % and the busiest month, in quarters.
+    let plot = Bars {
+        w,
+        h,
+        base: TOP + h,
+        top,
+    };
+    plot.value_axis(&mut out, l);
+    for (i, value) in months.iter().enumerate() {
+        plot.month(&mut out, l, i, *value);
+    }
+    let axis_x = t(l, "Month", "月份");
     let _ = write!(
         out,
-        "<line x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{base}\" stroke=\"#333\"/>\
-         <line x1=\"{LEFT}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#333\"/>",
-        LEFT + plot_w
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{axis_x}</text></svg>",
+        LEFT + w / 2,
+        HEIGHT - 16
     );
-    for q in 0..=4 {
-        let pct = top * f64::from(q) / 4.0;
-        let y = base - scale(pct);
+    out
+}
+
+/// A bar chart's plot area (width, height, baseline) and the percentage its top stands for.
+struct Bars {
+    w: i64,
+    h: i64,
+    base: i64,
+    top: f64,
+}
+
+impl Bars {
+    fn height(&self, pct: f64) -> i64 {
+        (pct / self.top * self.h as f64).round() as i64
+    }
+
+    /// Both axes, the value axis marked in quarters, and its label.
+    fn value_axis(&self, out: &mut String, l: Locale) {
+        let base = self.base;
         let _ = write!(
             out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{pct:.0}</text>",
-            LEFT - 6,
-            y + 4
+            "<line x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{base}\" stroke=\"#333\"/>\
+             <line x1=\"{LEFT}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#333\"/>",
+            LEFT + self.w
+        );
+        for q in 0..=4 {
+            let pct = self.top * f64::from(q) / 4.0;
+            let y = base - self.height(pct);
+            let _ = write!(
+                out,
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{pct:.0}</text>",
+                LEFT - 6,
+                y + 4
+            );
+        }
+        let label = t(
+            l,
+            "Utilisation (% of rated hours)",
+            "利用率（占额定机时的百分比）",
+        );
+        let mid = TOP + self.h / 2;
+        let _ = write!(
+            out,
+            "<text x=\"16\" y=\"{mid}\" transform=\"rotate(-90 16 {mid})\" text-anchor=\"middle\">{}</text>",
+            escape(label)
         );
     }
-    let axis_y = t(
-        l,
-        "Utilisation (% of rated hours)",
-        "利用率（占额定机时的百分比）",
-    );
-    let _ = write!(
-        out,
-        "<text x=\"16\" y=\"{}\" transform=\"rotate(-90 16 {})\" text-anchor=\"middle\">{}</text>",
-        TOP + plot_h / 2,
-        TOP + plot_h / 2,
-        escape(axis_y)
-    );
-    let slot = plot_w / 12;
-    for (i, value) in months.iter().enumerate() {
-        let month = i + 1;
+
+    /// Month `i` (from 0): its label, and its bar when it had rated time.
+    fn month(&self, out: &mut String, l: Locale, i: usize, value: Option<f64>) {
+        let (month, slot, base) = (i + 1, self.w / 12, self.base);
         let x = LEFT + slot * i as i64 + slot / 6;
         let label = match l {
             Locale::En => MONTHS[i].to_owned(),
@@ -103,10 +138,10 @@ pub fn monthly_utilisation(l: Locale, subject: &str, year: i32, months: &[Option
             base + 18
         );
         let Some(v) = value else {
-            continue;
+            return;
         };
         let pct = (v * 10_000.0).round() / 100.0;
-        let h = scale(pct);
+        let h = self.height(pct);
         let _ = write!(
             out,
             "<rect class=\"bar\" data-month=\"{month}\" data-value=\"{pct}\" x=\"{x}\" y=\"{}\" \
@@ -118,14 +153,27 @@ pub fn monthly_utilisation(l: Locale, subject: &str, year: i32, months: &[Option
             base - h - 4
         );
     }
-    let axis_x = t(l, "Month", "月份");
+}
+
+/// One square of a heat map at (x, y, size), shaded from near-white to deep blue by `shade`.
+fn heat_cell(out: &mut String, (from, to): (&str, &str), v: f64, shade: f64, at: (i64, i64, i64)) {
+    let (x, y, size) = at;
+    let channel = |light: f64, dark: f64| (light + (dark - light) * shade).round() as u8;
+    let fill = format!(
+        "#{:02x}{:02x}{:02x}",
+        channel(240.0, 20.0),
+        channel(244.0, 70.0),
+        channel(250.0, 160.0)
+    );
+    let ink = if shade > 0.5 { "#fff" } else { "#000" };
     let _ = write!(
         out,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{axis_x}</text></svg>",
-        LEFT + plot_w / 2,
-        HEIGHT - 16
+        "<rect class=\"cell\" data-from=\"{from}\" data-to=\"{to}\" data-value=\"{v}\" \
+         x=\"{x}\" y=\"{y}\" width=\"{size}\" height=\"{size}\" fill=\"{fill}\" stroke=\"#fff\"/>\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{ink}\">{v}</text>",
+        x + size / 2,
+        y + size / 2 + 4
     );
-    out
 }
 
 const MONTHS: [&str; 12] = [
@@ -193,24 +241,8 @@ pub fn heat_map(l: Locale, m: &Matrix<'_>) -> String {
         for (c, to) in PROVINCES.iter().enumerate() {
             let v = value(from, to);
             let shade = if most > 0.0 { v / most } else { 0.0 };
-            // From near-white to a deep blue.
-            let channel = |light: f64, dark: f64| (light + (dark - light) * shade).round() as u8;
-            let fill = format!(
-                "#{:02x}{:02x}{:02x}",
-                channel(240.0, 20.0),
-                channel(244.0, 70.0),
-                channel(250.0, 160.0)
-            );
-            let ink = if shade > 0.5 { "#fff" } else { "#000" };
-            let x = x0 + size * c as i64;
-            let _ = write!(
-                out,
-                "<rect class=\"cell\" data-from=\"{from}\" data-to=\"{to}\" data-value=\"{v}\" \
-                 x=\"{x}\" y=\"{y}\" width=\"{size}\" height=\"{size}\" fill=\"{fill}\" stroke=\"#fff\"/>\
-                 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{ink}\">{v}</text>",
-                x + size / 2,
-                y + size / 2 + 4
-            );
+            let at = (x0 + size * c as i64, y, size);
+            heat_cell(&mut out, (from, to), v, shade, at);
         }
     }
     let across = t(l, "Provider's province", "服务提供方所在省份");
