@@ -213,10 +213,23 @@ fn seed_vouchers(
     issuers: &[(&str, OrganizationId)],
     acme: OrganizationId,
 ) -> Result<(), ServiceError> {
-    use crate::db::vouchers::{self, Line, NewProgram};
     let now = crate::db::now();
+    seed_programmes(conn, issuers, now)?;
+    grant_acme_voucher(conn, acme, now)
+}
+
+fn bad_programme(what: &str) -> ServiceError {
+    ServiceError::internal(format!("demo voucher programmes: {what}"))
+}
+
+/// The voucher programmes of the demo table, each under its province's issuing agency.
+fn seed_programmes(
+    conn: &mut DbConnection,
+    issuers: &[(&str, OrganizationId)],
+    now: chrono::NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let bad = bad_programme;
     let mut reader = csv::Reader::from_reader(PROGRAMMES.as_bytes());
-    let bad = |what: &str| ServiceError::internal(format!("demo voucher programmes: {what}"));
     for record in reader.records() {
         let r = record.map_err(|e| bad(&e.to_string()))?;
         let col = |i: usize| r.get(i).unwrap_or("").to_owned();
@@ -229,31 +242,40 @@ fn seed_vouchers(
             .find(|(p, _)| *p == col(1))
             .ok_or_else(|| bad("issuer province"))?
             .1;
-        vouchers::insert_program(
-            conn,
-            &NewProgram {
-                code: col(0),
-                issuer_id: issuer.0,
-                issuer_province: col(1),
-                name_en: col(2),
-                name_zh: col(3),
-                kind: col(4),
-                ratio_bps: number(5)?,
-                annual_cap_fen: number(6)?,
-                valid_from: date(7)?,
-                valid_until: date(8)?,
-                accepted_provinces: col(9),
-                eligible_kinds: col(10),
-                eligible_categories: String::new(),
-                created_at: now,
-            },
-        )?;
+        let program = crate::db::vouchers::NewProgram {
+            code: col(0),
+            issuer_id: issuer.0,
+            issuer_province: col(1),
+            name_en: col(2),
+            name_zh: col(3),
+            kind: col(4),
+            ratio_bps: number(5)?,
+            annual_cap_fen: number(6)?,
+            valid_from: date(7)?,
+            valid_until: date(8)?,
+            accepted_provinces: col(9),
+            eligible_kinds: col(10),
+            eligible_categories: String::new(),
+            created_at: now,
+        };
+        crate::db::vouchers::insert_program(conn, &program)?;
     }
+    Ok(())
+}
+
+/// Acme's Jiangsu innovation voucher, granted a month ago so the demo session booked since reads
+/// in order in the ledger.
+fn grant_acme_voucher(
+    conn: &mut DbConnection,
+    acme: OrganizationId,
+    now: chrono::NaiveDateTime,
+) -> Result<(), ServiceError> {
+    use crate::db::vouchers::{self, Line};
+    let bad = bad_programme;
     let js = vouchers::find_program_by_code(conn, "JS-IS")?.ok_or_else(|| bad("JS-IS missing"))?;
     let expires = chrono::NaiveDate::from_ymd_opt(2027, 12, 31)
         .and_then(|d| d.and_hms_opt(15, 59, 59))
         .ok_or_else(|| bad("expiry"))?;
-    // Granted a month ago, so the demo session booked since reads in order in the ledger.
     let granted = now - chrono::Duration::days(30);
     let voucher = vouchers::insert_voucher(conn, js.id, acme.0, expires, granted)?;
     let mut ledger = crate::domain::ledger::Ledger::default();

@@ -140,26 +140,9 @@ pub fn record(
     source: Source<'_>,
     now: DateTime<Utc>,
 ) -> Result<Summary, ServiceError> {
-    if let Some(seen) = store::find_import(conn, view.row.id, source.digest)? {
-        let mut e = ServiceError::new(
-            ErrorCode::DuplicateImport,
-            format!(
-                "this exact batch was recorded as import {} at {}; nothing was counted twice",
-                seen.id,
-                seen.at.and_utc().to_rfc3339()
-            ),
-        );
-        e.extra.insert("import_id".into(), seen.id.into());
-        return Err(e);
-    }
+    refuse_duplicate(conn, view, source.digest)?;
     let Parsed { jobs, mut issues } = parsed;
-    let ids: Vec<String> = jobs.iter().filter_map(|j| j.job_id.clone()).collect();
-    let known: std::collections::HashSet<String> = store::known_jobs(conn, view.row.id, &ids)?
-        .into_iter()
-        .collect();
-    let (fresh, skipped): (Vec<Job>, Vec<Job>) = jobs
-        .into_iter()
-        .partition(|j| j.job_id.as_ref().is_none_or(|id| !known.contains(id)));
+    let (fresh, skipped) = split_known(conn, view, jobs)?;
     let (matched, unmatched) = match_jobs(conn, view, &fresh, now)?;
     issues.extend(unmatched);
     if !issues.is_empty() {
@@ -167,11 +150,8 @@ pub fn record(
     }
     let mut by_allocation: BTreeMap<i64, (AllocationRow, Vec<&Job>)> = BTreeMap::new();
     for (i, a) in matched {
-        by_allocation
-            .entry(a.id)
-            .or_insert_with(|| (a, Vec::new()))
-            .1
-            .push(&fresh[i]);
+        let entry = by_allocation.entry(a.id).or_insert_with(|| (a, Vec::new()));
+        entry.1.push(&fresh[i]);
     }
     let ids: Vec<i64> = by_allocation.keys().copied().collect();
     store::lock(conn, &ids)?;
@@ -199,6 +179,42 @@ pub fn record(
     })
 }
 
+/// A 409 naming the earlier import when this exact batch was recorded before.
+fn refuse_duplicate(
+    conn: &mut DbConnection,
+    view: &ResourceView,
+    digest: &str,
+) -> Result<(), ServiceError> {
+    let Some(seen) = store::find_import(conn, view.row.id, digest)? else {
+        return Ok(());
+    };
+    let mut e = ServiceError::new(
+        ErrorCode::DuplicateImport,
+        format!(
+            "this exact batch was recorded as import {} at {}; nothing was counted twice",
+            seen.id,
+            seen.at.and_utc().to_rfc3339()
+        ),
+    );
+    e.extra.insert("import_id".into(), seen.id.into());
+    Err(e)
+}
+
+/// The jobs not recorded before, and those already recorded (by job id) that are skipped.
+fn split_known(
+    conn: &mut DbConnection,
+    view: &ResourceView,
+    jobs: Vec<Job>,
+) -> Result<(Vec<Job>, Vec<Job>), ServiceError> {
+    let ids: Vec<String> = jobs.iter().filter_map(|j| j.job_id.clone()).collect();
+    let known: std::collections::HashSet<String> = store::known_jobs(conn, view.row.id, &ids)?
+        .into_iter()
+        .collect();
+    Ok(jobs
+        .into_iter()
+        .partition(|j| j.job_id.as_ref().is_none_or(|id| !known.contains(id))))
+}
+
 /// Writes one allocation's new records, captures the voucher's share of its use so far and sends
 /// the threshold alert it has reached (once: the outbox keeps one message per threshold).
 fn draw_down(
@@ -215,25 +231,7 @@ fn draw_down(
     let granted = a.granted_unit_hours.unwrap_or(0);
     let minutes: Vec<i64> = jobs.iter().map(|j| j.unit_minutes).collect();
     let overage = rules::draw(granted * 60 - before.within_minutes, &minutes);
-    let rows: Vec<NewRecord> = jobs
-        .iter()
-        .zip(&overage)
-        .map(|(j, over)| NewRecord {
-            import_id: import,
-            line: j.line as i64,
-            resource_id: a.resource_id,
-            allocation_id: a.id,
-            job_id: j.job_id.clone(),
-            account: j.account.clone(),
-            user_name: j.user.clone(),
-            started_at: j.start.naive_utc(),
-            ended_at: j.end.naive_utc(),
-            units: j.units,
-            unit_minutes: j.unit_minutes,
-            overage_minutes: *over,
-            fee_fen: gross_fee(a.rate_fen, 1, j.unit_minutes),
-        })
-        .collect();
+    let rows = new_records(&a, import, jobs, &overage);
     store::insert_records(conn, &rows)?;
     crate::db::reports::totals::jobs_recorded(conn, &a, &rows)?;
     let mut after = before;
@@ -263,6 +261,28 @@ fn draw_down(
         fee_fen: after.fee_fen - before.fee_fen,
         voucher_captured_fen: captured,
     })
+}
+
+/// The rows for an allocation's jobs, each with the minutes of it beyond the grant.
+fn new_records(a: &AllocationRow, import: i64, jobs: &[&Job], overage: &[i64]) -> Vec<NewRecord> {
+    jobs.iter()
+        .zip(overage)
+        .map(|(j, over)| NewRecord {
+            import_id: import,
+            line: j.line as i64,
+            resource_id: a.resource_id,
+            allocation_id: a.id,
+            job_id: j.job_id.clone(),
+            account: j.account.clone(),
+            user_name: j.user.clone(),
+            started_at: j.start.naive_utc(),
+            ended_at: j.end.naive_utc(),
+            units: j.units,
+            unit_minutes: j.unit_minutes,
+            overage_minutes: *over,
+            fee_fen: gross_fee(a.rate_fen, 1, j.unit_minutes),
+        })
+        .collect()
 }
 
 /// An allocation's use so far, and in the burn-rate window before `now`.

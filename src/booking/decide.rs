@@ -281,52 +281,56 @@ pub fn promote_waitlist(
         Span::new(instant(freed.block_start), instant(freed.block_end)),
         now,
     )?;
-    let auto = loaded.view.row.approval_policy == ApprovalPolicy::Auto.as_str();
-    let policy = policy(&loaded);
-    let at = naive(now);
     for waiting in
         bookings::requests_between(conn, id, freed.block_start, freed.block_end, longest)?
     {
         if waiting.state != BookingState::Waitlisted || instant(waiting.start_at) <= now {
             continue;
         }
-        let span = span_of(&waiting);
-        if loaded.calendar().check_fit(span, waiting.quantity).is_err() {
-            continue;
+        if loaded
+            .calendar()
+            .check_fit(span_of(&waiting), waiting.quantity)
+            .is_ok()
+        {
+            promote(conn, &mut loaded, &waiting, now)?;
         }
-        let to = if auto {
-            BookingState::Confirmed
-        } else {
-            BookingState::Pending
-        };
-        let blocking = is_blocking(to, policy);
-        let exclusive = blocking && loaded.view.row.capacity == 1;
-        if bookings::transition(
-            conn,
-            waiting.id,
-            BookingState::Waitlisted,
-            to,
-            blocking,
-            exclusive,
-            at,
-        )? {
-            if to == BookingState::Pending {
-                bookings::set_pending_deadline(
-                    conn,
-                    waiting.id,
-                    Some(naive(pending_deadline(now, span.start))),
-                )?;
-            }
-            let step = Step {
-                event: "promoted_from_waitlist",
-                from: Some(BookingState::Waitlisted),
-                to,
-            };
-            log(conn, at, waiting.id, None, step, Some("space became free"))?;
-            if blocking {
-                loaded.occupy(waiting.id, loaded.buffered(span), waiting.quantity);
-            }
-        }
+    }
+    Ok(())
+}
+
+/// Moves a waitlisted request that now fits into the state a new request would take (confirmed
+/// or pending), and counts its time as taken for the requests behind it.
+fn promote(
+    conn: &mut DbConnection,
+    loaded: &mut Loaded,
+    waiting: &BookingRow,
+    now: Instant,
+) -> Result<(), ServiceError> {
+    let to = if loaded.view.row.approval_policy == ApprovalPolicy::Auto.as_str() {
+        BookingState::Confirmed
+    } else {
+        BookingState::Pending
+    };
+    let blocking = is_blocking(to, policy(loaded));
+    let exclusive = blocking && loaded.view.row.capacity == 1;
+    let at = naive(now);
+    let from = BookingState::Waitlisted;
+    if !bookings::transition(conn, waiting.id, from, to, blocking, exclusive, at)? {
+        return Ok(());
+    }
+    let span = span_of(waiting);
+    if to == BookingState::Pending {
+        let deadline = naive(pending_deadline(now, span.start));
+        bookings::set_pending_deadline(conn, waiting.id, Some(deadline))?;
+    }
+    let step = Step {
+        event: "promoted_from_waitlist",
+        from: Some(from),
+        to,
+    };
+    log(conn, at, waiting.id, None, step, Some("space became free"))?;
+    if blocking {
+        loaded.occupy(waiting.id, loaded.buffered(span), waiting.quantity);
     }
     Ok(())
 }

@@ -99,60 +99,67 @@ impl About<'_> {
     }
 }
 
+impl BookingNews {
+    /// The subject and the opening line, in English and in Chinese.
+    fn wording(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        use BookingNews::*;
+        match self {
+            Received => (
+                "Booking request received",
+                "预约申请已收到",
+                "Your request waits for the operator's decision.",
+                "您的预约申请正在等待管理员审批。",
+            ),
+            Confirmed => (
+                "Booking confirmed",
+                "预约已确认",
+                "Your booking is confirmed. The calendar entry is attached.",
+                "您的预约已确认，日历文件见附件。",
+            ),
+            Waitlisted => (
+                "On the waitlist",
+                "已进入候补",
+                "The slot is taken; you are on the waitlist and will hear from us if it frees.",
+                "该时段已被占用，您已进入候补名单，时段空出时会通知您。",
+            ),
+            Rejected => (
+                "Booking request rejected",
+                "预约申请未获批准",
+                "Your request was not approved.",
+                "您的预约申请未获批准。",
+            ),
+            Cancelled => (
+                "Booking cancelled",
+                "预约已取消",
+                "This booking is cancelled.",
+                "该预约已取消。",
+            ),
+            Promoted => (
+                "Moved off the waitlist",
+                "候补已转正",
+                "Space became free: your request moved off the waitlist.",
+                "时段已空出，您的候补申请已转为正式预约。",
+            ),
+            Expired => (
+                "Booking request expired",
+                "预约申请已过期",
+                "Your request expired without taking place.",
+                "您的预约申请已过期。",
+            ),
+            Reminder => (
+                "Reminder",
+                "预约提醒",
+                "A reminder of your booking.",
+                "提醒您即将开始的预约。",
+            ),
+        }
+    }
+}
+
 /// The letter to a booker about their booking.
 pub fn to_booker(news: BookingNews, l: Locale, about: &About<'_>, detail: Option<&str>) -> Letter {
-    use BookingNews::*;
     let name = t(l, &about.view.row.name_en, &about.view.row.name_zh).to_owned();
-    let (subject_en, subject_zh, lead_en, lead_zh) = match news {
-        Received => (
-            "Booking request received",
-            "预约申请已收到",
-            "Your request waits for the operator's decision.",
-            "您的预约申请正在等待管理员审批。",
-        ),
-        Confirmed => (
-            "Booking confirmed",
-            "预约已确认",
-            "Your booking is confirmed. The calendar entry is attached.",
-            "您的预约已确认，日历文件见附件。",
-        ),
-        Waitlisted => (
-            "On the waitlist",
-            "已进入候补",
-            "The slot is taken; you are on the waitlist and will hear from us if it frees.",
-            "该时段已被占用，您已进入候补名单，时段空出时会通知您。",
-        ),
-        Rejected => (
-            "Booking request rejected",
-            "预约申请未获批准",
-            "Your request was not approved.",
-            "您的预约申请未获批准。",
-        ),
-        Cancelled => (
-            "Booking cancelled",
-            "预约已取消",
-            "This booking is cancelled.",
-            "该预约已取消。",
-        ),
-        Promoted => (
-            "Moved off the waitlist",
-            "候补已转正",
-            "Space became free: your request moved off the waitlist.",
-            "时段已空出，您的候补申请已转为正式预约。",
-        ),
-        Expired => (
-            "Booking request expired",
-            "预约申请已过期",
-            "Your request expired without taking place.",
-            "您的预约申请已过期。",
-        ),
-        Reminder => (
-            "Reminder",
-            "预约提醒",
-            "A reminder of your booking.",
-            "提醒您即将开始的预约。",
-        ),
-    };
+    let (subject_en, subject_zh, lead_en, lead_zh) = news.wording();
     let mut paragraphs = vec![t(l, lead_en, lead_zh).to_owned(), about.facts(l)];
     if let Some(d) = detail {
         paragraphs.push(d.to_owned());

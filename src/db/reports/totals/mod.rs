@@ -3,11 +3,12 @@
 //! resource instead of every use. A use across months is shared out by [`Use::before`], the same
 //! rule reports use for any period, so months add up exactly to what a scan of the uses gives.
 
+mod write;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 
 use crate::db::DbConnection;
 use crate::db::bookings::BookingRow;
@@ -151,79 +152,6 @@ impl Tally {
             .map(|(r, m)| (ub::resource_id.eq(*r), ub::longest_use_min.eq(*m)))
             .collect();
         crate::insert_in_chunks!(conn, ub::table, bounds);
-        Ok(())
-    }
-
-    /// Adds the totals to the tables, one upsert per key.
-    pub fn write(&self, conn: &mut DbConnection) -> QueryResult<()> {
-        let sqlite = matches!(conn, DbConnection::Sqlite(_));
-        let p = |sql: &str| {
-            if sqlite {
-                sql.replace('$', "?")
-            } else {
-                sql.to_owned()
-            }
-        };
-        let add_use = p(
-            "INSERT INTO use_months (resource_id, organization_id, voucher_id, month, \
-             unit_minutes, fee_fen, voucher_fen, uses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (resource_id, organization_id, voucher_id, month) DO UPDATE SET \
-             unit_minutes = use_months.unit_minutes + excluded.unit_minutes, \
-             fee_fen = use_months.fee_fen + excluded.fee_fen, \
-             voucher_fen = use_months.voucher_fen + excluded.voucher_fen, \
-             uses = use_months.uses + excluded.uses",
-        );
-        for ((resource, org, voucher, month), t) in &self.uses {
-            diesel::sql_query(&add_use)
-                .bind::<BigInt, _>(resource)
-                .bind::<BigInt, _>(org)
-                .bind::<BigInt, _>(voucher)
-                .bind::<Text, _>(month)
-                .bind::<BigInt, _>(t[0])
-                .bind::<BigInt, _>(t[1])
-                .bind::<BigInt, _>(t[2])
-                .bind::<BigInt, _>(t[3])
-                .execute(conn)?;
-        }
-        let add_user = p(
-            "INSERT INTO user_months (resource_id, user_key, month) VALUES ($1, $2, $3) \
-             ON CONFLICT (resource_id, user_key, month) DO NOTHING",
-        );
-        for (resource, user, month) in &self.users {
-            diesel::sql_query(&add_user)
-                .bind::<BigInt, _>(resource)
-                .bind::<Text, _>(user)
-                .bind::<Text, _>(month)
-                .execute(conn)?;
-        }
-        let add_ending = p(
-            "INSERT INTO ending_months (resource_id, month, due, no_shows, late_cancels) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (resource_id, month) DO UPDATE SET \
-             due = ending_months.due + excluded.due, \
-             no_shows = ending_months.no_shows + excluded.no_shows, \
-             late_cancels = ending_months.late_cancels + excluded.late_cancels",
-        );
-        let greatest = if sqlite { "MAX" } else { "GREATEST" };
-        let longest = p(&format!(
-            "INSERT INTO use_bounds (resource_id, longest_use_min) VALUES ($1, $2) \
-             ON CONFLICT (resource_id) DO UPDATE SET \
-             longest_use_min = {greatest}(use_bounds.longest_use_min, excluded.longest_use_min)"
-        ));
-        for (resource, minutes) in &self.longest {
-            diesel::sql_query(&longest)
-                .bind::<BigInt, _>(resource)
-                .bind::<BigInt, _>(minutes)
-                .execute(conn)?;
-        }
-        for ((resource, month), e) in &self.endings {
-            diesel::sql_query(&add_ending)
-                .bind::<BigInt, _>(resource)
-                .bind::<Text, _>(month)
-                .bind::<BigInt, _>(e[0])
-                .bind::<BigInt, _>(e[1])
-                .bind::<BigInt, _>(e[2])
-                .execute(conn)?;
-        }
         Ok(())
     }
 }
