@@ -114,6 +114,13 @@ impl ServiceError {
         }
     }
 
+    /// Adds a member to the problem body, beside the standard ones.
+    pub fn with_extra(mut self, key: &str, value: impl serde::Serialize) -> ServiceError {
+        let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+        self.extra.insert(key.into(), value);
+        self
+    }
+
     pub fn with_issues(mut self, issues: Vec<Issue>) -> ServiceError {
         self.issues = issues;
         self
@@ -177,6 +184,13 @@ impl From<diesel::r2d2::PoolError> for ServiceError {
                 "the database is not reachable right now; retry shortly",
             )
         }
+    }
+}
+
+/// One thing wrong with the input, as a 422 that names it.
+impl From<Issue> for ServiceError {
+    fn from(issue: Issue) -> ServiceError {
+        ServiceError::validation(vec![issue])
     }
 }
 

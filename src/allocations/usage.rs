@@ -188,16 +188,15 @@ fn refuse_duplicate(
     let Some(seen) = store::find_import(conn, view.row.id, digest)? else {
         return Ok(());
     };
-    let mut e = ServiceError::new(
+    Err(ServiceError::new(
         ErrorCode::DuplicateImport,
         format!(
             "this exact batch was recorded as import {} at {}; nothing was counted twice",
             seen.id,
             seen.at.and_utc().to_rfc3339()
         ),
-    );
-    e.extra.insert("import_id".into(), seen.id.into());
-    Err(e)
+    )
+    .with_extra("import_id", seen.id))
 }
 
 /// The jobs not recorded before, and those already recorded (by job id) that are skipped.

@@ -6,8 +6,30 @@ use crate::db::DbConnection;
 use crate::db::resources;
 use crate::domain::availability::{Instant, Span};
 use crate::domain::catalogue_query::ResourceFilter;
+use crate::domain::ids::ResourceId;
 use crate::domain::types::ResourceStatus;
 use crate::error::ServiceError;
+
+/// The bookable intervals of one resource in `window` for `quantity`, each at least `minutes`
+/// long (none while the resource is not active), with the resource they were found on.
+pub fn free_spans(
+    conn: &mut DbConnection,
+    id: ResourceId,
+    window: Span,
+    (quantity, minutes): (i64, i64),
+    now: Instant,
+) -> Result<(Loaded, Vec<Span>), ServiceError> {
+    let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
+    let loaded = calendar::load(conn, view, window, now)?;
+    let spans = if loaded.view.row.status == ResourceStatus::Active {
+        loaded
+            .calendar()
+            .bookable_spans(window, quantity, now, minutes)
+    } else {
+        Vec::new()
+    };
+    Ok((loaded, spans))
+}
 
 /// How many catalogue matches are examined for free slots.
 pub const MAX_CANDIDATES: i64 = 200;

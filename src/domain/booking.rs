@@ -3,8 +3,26 @@
 
 use chrono::Duration;
 
-use super::availability::{Instant, Refusal};
+use super::Issue;
+use super::availability::{Instant, Refusal, Span};
 use super::types::{BookingState, ConflictPolicy};
+
+/// The longest window an availability question may span.
+pub const MAX_WINDOW_DAYS: i64 = 62;
+
+/// The longest slot an availability question may ask for, in minutes (366 days).
+pub const MAX_SLOT_MIN: i64 = 366 * 1440;
+
+/// A window `[from, to)` for an availability question, or the issue with it.
+pub fn search_window(from: Instant, to: Instant) -> Result<Span, Issue> {
+    if to <= from || (to - from).num_days() > MAX_WINDOW_DAYS {
+        return Err(Issue::field(
+            "to",
+            format!("must be after from, at most {MAX_WINDOW_DAYS} days later"),
+        ));
+    }
+    Ok(Span::new(from, to))
+}
 
 /// How long an operator has to decide on a request, unless the booking starts sooner.
 pub const DECISION_HOURS: i64 = 72;

@@ -1,8 +1,10 @@
 //! Calendar months as reports count them: Asia/Shanghai months, whatever a resource's own zone,
 //! so that every province's figures cover the same days.
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Asia::Shanghai;
+
+use super::Issue;
 
 /// A month as the tables key it: "2026-03".
 pub fn month_key(first: NaiveDate) -> String {
@@ -21,6 +23,21 @@ pub fn start_of(day: NaiveDate) -> NaiveDateTime {
         .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
         .earliest()
         .map_or_else(|| day.and_time(chrono::NaiveTime::MIN), |t| t.naive_utc())
+}
+
+/// The longest period a report or settlement covers, in days after its first.
+pub const MAX_PERIOD_DAYS: i64 = 366;
+
+/// Whole Shanghai days from `from` to `to`, both included, as UTC bounds; an issue on `to` when
+/// it comes before `from` or more than [`MAX_PERIOD_DAYS`] after it.
+pub fn whole_days(from: NaiveDate, to: NaiveDate) -> Result<(NaiveDateTime, NaiveDateTime), Issue> {
+    if to < from || (to - from).num_days() > MAX_PERIOD_DAYS {
+        return Err(Issue::field(
+            "to",
+            format!("must be on or after from, at most {MAX_PERIOD_DAYS} days later"),
+        ));
+    }
+    Ok((start_of(from), start_of(to + Duration::days(1))))
 }
 
 /// The month after `first`.

@@ -14,6 +14,7 @@ use crate::db::DbConnection;
 use crate::db::resources;
 use crate::domain::actor::{Actor, Reach};
 use crate::domain::availability::Span;
+use crate::domain::months;
 use crate::domain::sharing::{self, DEFAULT_RATED_HOURS, Facts, Figures, Recorded, Totals};
 use crate::error::ServiceError;
 
@@ -136,6 +137,26 @@ fn totals_of(
     };
     let closed = loaded.blackouts.get(&id).map_or(&[][..], Vec::as_slice);
     sharing::totals(facts, period, recorded, closed)
+}
+
+/// The utilisation of each Shanghai month of `year` within `scope`, `None` for a month with no
+/// rated time.
+pub fn monthly_utilisation(
+    conn: &mut DbConnection,
+    scope: Scope,
+    year: i32,
+) -> Result<Vec<Option<f64>>, ServiceError> {
+    let mut first = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+        .ok_or_else(|| ServiceError::invalid_field("year", "not a calendar year"))?;
+    let mut each = Vec::with_capacity(12);
+    for _ in 1..=12 {
+        let next = months::next_month(first);
+        let (from, to) = (months::start_of(first), months::start_of(next));
+        let (_, total) = sharing_report(conn, scope, Level::Region, from, to)?;
+        each.push(total.utilisation);
+        first = next;
+    }
+    Ok(each)
 }
 
 /// The report's rows at `level` and the total over everything in scope.

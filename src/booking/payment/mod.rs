@@ -168,16 +168,13 @@ pub fn quote(
 /// The 409 when a voucher now covers less than the booker accepted: nothing is written, and the
 /// fresh quote comes with the refusal.
 pub fn quote_changed(fresh: &Quote, accepted: Fen) -> ServiceError {
-    let mut e = ServiceError::new(
+    ServiceError::new(
         ErrorCode::QuoteChanged,
         format!(
             "the co-payment would now be {} fen, more than the {accepted} fen you accepted; \
              book again with the fresh quote if it suits you",
             fresh.co_payment_fen
         ),
-    );
-    if let Ok(q) = serde_json::to_value(fresh) {
-        e.extra.insert("quote".into(), q);
-    }
-    e
+    )
+    .with_extra("quote", fresh)
 }

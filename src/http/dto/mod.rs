@@ -3,7 +3,9 @@
 pub mod accounts;
 pub mod allocations;
 pub mod bookings;
+pub mod messages;
 pub mod qualifications;
+pub mod reports;
 pub mod resources;
 pub mod settings;
 pub mod vouchers;

@@ -1,13 +1,15 @@
 //! Wire types for the catalogue: resources, opening hours and blackouts.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::utc;
+use super::{parse_instant, utc};
+use crate::booking::blackout::Collision;
 use crate::db::blackouts::BlackoutRow;
 use crate::db::resources::ResourceView;
 use crate::domain::opening::{OpeningHours as Hours, format_hhmm, weekday_name};
 use crate::domain::resource::{BookingRules, Rates};
+use crate::error::ServiceError;
 
 #[derive(Debug, Serialize)]
 pub struct InstitutionRef {
@@ -204,4 +206,32 @@ pub struct CreateBlackout {
     /// What to do with bookings inside the blackout; without it, colliding bookings are a 409.
     #[serde(default)]
     pub collisions: Option<crate::booking::blackout::OnCollision>,
+}
+
+impl CreateBlackout {
+    /// The blackout's start, end and trimmed reason, checked.
+    pub fn parse(&self) -> Result<(NaiveDateTime, NaiveDateTime, String), ServiceError> {
+        let (start, end) = (
+            parse_instant("start", &self.start)?,
+            parse_instant("end", &self.end)?,
+        );
+        if start >= end {
+            return Err(ServiceError::invalid_field("end", "must be after start"));
+        }
+        if !crate::domain::text_fits(&self.reason, 500) {
+            return Err(ServiceError::invalid_field(
+                "reason",
+                "say why (1 to 500 characters)",
+            ));
+        }
+        Ok((start, end, self.reason.trim().to_owned()))
+    }
+}
+
+/// A new blackout, with the bookings it fell on and what became of them.
+#[derive(Debug, Serialize)]
+pub struct CreatedBlackout {
+    #[serde(flatten)]
+    pub blackout: Blackout,
+    pub collisions: Vec<Collision>,
 }

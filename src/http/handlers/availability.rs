@@ -7,11 +7,11 @@ use serde::Deserialize;
 
 use super::ok;
 use crate::app::AppState;
-use crate::db::resources;
+use crate::booking::search;
 use crate::domain::actor::Actor;
 use crate::domain::availability::Span;
+use crate::domain::booking::{MAX_SLOT_MIN, search_window};
 use crate::domain::ids::ResourceId;
-use crate::domain::types::ResourceStatus;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::{FreeSlot, FreeSlots, Slot};
 use crate::http::dto::parse_instant;
@@ -31,9 +31,6 @@ fn one() -> i64 {
     1
 }
 
-/// The longest window an availability question may span.
-const MAX_WINDOW_DAYS: i64 = 62;
-
 pub async fn get_resource_availability(
     state: web::Data<AppState>,
     _user: Actor,
@@ -42,16 +39,10 @@ pub async fn get_resource_availability(
 ) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let q = query.into_inner();
-    let window = Span::new(
+    let window = search_window(
         parse_instant("from", &q.from)?.and_utc(),
         parse_instant("to", &q.to)?.and_utc(),
-    );
-    if window.end <= window.start || (window.end - window.start).num_days() > MAX_WINDOW_DAYS {
-        return Err(ServiceError::invalid_field(
-            "to",
-            format!("must be after from, at most {MAX_WINDOW_DAYS} days later"),
-        ));
-    }
+    )?;
     if q.quantity < 1 {
         return Err(ServiceError::invalid_field(
             "quantity",
@@ -59,25 +50,16 @@ pub async fn get_resource_availability(
         ));
     }
     let duration = q.duration_min.unwrap_or(0);
-    if !(0..=366 * 1440).contains(&duration) {
+    if !(0..=MAX_SLOT_MIN).contains(&duration) {
         return Err(ServiceError::invalid_field(
             "duration_min",
-            "must be between 0 and 527040",
+            format!("must be between 0 and {MAX_SLOT_MIN}"),
         ));
     }
     let now = state.clock.now();
+    let wanted = (q.quantity, duration);
     let (loaded, slots) = read(&state, move |conn| {
-        let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
-        let loaded = crate::booking::calendar::load(conn, view, window, now)?;
-        let active = loaded.view.row.status == ResourceStatus::Active;
-        let slots = if active {
-            loaded
-                .calendar()
-                .bookable_spans(window, q.quantity, now, duration)
-        } else {
-            Vec::new()
-        };
-        Ok((loaded, slots))
+        search::free_spans(conn, id, window, wanted, now)
     })
     .await?;
     let duration_min = duration.max(loaded.view.row.min_duration_min.into());
@@ -96,19 +78,12 @@ fn required<'a>(extra: &'a HashMap<String, String>, k: &str) -> Result<&'a Strin
         .ok_or_else(|| ServiceError::new(ErrorCode::InvalidQuery, format!("{k} is required")))
 }
 
-/// The search window `[from, to)`, at most [`MAX_WINDOW_DAYS`] long.
-fn search_window(extra: &HashMap<String, String>) -> Result<Span, ServiceError> {
-    let window = Span::new(
+/// The search window `[from, to)` of a regional search.
+fn window_of(extra: &HashMap<String, String>) -> Result<Span, ServiceError> {
+    Ok(search_window(
         parse_instant("from", required(extra, "from")?)?.and_utc(),
         parse_instant("to", required(extra, "to")?)?.and_utc(),
-    );
-    if window.end <= window.start || (window.end - window.start).num_days() > MAX_WINDOW_DAYS {
-        return Err(ServiceError::invalid_field(
-            "to",
-            format!("must be after from, at most {MAX_WINDOW_DAYS} days later"),
-        ));
-    }
-    Ok(window)
+    )?)
 }
 
 /// A whole number from 1 to `max`, or `default` when absent.
@@ -147,9 +122,9 @@ pub async fn search_availability(
         page,
         extra,
     } = parse_filter(req.query_string(), &extra_keys)?;
-    let window = search_window(&extra)?;
+    let window = window_of(&extra)?;
     required(&extra, "duration_min")?;
-    let minutes = whole(&extra, "duration_min", 0, 366 * 1440)?;
+    let minutes = whole(&extra, "duration_min", 0, MAX_SLOT_MIN)?;
     let quantity = whole(&extra, "quantity", 1, 1_000_000)?;
     let now = state.clock.now();
     let found = read(&state, move |conn| {
@@ -157,7 +132,7 @@ pub async fn search_availability(
             filter.jurisdiction_codes =
                 Some(crate::db::jurisdictions::codes_matching(conn, &city)?);
         }
-        crate::booking::search::search(conn, filter, window, minutes, quantity, now)
+        search::search(conn, filter, window, minutes, quantity, now)
     })
     .await?;
     let items = found

@@ -11,7 +11,7 @@ use crate::domain::actor::Actor;
 use crate::domain::ids::{BlackoutId, ResourceId};
 use crate::error::ServiceError;
 use crate::http::dto::parse_instant;
-use crate::http::dto::resources::{Blackout, CreateBlackout};
+use crate::http::dto::resources::{Blackout, CreateBlackout, CreatedBlackout};
 use crate::http::extract::Json;
 use crate::http::extract::{Authorized, Managers};
 use crate::http::page::Page;
@@ -59,20 +59,7 @@ pub async fn create_blackout(
     let clock = state.clock.clone();
     let id = ResourceId(path.into_inner());
     let b = body.into_inner();
-    let (start, end) = (
-        parse_instant("start", &b.start)?,
-        parse_instant("end", &b.end)?,
-    );
-    if start >= end {
-        return Err(ServiceError::invalid_field("end", "must be after start"));
-    }
-    let reason = b.reason.trim().to_owned();
-    if !crate::domain::text_fits(&b.reason, 500) {
-        return Err(ServiceError::invalid_field(
-            "reason",
-            "say why (1 to 500 characters)",
-        ));
-    }
+    let (start, end, reason) = b.parse()?;
     let choice = b.collisions;
     let (row, collisions) = write(&state, move |conn| {
         crate::catalogue::editable_resource(conn, &user, id)?;
@@ -87,9 +74,10 @@ pub async fn create_blackout(
         crate::booking::blackout::add(conn, &user, new, choice, clock.now())
     })
     .await?;
-    let mut body = serde_json::to_value(Blackout::from(row)).map_err(ServiceError::internal)?;
-    body["collisions"] = serde_json::json!(collisions);
-    Ok(created(body))
+    Ok(created(CreatedBlackout {
+        blackout: Blackout::from(row),
+        collisions,
+    }))
 }
 
 pub async fn delete_blackout(

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono_tz::Tz;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{keyed, ok};
 use crate::app::AppState;
@@ -25,7 +25,7 @@ use crate::http::dto::bookings::{
 use crate::http::dto::parse_instant;
 use crate::http::extract::Json;
 use crate::http::idempotency::{Key, Once, once};
-use crate::http::page::Page;
+use crate::http::page::{List, Page};
 use crate::http::{read, write};
 
 pub fn tz_of(view: &ResourceView) -> Tz {
@@ -147,13 +147,12 @@ async fn conflict(
     .await?;
     let alts: Vec<Alternative> = alts.iter().map(|(l, s)| alternative(l, *s)).collect();
     let conflicts: Vec<Interval> = spans.into_iter().map(Interval::from).collect();
-    let mut err = ServiceError::new(
+    Ok(ServiceError::new(
         ErrorCode::SlotUnavailable,
         "the resource is not free for that interval; see conflicts, and alternatives that are free",
-    );
-    err.extra.insert("conflicts".into(), json!(conflicts));
-    err.extra.insert("alternatives".into(), json!(alts));
-    Ok(err)
+    )
+    .with_extra("conflicts", conflicts)
+    .with_extra("alternatives", alts))
 }
 
 fn alternative(loaded: &Loaded, span: Span) -> Alternative {
@@ -192,7 +191,10 @@ pub async fn get_booking_history(
     })
     .await?;
     let items: Vec<HistoryEntry> = rows.into_iter().map(HistoryEntry::from).collect();
-    Ok(ok(json!({"items": items, "next_cursor": null})))
+    Ok(ok(List {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Runs a decision in one transaction, once per `Idempotency-Key`, and answers with the booking as

@@ -3,13 +3,12 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::ok;
 use crate::app::AppState;
-use crate::db::outbox::{self, MessageRow};
+use crate::db::outbox;
 use crate::error::{ErrorCode, ServiceError};
-use crate::http::dto::utc;
+use crate::http::dto::messages::{Message, MessageDetail};
 use crate::http::extract::{Admins, Authorized};
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -42,16 +41,6 @@ pub struct MessageQuery {
     cursor: Option<String>,
 }
 
-fn message_json(m: &MessageRow) -> Value {
-    json!({
-        "id": m.id, "kind": m.kind, "user_id": m.user_id, "to": m.to_address, "locale": m.locale,
-        "subject": m.subject, "booking_id": m.booking_id, "has_calendar": m.ics.is_some(),
-        "status": m.status, "attempts": m.attempts, "next_attempt_at": utc(m.next_attempt_at),
-        "last_error": m.last_error, "message_id": crate::mail::message_id(m),
-        "created_at": utc(m.created_at), "sent_at": m.sent_at.map(utc),
-    })
-}
-
 pub async fn list_messages(
     state: web::Data<AppState>,
     _admin: Authorized<Admins>,
@@ -68,7 +57,7 @@ pub async fn list_messages(
     Ok(ok(page.finish(
         rows,
         |m| m.id.to_string(),
-        |m| message_json(&m),
+        |m| Message::from(&m),
     )))
 }
 
@@ -82,9 +71,10 @@ pub async fn get_message(
         outbox::find(conn, id)?.ok_or_else(|| ServiceError::not_found("message"))
     })
     .await?;
-    let mut body = message_json(&m);
-    body["text_body"] = json!(m.text_body);
-    Ok(ok(body))
+    Ok(ok(MessageDetail {
+        message: Message::from(&m),
+        text_body: m.text_body,
+    }))
 }
 
 /// Queues a failed message again, now, with a fresh count of attempts.
@@ -106,5 +96,5 @@ pub async fn retry_message(
         outbox::find(conn, id)?.ok_or_else(|| ServiceError::not_found("message"))
     })
     .await?;
-    Ok(ok(message_json(&m)))
+    Ok(ok(Message::from(&m)))
 }

@@ -40,6 +40,17 @@ pub fn created<T: Serialize>(body: T) -> HttpResponse {
     HttpResponse::Created().json(body)
 }
 
+/// A CSV download, named `name`.
+pub fn csv_file(name: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
 /// Runs a write in one transaction, once per `Idempotency-Key`, and answers `status` with the
 /// JSON it returns (or, for a retry, with what the first attempt answered).
 pub async fn keyed<F, T>(

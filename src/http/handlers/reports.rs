@@ -1,15 +1,16 @@
 //! Open-sharing reports for managers (their institution), issuers and admins (the region).
 
 use actix_web::{HttpResponse, web};
-use chrono::{Duration, NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::ok;
+use super::{csv_file, ok};
 use crate::app::AppState;
 use crate::domain::actor::Actor;
+use crate::domain::months;
 use crate::domain::types::Locale;
 use crate::error::ServiceError;
+use crate::http::dto::reports::{FlowReport, Period, Rebuilt, SharingReport};
 use crate::http::extract::{Admins, Authorized};
 use crate::http::{read, write};
 use crate::reports::{self, Level, Scope};
@@ -33,38 +34,6 @@ enum Format {
 }
 
 /// A CSV download named `name`.
-fn csv_file(name: &str, body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body)
-}
-
-/// Whole Shanghai days, `from` and `to` included, as UTC bounds.
-fn period(
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<(chrono::NaiveDateTime, chrono::NaiveDateTime), ServiceError> {
-    if to < from || (to - from).num_days() > 366 {
-        return Err(ServiceError::invalid_field(
-            "to",
-            "must be on or after from, at most 366 days later",
-        ));
-    }
-    Ok((midnight(from), midnight(to + Duration::days(1))))
-}
-
-fn midnight(day: NaiveDate) -> chrono::NaiveDateTime {
-    chrono_tz::Asia::Shanghai
-        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-        .single()
-        .map(|t| t.naive_utc())
-        .unwrap_or_else(|| day.and_time(chrono::NaiveTime::MIN) - Duration::hours(8))
-}
-
 /// Effective and external hours, sharing rate, utilisation, income, users and organisations
 /// served, no-show and late-cancel rates, per group at `level` and in total. Days in
 /// Asia/Shanghai, `from` and `to` included; figures from recorded use only.
@@ -80,7 +49,7 @@ pub async fn get_sharing_report(
         resource: None,
     };
     let level = q.level.unwrap_or(Level::Instrument);
-    let (from, to) = period(q.from, q.to)?;
+    let (from, to) = months::whole_days(q.from, q.to)?;
     let (rows, total) = read(&state, move |conn| {
         reports::sharing_report(conn, scope, level, from, to)
     })
@@ -89,10 +58,13 @@ pub async fn get_sharing_report(
         let name = format!("sharing-{}-{}.csv", q.from, q.to);
         return Ok(csv_file(&name, reports::sharing_csv(&rows)?));
     }
-    Ok(ok(json!({
-        "from": q.from, "to": q.to, "timezone": "Asia/Shanghai", "level": level,
-        "large_only": q.large_only, "rows": rows, "total": total,
-    })))
+    Ok(ok(SharingReport {
+        period: Period::new(q.from, q.to),
+        level,
+        large_only: q.large_only,
+        rows,
+        total,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,17 +84,18 @@ pub async fn get_flow_report(
 ) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let scope = reports::scope_of(&user)?;
-    let (from, to) = period(q.from, q.to)?;
+    let (from, to) = months::whole_days(q.from, q.to)?;
     let (by_user, by_issuer) =
         read(&state, move |conn| reports::flows(conn, scope, from, to)).await?;
     if q.format == Some(Format::Csv) {
         let body = reports::flows::flows_csv(&by_user, &by_issuer)?;
         return Ok(csv_file(&format!("flows-{}-{}.csv", q.from, q.to), body));
     }
-    Ok(ok(json!({
-        "from": q.from, "to": q.to, "timezone": "Asia/Shanghai",
-        "by_user_province": by_user, "by_issuer_province": by_issuer,
-    })))
+    Ok(ok(FlowReport {
+        period: Period::new(q.from, q.to),
+        by_user_province: by_user,
+        by_issuer_province: by_issuer,
+    }))
 }
 
 /// The chart's language: asked for, or the caller's own.
@@ -209,18 +182,7 @@ pub async fn get_utilisation_chart(
     let body = read(&state, move |conn| {
         let l = locale_of(conn, &user, q.lang)?;
         let (scope, name) = chart_subject(conn, &q, mine, l)?;
-        let mut months = Vec::with_capacity(12);
-        for m in 1..=12 {
-            let first = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default();
-            let next = if m == 12 {
-                first(q.year + 1, 1)
-            } else {
-                first(q.year, m + 1)
-            };
-            let (from, to) = (midnight(first(q.year, m)), midnight(next));
-            let (_, total) = reports::sharing_report(conn, scope, Level::Region, from, to)?;
-            months.push(total.utilisation);
-        }
+        let months = reports::monthly_utilisation(conn, scope, q.year)?;
         Ok(reports::charts::monthly_utilisation(
             l, &name, q.year, &months,
         ))
@@ -262,7 +224,7 @@ pub async fn get_flow_chart(
 ) -> Result<HttpResponse, ServiceError> {
     let q = query.into_inner();
     let scope = reports::scope_of(&user)?;
-    let (from, to) = period(q.from, q.to)?;
+    let (from, to) = months::whole_days(q.from, q.to)?;
     let (matrix, measure) = (
         q.matrix.unwrap_or(Matrix::User),
         q.measure.unwrap_or(Measure::Hours),
@@ -344,8 +306,8 @@ pub async fn rebuild_report_totals(
         Ok(crate::db::reports::totals::rebuild(conn)?)
     })
     .await?;
-    Ok(ok(json!({
-        "rebuilt": true,
-        "elapsed_ms": started.elapsed().as_millis() as u64,
-    })))
+    Ok(ok(Rebuilt {
+        rebuilt: true,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    }))
 }
