@@ -10,6 +10,7 @@ use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::{Locale, OrgKind, Role};
 use crate::domain::{Issue, uscc};
 use crate::error::ServiceError;
+use chrono::NaiveDateTime;
 
 /// Whose users a caller lists: an admin anyone's (or the organisation asked for), a manager
 /// their own institution's whatever they ask for.
@@ -171,6 +172,7 @@ pub fn create_user(
     conn: &mut DbConnection,
     draft: UserDraft,
     password_hash: String,
+    now: NaiveDateTime,
 ) -> Result<UserRow, ServiceError> {
     let email = draft.email.trim().to_lowercase();
     if !email_ok(&email) {
@@ -185,7 +187,6 @@ pub fn create_user(
             "a user with email {email} already exists"
         )));
     }
-    let now = crate::db::now();
     if draft
         .display_name
         .as_ref()

@@ -1,6 +1,7 @@
 //! Catalogue rules that need the database: who may edit which resource, references to
 //! jurisdictions and operators, merge-patch updates, CSV import (all rows or none).
 
+use chrono::NaiveDateTime;
 use serde_json::Value;
 
 use crate::db::organizations::{self, OrganizationRow, OrganizationValues};
@@ -115,11 +116,12 @@ pub fn create_resource(
     conn: &mut DbConnection,
     actor: &Actor,
     fields: ResourceFields,
+    now: NaiveDateTime,
 ) -> Result<ResourceView, ServiceError> {
     actor.require(&[Role::Manager])?;
     let org = owner_for_new(conn, actor, &fields)?;
     check_fields(conn, &fields, OrganizationId(org.id))?;
-    let values = ResourceValues::new(&fields, &org, crate::db::now());
+    let values = ResourceValues::new(&fields, &org, now);
     let id = resources::insert(conn, &values, &fields)?;
     resources::find(conn, id)?.ok_or_else(|| ServiceError::internal("inserted resource vanished"))
 }
@@ -131,6 +133,7 @@ pub fn update_resource(
     id: ResourceId,
     expected_version: Option<i64>,
     patch: Value,
+    now: NaiveDateTime,
 ) -> Result<ResourceView, ServiceError> {
     let current = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
     let owner = OrganizationId(current.row.organization_id);
@@ -167,11 +170,11 @@ pub fn update_resource(
         return Err(stale(current.row.version));
     }
     if fields.capacity != current.row.capacity {
-        change_capacity(conn, id, fields.capacity)?;
+        change_capacity(conn, id, fields.capacity, now)?;
     }
     let org = organizations::find(conn, owner)?
         .ok_or_else(|| ServiceError::internal("owner vanished"))?;
-    let values = ResourceValues::new(&fields, &org, crate::db::now());
+    let values = ResourceValues::new(&fields, &org, now);
     if !resources::update(conn, id, current.row.version, &values, &fields)? {
         return Err(stale(current.row.version));
     }
@@ -184,8 +187,8 @@ fn change_capacity(
     conn: &mut DbConnection,
     id: ResourceId,
     capacity: i64,
+    now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
-    let now = crate::db::now();
     crate::db::bookings::lock_resource(conn, id)?;
     let peak = crate::db::bookings::peak_usage(conn, id, now)?;
     if peak > capacity {
@@ -238,6 +241,7 @@ pub fn retire_resource(
     actor: &Actor,
     id: ResourceId,
     reason: &str,
+    now: NaiveDateTime,
 ) -> Result<ResourceView, ServiceError> {
     let current = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
     ensure_can_edit(actor, OrganizationId(current.row.organization_id))?;
@@ -253,7 +257,7 @@ pub fn retire_resource(
             "the resource is already retired",
         ));
     }
-    resources::retire(conn, id, reason.trim(), crate::db::now())?;
+    resources::retire(conn, id, reason.trim(), now)?;
     resources::find(conn, id)?.ok_or_else(|| ServiceError::internal("retired resource vanished"))
 }
 
@@ -265,13 +269,14 @@ pub fn import(
     actor: &Actor,
     text: &str,
     create_institutions: bool,
+    now: NaiveDateTime,
 ) -> Result<Vec<ResourceId>, ServiceError> {
     actor.require(&[Role::Manager])?;
     let rows = catalogue_csv::parse(text).map_err(import_failed)?;
     let mut issues = Vec::new();
     let mut ready = Vec::new();
     for row in rows {
-        match prepare_row(conn, actor, row, create_institutions) {
+        match prepare_row(conn, actor, row, (create_institutions, now)) {
             Ok(Ok(item)) => ready.push(item),
             Ok(Err(issue)) => issues.push(issue),
             Err(e) => return Err(e),
@@ -280,7 +285,6 @@ pub fn import(
     if !issues.is_empty() {
         return Err(import_failed(issues));
     }
-    let now = crate::db::now();
     let mut ids = Vec::new();
     for (org, fields) in ready {
         let values = ResourceValues::new(&fields, &org, now);
@@ -302,7 +306,7 @@ fn prepare_row(
     conn: &mut DbConnection,
     actor: &Actor,
     row: CatalogueRow,
-    create_institutions: bool,
+    (create_institutions, now): (bool, NaiveDateTime),
 ) -> Result<Result<(OrganizationRow, ResourceFields), Issue>, ServiceError> {
     let line = row.line;
     let Some(city) = jurisdictions::city_in_province(conn, row.province.as_str(), &row.city)?
@@ -322,7 +326,7 @@ fn prepare_row(
                 name_zh: row.institution_zh.clone(),
                 jurisdiction_code: city.code.clone(),
                 uscc: None,
-                updated_at: crate::db::now(),
+                updated_at: now,
             },
         )?,
         None => {

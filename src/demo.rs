@@ -130,7 +130,7 @@ fn seed_users(
             locale,
         };
         ids.push(UserId(
-            accounts::create_user(conn, draft, hash.to_owned())?.id,
+            accounts::create_user(conn, draft, hash.to_owned(), crate::db::now())?.id,
         ));
     }
     Ok((ids[0], ids[2]))
@@ -147,7 +147,7 @@ fn seed_catalogue(
         role: Role::Admin,
         org: None,
     };
-    for id in crate::catalogue::import(conn, &actor, CATALOGUE, false)? {
+    for id in crate::catalogue::import(conn, &actor, CATALOGUE, false, crate::db::now())? {
         let view = resources::find(conn, id)?
             .ok_or_else(|| ServiceError::internal("seeded resource vanished"))?;
         if view.row.organization_id == fudan.0 {

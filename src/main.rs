@@ -187,7 +187,7 @@ fn create_user(url: &str, args: CreateUserArgs) -> Result<(), Box<dyn Error>> {
             organization_id: org,
             locale,
         };
-        accounts::create_user(conn, draft, hash)
+        accounts::create_user(conn, draft, hash, db::now())
     })?;
     println!(
         "created user {} ({}) with id {}",
@@ -212,7 +212,14 @@ fn import(url: &str, args: ImportArgs) -> Result<(), Box<dyn Error>> {
     let db = Db::open(url, 2)?;
     let ids = db.write_blocking(|conn| {
         // The CLI runs with the operator's shell access: it acts as the platform.
-        catalogue::import(conn, &Actor::platform(), &text, args.create_institutions)
+        let now = db::now();
+        catalogue::import(
+            conn,
+            &Actor::platform(),
+            &text,
+            args.create_institutions,
+            now,
+        )
     })?;
     db.analyze()?;
     println!("imported {} resources", ids.len());

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
+
 use crate::db::bookings::{self, BookingFilter, BookingRow};
 use crate::db::{DbConnection, resources};
 use crate::domain::actor::Actor;
@@ -30,25 +32,47 @@ pub fn pending(
         resource,
         ..Default::default()
     };
-    let mut entries = Vec::new();
-    for request in bookings::list(conn, actor.reach(), &filter, window)? {
-        let rivals = rivals(conn, &request)?;
-        entries.push((request, rivals));
+    let page = bookings::list(conn, actor.reach(), &filter, window)?;
+    let mut live = HashMap::new();
+    for (resource, (from, to)) in spans_by_resource(&page) {
+        let id = ResourceId(resource);
+        let longest = bookings::lock_free_longest(conn, id)?;
+        live.insert(
+            resource,
+            bookings::requests_between(conn, id, from, to, longest)?,
+        );
     }
+    let entries: Vec<_> = page
+        .into_iter()
+        .map(|request| {
+            let rivals = rivals(&live[&request.resource_id], &request);
+            (request, rivals)
+        })
+        .collect();
     let ids = entries.iter().map(|(r, _)| r.resource_id).collect();
     let zones = resources::timezones(conn, ids)?;
     Ok(Queue { entries, zones })
 }
 
-/// The other live requests whose buffered time overlaps `request`'s.
-fn rivals(conn: &mut DbConnection, request: &BookingRow) -> Result<Vec<BookingRow>, ServiceError> {
-    let resource = ResourceId(request.resource_id);
-    let longest = bookings::lock_free_longest(conn, resource)?;
-    let span = (request.block_start, request.block_end);
-    Ok(
-        bookings::requests_between(conn, resource, span.0, span.1, longest)?
-            .into_iter()
-            .filter(|r| r.id != request.id)
-            .collect(),
-    )
+/// For each resource on the page, the time from its earliest request's start to its latest
+/// one's end: one lookup per resource finds every rival of every request there.
+fn spans_by_resource(page: &[BookingRow]) -> HashMap<i64, (NaiveDateTime, NaiveDateTime)> {
+    let mut spans: HashMap<i64, (NaiveDateTime, NaiveDateTime)> = HashMap::new();
+    for r in page {
+        let span = spans
+            .entry(r.resource_id)
+            .or_insert((r.block_start, r.block_end));
+        span.0 = span.0.min(r.block_start);
+        span.1 = span.1.max(r.block_end);
+    }
+    spans
+}
+
+/// The other live requests whose buffered time overlaps `request`'s, in id order.
+fn rivals(live: &[BookingRow], request: &BookingRow) -> Vec<BookingRow> {
+    live.iter()
+        .filter(|r| r.id != request.id)
+        .filter(|r| r.block_start < request.block_end && r.block_end > request.block_start)
+        .cloned()
+        .collect()
 }

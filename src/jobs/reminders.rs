@@ -2,22 +2,23 @@
 //! (so across a DST change it is 23 or 25 hours before, as a person would expect), or the number
 //! of minutes a resource sets. Queued once per booking and booker, whatever runs it or how often.
 
+use std::collections::HashMap;
+
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use diesel::QueryResult;
 
 use crate::db::bookings::BookingRow;
+use crate::db::resources::ResourceView;
 use crate::db::settings;
 use crate::db::{Db, DbConnection, resources};
 use crate::domain::availability::Instant;
 use crate::domain::ids::ResourceId;
-use crate::domain::settings::Setting;
+use crate::domain::settings::{DEFAULT_REMINDER_MINUTES, Setting};
 use crate::error::ServiceError;
 use crate::notify::letters::{About, BookingNews, to_booker};
 use crate::notify::{Envelope, queue, recipient};
 
-/// The lead when a resource sets none: a day.
-pub const DEFAULT_MINUTES: i32 = crate::domain::settings::DEFAULT_REMINDER_MINUTES;
 /// How many reminders one run queues at most.
 pub const BATCH: i64 = 200;
 
@@ -36,7 +37,7 @@ pub fn due_at(start: Instant, minutes: i32, tz: Tz) -> Instant {
 /// queued yet.
 fn candidates(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<BookingRow>> {
     let longest = settings::largest(conn, Setting::ReminderLead)?;
-    let horizon = longest.unwrap_or(0).max(DEFAULT_MINUTES) + 60;
+    let horizon = longest.unwrap_or(0).max(DEFAULT_REMINDER_MINUTES) + 60;
     crate::db::due::unreminded(conn, now, Duration::minutes(horizon.into()), BATCH)
 }
 
@@ -44,37 +45,47 @@ fn candidates(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Bo
 pub fn run(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     db.write_blocking(|conn| {
         let at = now.naive_utc();
+        let leads = settings::all(conn, Setting::ReminderLead)?;
+        let mut views: HashMap<i64, Option<ResourceView>> = HashMap::new();
         let mut queued = 0;
         for booking in candidates(conn, at)? {
-            let Some(view) = resources::find(conn, ResourceId(booking.resource_id))? else {
+            let rid = booking.resource_id;
+            if let std::collections::hash_map::Entry::Vacant(e) = views.entry(rid) {
+                e.insert(resources::find(conn, ResourceId(rid))?);
+            }
+            let Some(view) = &views[&rid] else {
                 continue;
             };
             let tz: Tz = view.row.timezone.parse().unwrap_or(Tz::UTC);
-            let minutes =
-                settings::get(conn, ResourceId(booking.resource_id), Setting::ReminderLead)?
-                    .unwrap_or(DEFAULT_MINUTES);
-            if due_at(booking.start_at.and_utc(), minutes, tz) > now {
-                continue;
+            let minutes = leads.get(&rid).copied().unwrap_or(DEFAULT_REMINDER_MINUTES);
+            if due_at(booking.start_at.and_utc(), minutes, tz) <= now {
+                queued += usize::from(remind(conn, &booking, view, at)?);
             }
-            let Some(to) = recipient(conn, booking.booker_id)? else {
-                continue;
-            };
-            let about = About {
-                booking: &booking,
-                view: &view,
-            };
-            let letter = to_booker(BookingNews::Reminder, to.locale, &about, None);
-            let env = Envelope {
-                dedupe_key: format!("reminder:{}:{}", booking.id, to.id),
-                kind: BookingNews::Reminder.kind(),
-                booking: Some(booking.id),
-                ics: Some(crate::booking::booking_ics(&booking, &view)),
-                at,
-            };
-            queued += usize::from(queue(conn, &to, &letter, env)?);
         }
         Ok(queued)
     })
+}
+
+/// Queues the reminder of one booking to its booker; false when it was queued before.
+fn remind(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    view: &ResourceView,
+    at: NaiveDateTime,
+) -> Result<bool, ServiceError> {
+    let Some(to) = recipient(conn, booking.booker_id)? else {
+        return Ok(false);
+    };
+    let about = About { booking, view };
+    let letter = to_booker(BookingNews::Reminder, to.locale, &about, None);
+    let env = Envelope {
+        dedupe_key: format!("reminder:{}:{}", booking.id, to.id),
+        kind: BookingNews::Reminder.kind(),
+        booking: Some(booking.id),
+        ics: Some(crate::booking::booking_ics(booking, view)),
+        at,
+    };
+    queue(conn, &to, &letter, env)
 }
 
 #[cfg(test)]
@@ -86,7 +97,7 @@ mod tests {
         let berlin = chrono_tz::Europe::Berlin;
         // Monday 30 March 2026, 09:00 in Berlin (CEST, UTC+2): summer time began on Sunday.
         let start: Instant = "2026-03-30T07:00:00Z".parse().unwrap();
-        let due = due_at(start, DEFAULT_MINUTES, berlin);
+        let due = due_at(start, DEFAULT_REMINDER_MINUTES, berlin);
         assert_eq!(
             due,
             "2026-03-29T07:00:00Z".parse::<Instant>().unwrap(),
@@ -95,13 +106,13 @@ mod tests {
         assert_eq!((start - due).num_hours(), 24);
         // Sunday 29 March 09:00 CEST; the day before is Saturday 09:00 CET (UTC+1): 23 hours.
         let sunday: Instant = "2026-03-29T07:00:00Z".parse().unwrap();
-        let due = due_at(sunday, DEFAULT_MINUTES, berlin);
+        let due = due_at(sunday, DEFAULT_REMINDER_MINUTES, berlin);
         assert_eq!(due, "2026-03-28T08:00:00Z".parse::<Instant>().unwrap());
         assert_eq!((sunday - due).num_hours(), 23);
         // Shanghai has no DST: always 24 hours.
         let sh: Instant = "2026-12-01T01:00:00Z".parse().unwrap();
         assert_eq!(
-            (sh - due_at(sh, DEFAULT_MINUTES, chrono_tz::Asia::Shanghai)).num_hours(),
+            (sh - due_at(sh, DEFAULT_REMINDER_MINUTES, chrono_tz::Asia::Shanghai)).num_hours(),
             24
         );
     }
@@ -111,7 +122,7 @@ mod tests {
         let berlin = chrono_tz::Europe::Berlin;
         // 02:30 on 29 March 2026 does not exist in Berlin; a reminder due then goes at 03:30 CEST.
         let start: Instant = "2026-03-30T00:30:00Z".parse().unwrap(); // 02:30 CEST on the 30th
-        let due = due_at(start, DEFAULT_MINUTES, berlin);
+        let due = due_at(start, DEFAULT_REMINDER_MINUTES, berlin);
         assert_eq!(due, "2026-03-29T01:30:00Z".parse::<Instant>().unwrap());
     }
 }

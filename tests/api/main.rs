@@ -9,6 +9,7 @@ mod bookings;
 mod catalogue;
 mod catalogue_edits;
 mod errors;
+mod layers;
 mod mail;
 mod notices;
 mod openapi;

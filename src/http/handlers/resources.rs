@@ -95,8 +95,9 @@ pub async fn create_resource(
     body: Json<ResourceFields>,
 ) -> Result<HttpResponse, ServiceError> {
     let fields = body.into_inner();
+    let now = state.clock.naive();
     let view = write(&state, move |conn| {
-        crate::catalogue::create_resource(conn, &user, fields)
+        crate::catalogue::create_resource(conn, &user, fields, now)
     })
     .await?;
     Ok(with_etag(HttpResponse::Created().finish(), view))
@@ -141,8 +142,9 @@ pub async fn update_resource(
             "the body must be a JSON object of the fields to change",
         ));
     }
+    let now = state.clock.naive();
     let view = write(&state, move |conn| {
-        crate::catalogue::update_resource(conn, &user, id, expected, patch)
+        crate::catalogue::update_resource(conn, &user, id, expected, patch, now)
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok().finish(), view))
@@ -156,8 +158,9 @@ pub async fn retire_resource(
 ) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
     let reason = body.into_inner().reason;
+    let now = state.clock.naive();
     let view = write(&state, move |conn| {
-        crate::catalogue::retire_resource(conn, &user, id, &reason)
+        crate::catalogue::retire_resource(conn, &user, id, &reason, now)
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok().finish(), view))
@@ -190,8 +193,9 @@ pub async fn import_resources(
                 "the file is not UTF-8 text without NUL characters",
             )
         })?;
+    let now = state.clock.naive();
     let ids = write(&state, move |conn| {
-        crate::catalogue::import(conn, &user, &text, false)
+        crate::catalogue::import(conn, &user, &text, false, now)
     })
     .await?;
     Ok(created(ImportResult {

@@ -74,8 +74,9 @@ pub async fn create_user(
         organization_id: b.organization_id.map(OrganizationId),
         locale: b.locale.unwrap_or(Locale::ZhCn),
     };
+    let now = state.clock.naive();
     let row = write(&state, move |conn| {
-        crate::accounts::create_user(conn, draft, hash)
+        crate::accounts::create_user(conn, draft, hash, now)
     })
     .await?;
     Ok(created(User::from(row)))
