@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Timestamp};
 
 use super::DbConnection;
 use super::schema::outbox;
+use crate::domain::types::MessageStatus;
 
 #[derive(Debug, Clone, Queryable, QueryableByName)]
 #[diesel(table_name = outbox)]
@@ -24,7 +25,7 @@ pub struct MessageRow {
     pub html_body: String,
     pub ics: Option<String>,
     pub booking_id: Option<i64>,
-    pub status: String,
+    pub status: MessageStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub lease_until: Option<NaiveDateTime>,
@@ -46,7 +47,7 @@ pub struct NewMessage {
     pub html_body: String,
     pub ics: Option<String>,
     pub booking_id: Option<i64>,
-    pub status: String,
+    pub status: MessageStatus,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
 }
@@ -105,11 +106,11 @@ pub fn mark_sent(
     diesel::update(
         outbox::table
             .find(id)
-            .filter(outbox::status.eq("sending"))
+            .filter(outbox::status.eq(MessageStatus::Sending))
             .filter(outbox::lease_until.eq(lease)),
     )
     .set((
-        outbox::status.eq("sent"),
+        outbox::status.eq(MessageStatus::Sent),
         outbox::sent_at.eq(at),
         outbox::lease_until.eq(None::<NaiveDateTime>),
         outbox::last_error.eq(None::<String>),
@@ -127,13 +128,13 @@ pub fn mark_failed(
     retry_at: Option<NaiveDateTime>,
 ) -> QueryResult<bool> {
     let (status, next) = match retry_at {
-        Some(t) => ("pending", t),
-        None => ("failed", lease),
+        Some(t) => (MessageStatus::Pending, t),
+        None => (MessageStatus::Failed, lease),
     };
     diesel::update(
         outbox::table
             .find(id)
-            .filter(outbox::status.eq("sending"))
+            .filter(outbox::status.eq(MessageStatus::Sending))
             .filter(outbox::lease_until.eq(lease)),
     )
     .set((
@@ -153,13 +154,13 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<MessageRow>>
 /// A page of messages, newest last, optionally of one status.
 pub fn list(
     conn: &mut DbConnection,
-    status: Option<&str>,
+    status: Option<MessageStatus>,
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<MessageRow>> {
     let mut q = outbox::table.order(outbox::id).into_boxed();
     if let Some(s) = status {
-        q = q.filter(outbox::status.eq(s.to_owned()));
+        q = q.filter(outbox::status.eq(s));
     }
     if let Some(a) = after {
         q = q.filter(outbox::id.gt(a));
@@ -169,12 +170,16 @@ pub fn list(
 
 /// Puts a failed message back in the queue now (an admin's retry); false unless it had failed.
 pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
-    diesel::update(outbox::table.find(id).filter(outbox::status.eq("failed")))
-        .set((
-            outbox::status.eq("pending"),
-            outbox::next_attempt_at.eq(now),
-            outbox::attempts.eq(0),
-        ))
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq(MessageStatus::Failed)),
+    )
+    .set((
+        outbox::status.eq(MessageStatus::Pending),
+        outbox::next_attempt_at.eq(now),
+        outbox::attempts.eq(0),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }

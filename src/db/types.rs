@@ -8,7 +8,9 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{SingleValue, Text};
 
-use crate::domain::types::{AllocationState, BookingState, ResourceStatus, VoucherStatus};
+use crate::domain::types::{
+    AllocationState, BookingState, MessageStatus, ResourceStatus, VoucherStatus,
+};
 
 macro_rules! text_column {
     ($($name:ident),+ $(,)?) => {$(
@@ -66,7 +68,13 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(AllocationState, BookingState, ResourceStatus, VoucherStatus);
+text_column!(
+    AllocationState,
+    BookingState,
+    ResourceStatus,
+    VoucherStatus,
+    MessageStatus
+);
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,7 @@ pub mod settings;
 pub mod sharing;
 pub mod types;
 pub mod uscc;
+pub mod written_hours;
 
 use serde::Serialize;
 

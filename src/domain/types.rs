@@ -62,6 +62,12 @@ text_enum!(
     VoucherStatus { Active => "active", Suspended => "suspended", Revoked => "revoked" }
 );
 
+text_enum!(
+    /// Where a message in the outbox stands: waiting, leased by a dispatcher, delivered, or parked
+    /// after its last attempt failed.
+    MessageStatus { Pending => "pending", Sending => "sending", Sent => "sent", Failed => "failed" }
+);
+
 impl Role {
     /// The organisation kinds a user of this role may belong to; admins belong to none.
     pub fn allowed_org_kinds(self) -> &'static [OrgKind] {

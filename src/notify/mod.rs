@@ -13,6 +13,7 @@ use crate::db::outbox::{self, NewMessage};
 use crate::db::resources::{self, ResourceView};
 use crate::db::{DbConnection, organizations, users};
 use crate::domain::ids::{BookingId, OrganizationId, ResourceId, UserId};
+use crate::domain::types::MessageStatus;
 use crate::domain::types::{BookingState, Locale, Role};
 use crate::error::ServiceError;
 use letters::{About, BookingNews};
@@ -62,7 +63,7 @@ pub fn queue(
         html_body: letter.html(),
         ics: env.ics,
         booking_id: env.booking,
-        status: "pending".into(),
+        status: MessageStatus::Pending,
         next_attempt_at: env.at,
         created_at: env.at,
     };

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::utc;
 use crate::db::outbox::MessageRow;
+use crate::domain::types::MessageStatus;
 
 #[derive(Debug, Serialize)]
 pub struct Message {
@@ -16,7 +17,7 @@ pub struct Message {
     pub subject: String,
     pub booking_id: Option<i64>,
     pub has_calendar: bool,
-    pub status: String,
+    pub status: MessageStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -36,7 +37,7 @@ impl From<&MessageRow> for Message {
             subject: m.subject.clone(),
             booking_id: m.booking_id,
             has_calendar: m.ics.is_some(),
-            status: m.status.clone(),
+            status: m.status,
             attempts: m.attempts,
             next_attempt_at: utc(m.next_attempt_at),
             last_error: m.last_error.clone(),

@@ -109,24 +109,7 @@ pub struct ImportResult {
     pub resource_ids: Vec<i64>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WeeklyInterval {
-    pub weekday: String,
-    pub start: String,
-    pub end: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExceptionDay {
-    pub date: chrono::NaiveDate,
-    #[serde(default)]
-    pub start: Option<String>,
-    #[serde(default)]
-    pub end: Option<String>,
-    pub reason: String,
-}
+pub use crate::domain::written_hours::{ExceptionDay, WeeklyInterval};
 
 #[derive(Debug, Serialize)]
 pub struct OpeningHours {

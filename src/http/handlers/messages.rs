@@ -7,36 +7,17 @@ use serde::Deserialize;
 use super::ok;
 use crate::app::AppState;
 use crate::db::outbox;
+use crate::domain::types::MessageStatus;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::messages::{Message, MessageDetail};
 use crate::http::extract::{Admins, Authorized};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Status {
-    Pending,
-    Sending,
-    Sent,
-    Failed,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Sending => "sending",
-            Status::Sent => "sent",
-            Status::Failed => "failed",
-        }
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageQuery {
-    status: Option<Status>,
+    status: Option<MessageStatus>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -49,7 +30,7 @@ pub async fn list_messages(
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
-    let status = q.status.map(Status::as_str);
+    let status = q.status;
     let rows = read(&state, move |conn| {
         Ok(outbox::list(conn, status, after, fetch)?)
     })
