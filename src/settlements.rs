@@ -13,6 +13,7 @@ use crate::db::vouchers::{self as store, ProgramRow};
 use crate::db::{DbConnection, organizations};
 use crate::domain::actor::{Actor, Reach};
 use crate::domain::ids::{OrganizationId, ProgramId, ResourceId, VoucherId};
+use crate::domain::types::Movement;
 use crate::error::ServiceError;
 
 /// Narrows what a statement was asked to cover to what the caller may see: issuers their
@@ -149,11 +150,15 @@ pub fn lines(
         let resource = *resource.ok_or_else(|| ServiceError::internal("settled claim vanished"))?;
         let (resource_name_en, provider_id, provider_province) = look.resource(conn, resource)?;
         let (program, enterprise_id) = look.voucher(conn, r.voucher_id)?;
-        let sign = if r.movement == "capture" { 1 } else { -1 };
+        let sign = if r.movement == Movement::Capture {
+            1
+        } else {
+            -1
+        };
         out.push(Line {
             entry_id: r.id,
             at: r.at.and_utc(),
-            kind: r.movement,
+            kind: r.movement.as_str().to_owned(),
             amount_fen: sign * r.amount_fen,
             booking_id: r.booking_id,
             resource_id: resource,

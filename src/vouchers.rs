@@ -7,7 +7,7 @@ use crate::db::DbConnection;
 use crate::db::vouchers::{self as store, ProgramRow, VoucherRow};
 use crate::domain::actor::{Actor, Reach};
 use crate::domain::ids::{ProgramId, VoucherId};
-use crate::domain::ledger::Balance;
+use crate::domain::ledger::{Balance, Movement};
 use crate::domain::money::{Fen, Standing, Terms};
 use crate::domain::programs::ProgramDraft;
 use crate::domain::types::{Province, ResourceKind, Role, VoucherStatus};
@@ -80,20 +80,20 @@ pub fn committed_in_year(
     // The year each booking's hold was taken in (one hold per booking).
     let held_in: std::collections::HashMap<i64, i32> = rows
         .iter()
-        .filter(|r| r.1 == "hold")
+        .filter(|r| r.1 == Movement::Hold)
         .filter_map(|r| Some((r.5?, r.4)))
         .collect();
-    let movement_of = |id: i64| rows.iter().find(|r| r.0 == id).map(|r| r.1.as_str());
+    let movement_of = |id: i64| rows.iter().find(|r| r.0 == id).map(|r| r.1);
     let mut total = 0;
     for (_, movement, amount, reverses, _, booking) in rows.iter() {
         if booking.and_then(|b| held_in.get(&b)) != Some(&year) {
             continue;
         }
-        match (movement.as_str(), reverses.and_then(movement_of)) {
-            ("hold", _) => total += amount,
-            ("release", _) => total -= amount,
+        match (movement, reverses.and_then(movement_of)) {
+            (Movement::Hold, _) => total += amount,
+            (Movement::Release, _) => total -= amount,
             // A reversed capture is money given back; grants and expiries never counted.
-            ("reversal", Some("capture")) => total -= amount,
+            (Movement::Reversal, Some(Movement::Capture)) => total -= amount,
             _ => {}
         }
     }

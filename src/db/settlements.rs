@@ -10,6 +10,7 @@ use crate::db::schema::{
     allocations, bookings, resources, voucher_ledger, voucher_programs, vouchers,
 };
 use crate::db::vouchers::LedgerRow;
+use crate::domain::types::Movement;
 
 /// Whose money a statement covers: an issuing agency's programmes, a provider institution's
 /// resources, one programme, or any combination (all three empty: everything, for admins).
@@ -31,7 +32,7 @@ pub fn movements(
     let mut q = voucher_ledger::table
         .filter(voucher_ledger::at.ge(from))
         .filter(voucher_ledger::at.lt(to))
-        .filter(voucher_ledger::movement.eq_any(["capture", "reversal"]))
+        .filter(voucher_ledger::movement.eq_any([Movement::Capture, Movement::Reversal]))
         .filter(
             voucher_ledger::booking_id
                 .is_not_null()

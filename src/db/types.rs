@@ -9,7 +9,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{SingleValue, Text};
 
 use crate::domain::types::{
-    AllocationState, BookingState, MessageStatus, ResourceStatus, VoucherStatus,
+    AllocationState, BookingState, MessageStatus, Movement, ResourceStatus, VoucherStatus,
 };
 
 macro_rules! text_column {
@@ -73,7 +73,8 @@ text_column!(
     BookingState,
     ResourceStatus,
     VoucherStatus,
-    MessageStatus
+    MessageStatus,
+    Movement
 );
 
 #[cfg(test)]
@@ -81,7 +82,7 @@ mod tests {
     use diesel::prelude::*;
     use diesel::sql_types::Text;
 
-    use super::BookingState;
+    use super::{BookingState, Movement};
 
     #[test]
     fn states_round_trip_and_unknown_text_is_an_error() {
@@ -101,5 +102,17 @@ mod tests {
             format!("{err:?}").contains("is not a BookingState"),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn an_unknown_ledger_movement_is_an_error_not_a_reversal() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let read = |conn: &mut SqliteConnection, text: &str| {
+            diesel::select(text.into_sql::<Text>()).get_result::<Movement>(conn)
+        };
+        for m in Movement::ALL {
+            assert_eq!(read(&mut conn, m.as_str()).unwrap(), *m);
+        }
+        assert!(read(&mut conn, "refund").is_err());
     }
 }

@@ -65,7 +65,7 @@ pub struct VoucherRow {
 pub struct LedgerRow {
     pub id: i64,
     pub voucher_id: i64,
-    pub movement: String,
+    pub movement: Movement,
     pub amount_fen: i64,
     pub booking_id: Option<i64>,
     pub reverses_id: Option<i64>,
@@ -191,24 +191,13 @@ pub fn ledger_page(
         .load(conn)
 }
 
-fn movement(text: &str) -> Movement {
-    match text {
-        "grant" => Movement::Grant,
-        "hold" => Movement::Hold,
-        "release" => Movement::Release,
-        "capture" => Movement::Capture,
-        "expire" => Movement::Expire,
-        _ => Movement::Reversal,
-    }
-}
-
 /// The voucher's ledger as the domain sees it (reversals point at positions, not ids).
 pub fn ledger(rows: &[LedgerRow]) -> Ledger {
     let position = |id: i64| rows.iter().position(|r| r.id == id);
     Ledger::from_entries(
         rows.iter()
             .map(|r| Entry {
-                movement: movement(&r.movement),
+                movement: r.movement,
                 amount: r.amount_fen,
                 claim: r.claim(),
                 reverses: r.reverses_id.and_then(position),
@@ -243,14 +232,10 @@ fn allocation_of(claim: Option<Claim>) -> Option<i64> {
 }
 
 pub fn append(conn: &mut DbConnection, line: &Line<'_>) -> QueryResult<LedgerRow> {
-    let text = serde_json::to_value(line.entry.movement)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
     diesel::insert_into(voucher_ledger::table)
         .values((
             voucher_ledger::voucher_id.eq(line.voucher),
-            voucher_ledger::movement.eq(text),
+            voucher_ledger::movement.eq(line.entry.movement),
             voucher_ledger::amount_fen.eq(line.entry.amount),
             voucher_ledger::booking_id.eq(booking_of(line.entry.claim)),
             voucher_ledger::allocation_id.eq(allocation_of(line.entry.claim)),
@@ -301,7 +286,7 @@ pub fn due_for_expiry(
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     let expired = voucher_ledger::table
-        .filter(voucher_ledger::movement.eq("expire"))
+        .filter(voucher_ledger::movement.eq(Movement::Expire))
         .select(voucher_ledger::voucher_id);
     vouchers::table
         .filter(vouchers::expires_at.le(now))
@@ -314,7 +299,7 @@ pub fn due_for_expiry(
 
 /// One movement as the annual cap counts it: id, movement, amount, what it reverses, the year it
 /// was taken in, and its booking.
-pub type CapMovement = (i64, String, i64, Option<i64>, i32, Option<i64>);
+pub type CapMovement = (i64, Movement, i64, Option<i64>, i32, Option<i64>);
 
 /// Every movement on an enterprise's vouchers of one programme.
 pub fn enterprise_movements(

@@ -11,16 +11,7 @@ use serde::Serialize;
 
 use super::money::Fen;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Movement {
-    Grant,
-    Hold,
-    Release,
-    Capture,
-    Expire,
-    Reversal,
-}
+pub use super::types::Movement;
 
 /// What a hold is for: a booking, or a computing allocation drawn down by its usage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

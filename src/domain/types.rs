@@ -63,6 +63,14 @@ text_enum!(
 );
 
 text_enum!(
+    /// A line of a voucher's ledger: money granted, held for a booking or allocation, released,
+    /// captured on use, expired, or the reversal of an earlier line.
+    Movement {
+        Grant => "grant", Hold => "hold", Release => "release", Capture => "capture",
+        Expire => "expire", Reversal => "reversal",
+    }
+);
+text_enum!(
     /// Where a message in the outbox stands: waiting, leased by a dispatcher, delivered, or parked
     /// after its last attempt failed.
     MessageStatus { Pending => "pending", Sending => "sending", Sent => "sent", Failed => "failed" }

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use super::text::{Letter, local_slot, t, yuan};
 use crate::db::bookings::BookingRow;
 use crate::db::resources::ResourceView;
-use crate::domain::types::Locale;
+use crate::domain::types::{Locale, Movement};
 
 /// What happened to a booking, as its booker hears it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,26 +191,26 @@ pub fn new_request(l: Locale, about: &About<'_>, organisation: &str) -> Letter {
 /// A voucher movement for a booking, as a receipt.
 pub fn voucher_receipt(
     l: Locale,
-    movement: &str,
+    movement: Movement,
     amount: i64,
     program: &str,
     booking: i64,
 ) -> Letter {
     let money = yuan(amount);
     let (subject, line) = match (movement, l) {
-        ("hold", Locale::En) => (
+        (Movement::Hold, Locale::En) => (
             "Voucher amount held",
             format!("{money} of your voucher {program} is held for booking {booking}."),
         ),
-        ("hold", Locale::ZhCn) => (
+        (Movement::Hold, Locale::ZhCn) => (
             "创新券额度已冻结",
             format!("创新券 {program} 已为预约 {booking} 冻结 {money}。"),
         ),
-        ("capture", Locale::En) => (
+        (Movement::Capture, Locale::En) => (
             "Voucher amount paid",
             format!("{money} of your voucher {program} paid for booking {booking}."),
         ),
-        ("capture", Locale::ZhCn) => (
+        (Movement::Capture, Locale::ZhCn) => (
             "创新券已支付",
             format!("创新券 {program} 已为预约 {booking} 支付 {money}。"),
         ),

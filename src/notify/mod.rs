@@ -13,8 +13,8 @@ use crate::db::outbox::{self, NewMessage};
 use crate::db::resources::{self, ResourceView};
 use crate::db::{DbConnection, organizations, users};
 use crate::domain::ids::{BookingId, OrganizationId, ResourceId, UserId};
-use crate::domain::types::MessageStatus;
 use crate::domain::types::{BookingState, Locale, Role};
+use crate::domain::types::{MessageStatus, Movement};
 use crate::error::ServiceError;
 use letters::{About, BookingNews};
 use text::Letter;
@@ -215,7 +215,7 @@ fn tell_operators(
 pub fn voucher_movement(
     conn: &mut DbConnection,
     line_id: i64,
-    movement: &str,
+    movement: Movement,
     amount: i64,
     program: &str,
     booking: &BookingRow,

@@ -248,13 +248,5 @@ fn receipt(conn: &mut DbConnection, row: &store::LedgerRow) -> Result<(), Servic
         .map(|p| p.code)
         .unwrap_or_default();
     let at = row.at;
-    crate::notify::voucher_movement(
-        conn,
-        row.id,
-        &row.movement,
-        row.amount_fen,
-        &program,
-        &b,
-        at,
-    )
+    crate::notify::voucher_movement(conn, row.id, row.movement, row.amount_fen, &program, &b, at)
 }

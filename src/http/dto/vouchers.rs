@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::vouchers::{LedgerRow, ProgramRow};
 use crate::domain::ledger::Balance;
 use crate::domain::programs::ProgramDraft;
-use crate::domain::types::{Province, ResourceKind, VoucherStatus};
+use crate::domain::types::{Movement, Province, ResourceKind, VoucherStatus};
 use crate::vouchers::Loaded;
 
 #[derive(Debug, Serialize)]
@@ -88,7 +88,7 @@ impl From<&Loaded> for Voucher {
 #[derive(Debug, Serialize)]
 pub struct LedgerEntry {
     pub id: i64,
-    pub movement: String,
+    pub movement: Movement,
     pub amount_fen: i64,
     pub booking_id: Option<i64>,
     pub allocation_id: Option<i64>,
