@@ -38,15 +38,34 @@ pub struct Issue {
     pub message: String,
 }
 
-/// Collects an issue for each check that fails.
+/// Collects an issue for each check that fails, naming fields under an optional prefix.
 #[derive(Debug, Default)]
-pub struct Checks(pub Vec<Issue>);
+pub struct Checks {
+    prefix: &'static str,
+    issues: Vec<Issue>,
+}
 
 impl Checks {
+    /// Checks of the fields of one nested object, named `prefix.field`.
+    pub fn under(prefix: &'static str) -> Checks {
+        Checks {
+            prefix,
+            issues: Vec::new(),
+        }
+    }
+
     pub fn check(&mut self, ok: bool, field: &str, message: impl Into<String>) {
         if !ok {
-            self.0.push(Issue::field(field, message));
+            let name = match self.prefix {
+                "" => field.to_owned(),
+                prefix => format!("{prefix}.{field}"),
+            };
+            self.issues.push(Issue::field(name, message));
         }
+    }
+
+    pub fn issues(self) -> Vec<Issue> {
+        self.issues
     }
 }
 

@@ -207,7 +207,7 @@ impl ResourceFields {
                 self.timezone
             ),
         );
-        c.0
+        c.issues()
     }
 
     /// How it is offered: capacity, unit, status and rates.
@@ -247,7 +247,7 @@ impl ResourceFields {
                 "must be between 0 and 10000000000 fen per unit-hour",
             );
         }
-        c.0
+        c.issues()
     }
 
     /// Numeric specifications, which searches compare.
@@ -283,25 +283,20 @@ impl ResourceFields {
 }
 
 fn validate_rules(r: &BookingRules) -> Vec<Issue> {
-    let mut issues = Vec::new();
-    let mut check = |ok: bool, field: &str, message: String| {
-        if !ok {
-            issues.push(Issue::field(format!("booking_rules.{field}"), message));
-        }
-    };
+    let mut c = Checks::under("booking_rules");
     let g = r.granularity_min;
-    check(
+    c.check(
         (1..=MINUTES_PER_DAY).contains(&g) && MINUTES_PER_DAY % g.max(1) == 0,
         "granularity_min",
-        "must divide a day evenly (for example 15, 30, 60, 240 or 480)".into(),
+        "must divide a day evenly (for example 15, 30, 60, 240 or 480)",
     );
     let aligned = |m: i32| g > 0 && m % g == 0;
-    check(
+    c.check(
         r.min_duration_min >= g && aligned(r.min_duration_min),
         "min_duration_min",
         format!("must be a positive multiple of the granularity ({g} min)"),
     );
-    check(
+    c.check(
         r.max_duration_min >= r.min_duration_min
             && aligned(r.max_duration_min)
             && r.max_duration_min <= 366 * MINUTES_PER_DAY,
@@ -319,18 +314,18 @@ fn validate_rules(r: &BookingRules) -> Vec<Issue> {
         ("teardown_min", r.teardown_min, MINUTES_PER_DAY),
         ("no_show_grace_min", r.no_show_grace_min, MINUTES_PER_DAY),
     ] {
-        check(
+        c.check(
             (0..=max).contains(&value),
             field,
             format!("must be between 0 and {max}"),
         );
     }
-    check(
+    c.check(
         (1..=730).contains(&r.advance_window_days),
         "advance_window_days",
-        "must be between 1 and 730".into(),
+        "must be between 1 and 730",
     );
-    issues
+    c.issues()
 }
 
 fn validate_specs(specs: &Map<String, Value>) -> Vec<Issue> {
