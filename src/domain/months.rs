@@ -44,3 +44,27 @@ pub fn whole_days(from: NaiveDate, to: NaiveDate) -> Result<(NaiveDateTime, Naiv
 pub fn next_month(first: NaiveDate) -> NaiveDate {
     first.checked_add_months(Months::new(1)).unwrap_or(first)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn whole_days_run_from_shanghai_midnight_to_the_midnight_after_the_last_day() {
+        let (from, to) = whole_days(day(2026, 3, 1), day(2026, 3, 31)).unwrap();
+        assert_eq!(from, day(2026, 2, 28).and_hms_opt(16, 0, 0).unwrap());
+        assert_eq!(to, day(2026, 3, 31).and_hms_opt(16, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn a_period_is_refused_backwards_or_longer_than_its_limit() {
+        assert!(whole_days(day(2026, 3, 2), day(2026, 3, 1)).is_err());
+        assert!(whole_days(day(2026, 1, 1), day(2027, 1, 2)).is_ok());
+        let issue = whole_days(day(2026, 1, 1), day(2027, 1, 3)).unwrap_err();
+        assert_eq!(issue.field.as_deref(), Some("to"));
+    }
+}
