@@ -4,7 +4,7 @@
 use crate::auth;
 use crate::db::organizations::{self, OrganizationRow, OrganizationValues};
 use crate::db::users::{self, NewUser, UserChanges, UserRow};
-use crate::db::{DbConnection, jurisdictions};
+use crate::db::{DbConnection, jurisdictions, tokens};
 use crate::domain::actor::{Actor, Reach};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::{Locale, OrgKind, Role};
@@ -115,7 +115,10 @@ fn email_ok(email: &str) -> bool {
         && email.len() <= 254
 }
 
-pub fn check_password(password: &str) -> Result<(), ServiceError> {
+/// Refuses a password outside 10 to 200 characters or one a strength estimator finds guessable
+/// in fewer than about 10^10 tries (zxcvbn score below 3), counting what it shares with the
+/// account's own email and name (`personal`).
+pub fn check_password(password: &str, personal: &[&str]) -> Result<(), ServiceError> {
     let len = password.chars().count();
     if !(10..=200).contains(&len) {
         return Err(ServiceError::invalid_field(
@@ -123,7 +126,17 @@ pub fn check_password(password: &str) -> Result<(), ServiceError> {
             "must be 10 to 200 characters",
         ));
     }
-    Ok(())
+    let estimate = zxcvbn::zxcvbn(password, personal);
+    if estimate.score() >= zxcvbn::Score::Three {
+        return Ok(());
+    }
+    let mut advice = vec!["is too easy to guess".to_owned()];
+    if let Some(feedback) = estimate.feedback() {
+        advice.extend(feedback.warning().map(|w| w.to_string()));
+        advice.extend(feedback.suggestions().iter().map(|s| s.to_string()));
+    }
+    advice.push("a few unrelated words together make a strong password".into());
+    Err(ServiceError::invalid_field("password", advice.join("; ")))
 }
 
 /// Checks that `role` may belong to `org` (admins belong to none).
@@ -216,6 +229,24 @@ pub fn create_user(
     Ok(users::insert(conn, &new)?)
 }
 
+/// Refuses an admin's change to their own role or standing, which would lock them out with
+/// nobody left to undo it.
+pub fn check_own_standing(changes: &UserChanges) -> Result<(), ServiceError> {
+    if changes.active == Some(false) {
+        return Err(ServiceError::invalid_field(
+            "active",
+            "you cannot deactivate your own account; another admin can",
+        ));
+    }
+    if changes.role.as_deref().is_some_and(|r| r != "admin") {
+        return Err(ServiceError::invalid_field(
+            "role",
+            "you cannot give up your own admin role; another admin can change it",
+        ));
+    }
+    Ok(())
+}
+
 /// Applies an admin's change to a user, keeping role and organisation consistent.
 pub fn update_user(
     conn: &mut DbConnection,
@@ -238,7 +269,58 @@ pub fn update_user(
         display_name: changes.display_name.map(|n| n.trim().to_owned()),
         ..changes
     };
-    Ok(users::update(conn, id, &changes)?)
+    let updated = users::update(conn, id, &changes)?;
+    if credentials_change(&current, &changes) {
+        users::bump_token_version(conn, id)?;
+    }
+    if changes.password_hash.is_some() {
+        // Whoever knew the old password may have made API tokens with it.
+        let now = changes.updated_at.unwrap_or(updated.updated_at);
+        tokens::revoke_all(conn, id, now)?;
+    }
+    Ok(updated)
+}
+
+/// Whether `changes` end the account's access tokens: a new password, role or standing.
+fn credentials_change(current: &UserRow, changes: &UserChanges) -> bool {
+    changes.password_hash.is_some()
+        || changes.role.as_ref().is_some_and(|r| *r != current.role)
+        || changes.active.is_some_and(|a| a != current.active)
+}
+
+/// The actor a user's stored account makes them.
+fn actor_of(user: &UserRow) -> Result<Actor, ServiceError> {
+    Ok(Actor {
+        id: UserId(user.id),
+        role: Role::parse(&user.role)
+            .ok_or_else(|| ServiceError::internal("stored role is unknown"))?,
+        org: user.organization_id.map(OrganizationId),
+    })
+}
+
+/// Who an access token signed at `version` speaks for now; `None` when the account is gone,
+/// deactivated, or its credentials changed since.
+pub fn session_actor(
+    conn: &mut DbConnection,
+    id: UserId,
+    version: i64,
+) -> Result<Option<Actor>, ServiceError> {
+    match users::find(conn, id)? {
+        Some(u) if u.active && u.token_version == version => Ok(Some(actor_of(&u)?)),
+        _ => Ok(None),
+    }
+}
+
+/// Who a live API token speaks for, and when it expires.
+pub fn api_token_actor(
+    conn: &mut DbConnection,
+    digest: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(Actor, NaiveDateTime)>, ServiceError> {
+    match tokens::authenticate(conn, digest, now)? {
+        Some((user, Some(expires))) => Ok(Some((actor_of(&user)?, expires))),
+        _ => Ok(None),
+    }
 }
 
 /// Checks an email and password; the same answer, and about the same time, whether the email
@@ -261,3 +343,18 @@ pub fn login(
 
 /// An argon2 hash of a random string, verified against when the email is unknown.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0K2vBKTr6Hw5iyZ1VxHd2sKpM3S2W3gq7QmYj1r9x3Y";
+
+#[cfg(test)]
+mod tests {
+    use super::check_password;
+
+    #[test]
+    fn guessable_passwords_are_refused_whatever_their_length() {
+        for weak in ["aaaaaaaaaa", "password12", "qwertyuiop1", "demo-password"] {
+            assert!(check_password(weak, &[]).is_err(), "{weak}");
+        }
+        let personal = check_password("li.wei@fudan.edu.cn1", &["li.wei@fudan.edu.cn"]);
+        assert!(personal.is_err(), "the account's own email is no secret");
+        assert!(check_password("quiet-otter-harbour-52", &[]).is_ok());
+    }
+}

@@ -27,6 +27,8 @@ pub struct AppState {
     pub outbox: std::sync::Arc<tokio::sync::Notify>,
     /// The time as requests see it: the system clock, or one a test sets.
     pub clock: crate::domain::clock::Clock,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for sign-in limits).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Largest JSON body accepted; larger ones get 413.
@@ -219,6 +221,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(configure)
+                .wrap(middleware::from_fn(crate::http::authn::authenticate))
                 .wrap(middleware::from_fn(reject_nul))
                 .wrap(middleware::from_fn(observe))
         })

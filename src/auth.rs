@@ -44,7 +44,9 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Who a JWT speaks for; role and organisation are fixed for the token's short life.
+/// Who a JWT speaks for. Role and organisation are what they were at signing, for the client's
+/// information; the server reads them from the account on every request, and refuses the token
+/// once the account's `token_version` has moved past `ver`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
@@ -52,9 +54,22 @@ pub struct Claims {
     pub sub: String,
     pub exp: i64,
     pub iat: i64,
+    pub nbf: i64,
+    pub ver: i64,
     pub role: Role,
     pub org: Option<OrganizationId>,
 }
+
+/// The account a token is signed for.
+pub struct Subject {
+    pub user: UserId,
+    pub role: Role,
+    pub org: Option<OrganizationId>,
+    pub version: i64,
+}
+
+/// Clocks of servers sharing a secret may differ by this much.
+const CLOCK_SKEW_SECONDS: i64 = 30;
 
 /// Signs and checks access tokens with one HMAC secret.
 #[derive(Clone)]
@@ -70,7 +85,8 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 0;
         Ok(TokenKeys {
             encoding: EncodingKey::from_secret(secret)?,
@@ -80,21 +96,17 @@ impl TokenKeys {
         })
     }
 
-    pub fn issue(
-        &self,
-        user: UserId,
-        role: Role,
-        org: Option<OrganizationId>,
-        now: i64,
-    ) -> Result<String, AuthError> {
+    pub fn issue(&self, subject: &Subject, now: i64) -> Result<String, AuthError> {
         let claims = Claims {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
-            sub: user.0.to_string(),
+            sub: subject.user.0.to_string(),
             exp: now + self.ttl_seconds,
             iat: now,
-            role,
-            org,
+            nbf: now,
+            ver: subject.version,
+            role: subject.role,
+            org: subject.org,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -103,10 +115,18 @@ impl TokenKeys {
         )?)
     }
 
-    /// Checks signature, algorithm, issuer, audience and expiry.
-    pub fn verify(&self, token: &str) -> Result<(UserId, Claims), String> {
+    /// Checks signature, algorithm, issuer, audience, expiry and not-before, and that the token
+    /// was issued neither in the future nor for longer than this server signs for.
+    pub fn verify(&self, token: &str, now: i64) -> Result<(UserId, Claims), String> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| e.to_string())?;
+        let claims = &data.claims;
+        if claims.iat > now + CLOCK_SKEW_SECONDS {
+            return Err("the token is issued in the future".into());
+        }
+        if claims.exp - claims.iat > self.ttl_seconds {
+            return Err("the token claims a longer life than this server grants".into());
+        }
         let id = data
             .claims
             .sub
@@ -153,16 +173,20 @@ mod tests {
     fn tokens_round_trip_and_expire() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 60).unwrap();
         let now = chrono::Utc::now().timestamp();
-        let token = keys
-            .issue(UserId(7), Role::Booker, Some(OrganizationId(3)), now)
-            .unwrap();
-        let (id, claims) = keys.verify(&token).unwrap();
+        let subject = Subject {
+            user: UserId(7),
+            role: Role::Booker,
+            org: Some(OrganizationId(3)),
+            version: 2,
+        };
+        let token = keys.issue(&subject, now).unwrap();
+        let (id, claims) = keys.verify(&token, now).unwrap();
         assert_eq!(id, UserId(7));
-        assert_eq!(claims.role, Role::Booker);
-        let old = keys
-            .issue(UserId(7), Role::Booker, None, now - 120)
-            .unwrap();
-        assert!(keys.verify(&old).is_err());
+        assert_eq!((claims.role, claims.ver), (Role::Booker, 2));
+        let old = keys.issue(&subject, now - 120).unwrap();
+        assert!(keys.verify(&old, now).is_err());
+        let future = keys.issue(&subject, now + 600).unwrap();
+        assert!(keys.verify(&future, now).is_err(), "not yet valid");
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// Lifetime of access tokens in seconds.
     #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(i64).range(60..=86_400))]
     pub token_ttl_seconds: i64,
+    /// Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client;
+    /// sign-in limits count per client address.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// HTTP worker threads [default: number of cores].
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,

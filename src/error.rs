@@ -56,6 +56,7 @@ error_codes! {
     DuplicateImport = "duplicate_import" => 409,
     PreconditionFailed = "precondition_failed" => 412,
     PreconditionRequired = "precondition_required" => 428,
+    TooManyAttempts = "too_many_attempts" => 429,
     DatabaseUnavailable = "database_unavailable" => 503,
     Internal = "internal" => 500,
 }
@@ -237,6 +238,7 @@ mod tests {
             ("duplicate_import", 409),
             ("precondition_failed", 412),
             ("precondition_required", 428),
+            ("too_many_attempts", 429),
             ("database_unavailable", 503),
             ("internal", 500),
         ];

@@ -19,5 +19,6 @@ pub mod qualifications;
 pub mod reports;
 pub mod settings;
 pub mod settlements;
+pub mod sign_in;
 pub mod telemetry;
 pub mod vouchers;

@@ -94,6 +94,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         metrics: Metrics::new()?,
         outbox: Default::default(),
         clock: Default::default(),
+        trusted_proxies: args.trusted_proxies.clone(),
     };
     tracing::info!(bind = %args.bind, database = %redact(url), "serving");
     let (jobs_db, wake) = (state.db.clone(), state.outbox.clone());
@@ -172,7 +173,7 @@ fn create_user(url: &str, args: CreateUserArgs) -> Result<(), Box<dyn Error>> {
         .ok_or_else(|| format!("--role must be one of {}", Role::choices()))?;
     let locale = Locale::parse(&args.locale)
         .ok_or_else(|| format!("--locale must be one of {}", Locale::choices()))?;
-    accounts::check_password(&args.password)?;
+    accounts::check_password(&args.password, &[&args.email])?;
     let hash = instrument_booking::auth::hash_password(&args.password)?;
     let db = Db::open(url, 2)?;
     let user = db.write_blocking(|conn| {

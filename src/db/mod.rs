@@ -17,6 +17,7 @@ pub mod resources;
 pub mod schema;
 pub mod settings;
 pub mod settlements;
+pub mod sign_in;
 pub mod tokens;
 pub mod types;
 pub mod users;

@@ -36,6 +36,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        token_version -> BigInt,
     }
 }
 
@@ -201,6 +202,14 @@ diesel::table! {
         status -> Integer,
         body -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (key) {
+        key -> Text,
+        window_start -> Timestamp,
+        failures -> BigInt,
     }
 }
 
@@ -436,6 +445,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bookings,
     booking_events,
     idempotency_keys,
+    sign_in_failures,
     qualifications,
     voucher_programs,
     vouchers,

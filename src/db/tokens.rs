@@ -73,23 +73,31 @@ pub fn revoke(
     Ok(found)
 }
 
-/// The active user behind a live token digest.
+/// Revokes every live token of the user (their password changed).
+pub fn revoke_all(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user.0))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)
+}
+
+/// The active user behind a live token digest, and when the token expires; a token without an
+/// expiry matches nothing.
 pub fn authenticate(
     conn: &mut DbConnection,
     digest: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<UserRow>> {
+) -> QueryResult<Option<(UserRow, Option<NaiveDateTime>)>> {
     api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(digest.to_owned()))
         .filter(api_tokens::revoked_at.is_null())
-        .filter(
-            api_tokens::expires_at
-                .is_null()
-                .or(api_tokens::expires_at.gt(now)),
-        )
+        .filter(api_tokens::expires_at.gt(now))
         .filter(users::active.eq(true))
-        .select(users::all_columns)
+        .select((users::all_columns, api_tokens::expires_at))
         .first(conn)
         .optional()
 }

@@ -19,6 +19,8 @@ pub struct UserRow {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Goes up when the password, role or standing changes; older access tokens are refused.
+    pub token_version: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -65,6 +67,13 @@ pub fn update(conn: &mut DbConnection, id: UserId, changes: &UserChanges) -> Que
         .set(changes)
         .returning(users::all_columns)
         .get_result(conn)
+}
+
+/// Makes every access token signed so far for the user stale.
+pub fn bump_token_version(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0))
+        .set(users::token_version.eq(users::token_version + 1))
+        .execute(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<UserRow>> {

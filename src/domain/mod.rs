@@ -17,6 +17,8 @@ pub mod programs;
 pub mod resource;
 pub mod settings;
 pub mod sharing;
+pub mod throttle;
+pub mod token_life;
 pub mod types;
 pub mod uscc;
 pub mod written_hours;

@@ -2,10 +2,21 @@
 //! the cause logged once, here; client faults carry the detail that says what to fix.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{RETRY_AFTER as RETRY_AFTER_HEADER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 pub use crate::error::{ErrorCode, Issue, ServiceError};
+use crate::sign_in::RETRY_AFTER;
+
+/// The Bearer challenge of RFC 6750: a bad token is named as such, a missing one is not.
+fn challenge(code: ErrorCode) -> String {
+    match code {
+        ErrorCode::InvalidToken => r#"Bearer realm="instrument-booking", error="invalid_token""#,
+        _ => r#"Bearer realm="instrument-booking""#,
+    }
+    .to_owned()
+}
 
 #[derive(Serialize)]
 struct Problem<'a> {
@@ -41,9 +52,15 @@ impl ResponseError for ServiceError {
             errors: &self.issues,
             extra: &self.extra,
         };
-        HttpResponse::build(status)
-            .content_type("application/problem+json")
-            .json(body)
+        let mut resp = HttpResponse::build(status);
+        resp.content_type("application/problem+json");
+        if status == StatusCode::UNAUTHORIZED {
+            resp.insert_header((WWW_AUTHENTICATE, challenge(self.code)));
+        }
+        if let Some(wait) = self.extra.get(RETRY_AFTER).and_then(|v| v.as_u64()) {
+            resp.insert_header((RETRY_AFTER_HEADER, wait.to_string()));
+        }
+        resp.json(body)
     }
 }
 

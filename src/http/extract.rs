@@ -1,90 +1,74 @@
-//! Authentication as an extractor: a handler that asks for an [`Actor`] gets the caller of a
-//! verified JWT or a live API token, or the request ends in 401. This module only turns a request
-//! into an `Actor`; what the actor may do is decided below HTTP.
+//! Extractors: the authenticated caller (as `authn` resolved them), role checks, the client's
+//! address, and JSON bodies. What the actor may do is decided below HTTP.
 
 use std::marker::PhantomData;
+use std::net::IpAddr;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::app::AppState;
-use crate::auth::{API_TOKEN_PREFIX, digest_api_token};
 use crate::domain::actor::Actor;
-use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::Role;
 use crate::error::{ErrorCode, ServiceError};
 
-fn unauthorized(code: ErrorCode, detail: &str) -> ServiceError {
-    ServiceError::new(code, detail)
+pub use crate::http::authn::Credential;
+use crate::http::authn::authenticated;
+
+impl FromRequest for Credential {
+    type Error = ServiceError;
+    type Future = std::future::Ready<Result<Credential, ServiceError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(authenticated(req))
+    }
 }
 
 impl FromRequest for Actor {
     type Error = ServiceError;
-    type Future = LocalBoxFuture<'static, Result<Actor, ServiceError>>;
+    type Future = std::future::Ready<Result<Actor, ServiceError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let header = req
-            .headers()
-            .get(AUTHORIZATION)
-            .map(|h| h.to_str().unwrap_or("").to_owned());
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ServiceError::internal("application state missing"))?;
-            let header = header.ok_or_else(|| {
-                unauthorized(
-                    ErrorCode::MissingCredentials,
-                    "send Authorization: Bearer TOKEN; get a token from POST /api/v1/auth/token",
-                )
-            })?;
-            let token = header
-                .strip_prefix("Bearer ")
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    unauthorized(
-                        ErrorCode::InvalidToken,
-                        "the Authorization header must be: Bearer TOKEN",
-                    )
-                })?;
-            if token.starts_with(API_TOKEN_PREFIX) {
-                return api_token_user(&state, token).await;
-            }
-            let (id, claims) = state.keys.verify(token).map_err(|reason| {
-                unauthorized(
-                    ErrorCode::InvalidToken,
-                    &format!("the access token is not valid: {reason}"),
-                )
-            })?;
-            Ok(Actor {
-                id,
-                role: claims.role,
-                org: claims.org,
-            })
-        })
+        std::future::ready(authenticated(req).map(|c| c.actor))
     }
 }
 
-async fn api_token_user(state: &web::Data<AppState>, token: &str) -> Result<Actor, ServiceError> {
-    let digest = digest_api_token(token);
-    let now = state.clock.naive();
-    let user = super::read(state, move |conn| {
-        Ok(crate::db::tokens::authenticate(conn, &digest, now)?)
-    })
-    .await?;
-    let user = user.ok_or_else(|| {
-        unauthorized(
-            ErrorCode::InvalidToken,
-            "the API token is unknown, revoked or expired",
-        )
-    })?;
-    Ok(Actor {
-        id: UserId(user.id),
-        role: Role::parse(&user.role)
-            .ok_or_else(|| ServiceError::internal("stored role is unknown"))?,
-        org: user.organization_id.map(OrganizationId),
-    })
+/// The address a request comes from: the peer, or, when the peer is a trusted proxy, the
+/// nearest address it forwarded for that is not itself a trusted proxy.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequest for ClientAddress {
+    type Error = ServiceError;
+    type Future = std::future::Ready<Result<ClientAddress, ServiceError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trusted = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.trusted_proxies.clone())
+            .unwrap_or_default();
+        let peer = req.peer_addr().map(|a| a.ip());
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        std::future::ready(Ok(ClientAddress(client_of(peer, &forwarded, &trusted))))
+    }
+}
+
+/// Walks the forwarding chain back from the peer while the hops are trusted proxies.
+fn client_of(peer: Option<IpAddr>, forwarded: &[IpAddr], trusted: &[IpAddr]) -> Option<IpAddr> {
+    let mut client = peer?;
+    for hop in forwarded.iter().rev() {
+        if !trusted.contains(&client) {
+            break;
+        }
+        client = *hop;
+    }
+    Some(client)
 }
 
 /// The roles an [`Authorized`] extractor admits, besides admins, who are always admitted.

@@ -105,7 +105,19 @@ pub async fn observe(
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, value);
     }
+    protect(res.headers_mut(), &path);
     Ok(res)
+}
+
+/// Headers every answer carries: no content sniffing, and for the API, whose answers are the
+/// caller's own (tokens among them), no copy kept by a browser or proxy unless a handler says
+/// otherwise.
+fn protect(headers: &mut actix_web::http::header::HeaderMap, path: &str) {
+    use actix_web::http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if path.starts_with("/api/") && !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 /// Refuses a percent-encoded NUL anywhere in the path or query before a handler runs:

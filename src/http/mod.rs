@@ -1,5 +1,6 @@
 //! The HTTP edge: extractors, DTOs, handlers and the error mapping. No SQL lives here.
 
+pub mod authn;
 pub mod dto;
 pub mod error;
 pub mod extract;

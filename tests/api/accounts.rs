@@ -305,6 +305,13 @@ async fn users_change_their_own_language_and_password(app: TestApp) {
         )
         .await;
     assert_eq!(new.status, StatusCode::OK);
+    let stale = app.get("/api/v1/me", &t).await;
+    assert_eq!(
+        stale.status,
+        StatusCode::UNAUTHORIZED,
+        "a password change ends the tokens signed before it"
+    );
+    let t = new.body["access_token"].as_str().unwrap().to_owned();
     let role = app
         .request(
             Method::PATCH,

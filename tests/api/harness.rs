@@ -85,6 +85,8 @@ fn serve(db: Db, workers: usize, clock: Clock) -> (String, actix_web::dev::Serve
         metrics: Metrics::new().unwrap(),
         outbox: Default::default(),
         clock,
+        // Tests play clients at other addresses through X-Forwarded-For.
+        trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let app = Application::build(state, listener, Some(workers)).unwrap();

@@ -52,7 +52,11 @@ async fn operators_hear_of_requests_and_get_a_digest(app: TestApp) {
         "the resource has no operator: its institution's managers decide"
     );
 
-    let now = Utc::now();
+    // Noon in Shanghai today, so that an hour later is still the same day.
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let now = today.and_hms_opt(4, 0, 0).unwrap().and_utc();
     assert_eq!(
         instrument_booking::jobs::digest::run(&app.db, now).unwrap(),
         1

@@ -135,7 +135,7 @@ async fn a_fixture_region_by_hand(app: TestApp) {
         .as_i64()
         .unwrap();
     let nju_user = app
-        .post("/api/v1/users", &admin, json!({"email": "booker@nju.test", "password": PASSWORD, "role": "booker", "organization_id": nju}))
+        .post("/api/v1/users", &admin, json!({"email": "booker@nju.test", "password": "quiet-otter-harbour-52", "role": "booker", "organization_id": nju}))
         .await;
     assert_eq!(nju_user.status, StatusCode::CREATED, "{:?}", nju_user.body);
     let (u_acme, u_fudan, u_nju) = (

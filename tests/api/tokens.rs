@@ -20,7 +20,7 @@ fn sign(claims: serde_json::Value, secret: &str) -> String {
 
 fn claims(exp_offset: i64, aud: &str) -> serde_json::Value {
     let now = chrono::Utc::now().timestamp();
-    json!({"iss": "instrument-booking", "aud": aud, "sub": "1", "iat": now, "exp": now + exp_offset, "role": "admin", "org": null})
+    json!({"iss": "instrument-booking", "aud": aud, "sub": "1", "iat": now, "nbf": now, "exp": now + exp_offset, "ver": 0, "role": "admin", "org": null})
 }
 
 async fn login_and_read_me(app: TestApp) {
@@ -143,15 +143,42 @@ async fn expiring_api_token_is_validated(app: TestApp) {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.body["errors"][0]["field"], "expires_in_days");
-    let ok = app
+    let too_long = app
         .post(
             "/api/v1/api-tokens",
             &jwt,
             json!({"name": "x", "expires_in_days": 30}),
         )
         .await;
-    assert_eq!(ok.status, StatusCode::CREATED);
-    assert!(ok.body["expires_at"].is_string());
+    assert_eq!(
+        too_long.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an hour's access token cannot make a month's API token"
+    );
+    assert_eq!(too_long.body["errors"][0]["field"], "expires_in_days");
+    let ok = app
+        .post(
+            "/api/v1/api-tokens",
+            &jwt,
+            json!({"name": "x", "expires_in_days": 30, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
+    let expires: chrono::DateTime<chrono::Utc> =
+        ok.body["expires_at"].as_str().unwrap().parse().unwrap();
+    let days = (expires - chrono::Utc::now()).num_hours() as f64 / 24.0;
+    assert!((29.9..=30.0).contains(&days), "{days}");
+    let location = ok.header("location").unwrap();
+    assert_eq!(location, format!("/api/v1/api-tokens/{}", ok.body["id"]));
+    let wrong = app
+        .post(
+            "/api/v1/api-tokens",
+            &jwt,
+            json!({"name": "x", "expires_in_days": 30, "password": "not-my-password"}),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong.body["errors"][0]["field"], "password");
 }
 
 on_both_backends!(

@@ -171,6 +171,8 @@ pub struct CreatedApiToken {
 pub struct CreateApiToken {
     pub name: String,
     pub expires_in_days: Option<i64>,
+    /// The account's password, to make a token that outlives the credential making it.
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -3,20 +3,23 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{created, ok};
+use super::accounts::prove_password;
+use super::{created_at, ok};
 use crate::app::AppState;
 use crate::db::tokens::{self, NewApiToken};
 use crate::domain::actor::Actor;
 use crate::domain::ids::ApiTokenId;
+use crate::domain::token_life::token_end;
 use crate::error::ServiceError;
 use crate::http::dto::accounts::{ApiToken, CreateApiToken, CreatedApiToken};
-use crate::http::extract::Json;
+use crate::http::extract::{ClientAddress, Credential, Json};
 use crate::http::page::Page;
 use crate::http::{read, write};
 
 pub async fn create_api_token(
     state: web::Data<AppState>,
-    user: Actor,
+    credential: Credential,
+    client: ClientAddress,
     body: Json<CreateApiToken>,
 ) -> Result<HttpResponse, ServiceError> {
     let body = body.into_inner();
@@ -27,31 +30,30 @@ pub async fn create_api_token(
             "must be 1 to 100 characters",
         ));
     }
-    if body
-        .expires_in_days
-        .is_some_and(|d| !(1..=3650).contains(&d))
-    {
-        return Err(ServiceError::invalid_field(
-            "expires_in_days",
-            "must be between 1 and 3650",
-        ));
-    }
+    let user = credential.actor.id;
+    let proven = match body.password {
+        Some(password) => prove_password(&state, user, password, client.0, "password").await?,
+        None => false,
+    };
     let now = state.clock.naive();
+    let expires_at = token_end(now, body.expires_in_days, credential.expires_at, proven)?;
     let (token, digest) = crate::auth::new_api_token();
     let new = NewApiToken {
-        user_id: user.id.0,
+        user_id: user.0,
         name,
         token_hash: digest,
         created_at: now,
-        expires_at: body
-            .expires_in_days
-            .map(|d| now + chrono::Duration::days(d)),
+        expires_at: Some(expires_at),
     };
     let row = write(&state, move |conn| Ok(tokens::insert(conn, &new)?)).await?;
-    Ok(created(CreatedApiToken {
-        meta: row.into(),
-        token,
-    }))
+    let location = format!("/api/v1/api-tokens/{}", row.id);
+    Ok(created_at(
+        &location,
+        CreatedApiToken {
+            meta: row.into(),
+            token,
+        },
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -40,6 +40,13 @@ pub fn created<T: Serialize>(body: T) -> HttpResponse {
     HttpResponse::Created().json(body)
 }
 
+/// A 201 whose `Location` names what was made.
+pub fn created_at<T: Serialize>(location: &str, body: T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(body)
+}
+
 /// A CSV download, named `name`.
 pub fn csv_file(name: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()

@@ -65,7 +65,7 @@ pub async fn create_user(
     body: Json<CreateUser>,
 ) -> Result<HttpResponse, ServiceError> {
     let b = body.into_inner();
-    crate::accounts::check_password(&b.password)?;
+    crate::accounts::check_password(&b.password, &personal(&b.email, &b.display_name))?;
     let hash = crate::auth::hash_password(&b.password).map_err(ServiceError::internal)?;
     let draft = UserDraft {
         email: b.email,
@@ -84,7 +84,7 @@ pub async fn create_user(
 
 pub async fn update_user(
     state: web::Data<AppState>,
-    _admin: Authorized<Admins>,
+    admin: Authorized<Admins>,
     path: web::Path<i64>,
     body: Json<UpdateUser>,
 ) -> Result<HttpResponse, ServiceError> {
@@ -92,7 +92,7 @@ pub async fn update_user(
     let b = body.into_inner();
     let password_hash = match &b.password {
         Some(p) => {
-            crate::accounts::check_password(p)?;
+            crate::accounts::check_password(p, &personal("", &b.display_name))?;
             Some(crate::auth::hash_password(p).map_err(ServiceError::internal)?)
         }
         None => None,
@@ -105,9 +105,17 @@ pub async fn update_user(
         active: b.active,
         updated_at: Some(state.clock.naive()),
     };
+    if id == admin.user.id {
+        crate::accounts::check_own_standing(&changes)?;
+    }
     let row = write(&state, move |conn| {
         crate::accounts::update_user(conn, id, changes)
     })
     .await?;
     Ok(ok(User::from(row)))
+}
+
+/// What a password must not be built from: the account's own email and name.
+fn personal<'a>(email: &'a str, name: &'a Option<String>) -> [&'a str; 2] {
+    [email, name.as_deref().unwrap_or("")]
 }
