@@ -112,7 +112,7 @@ fn hold_share(
     now: DateTime<Utc>,
 ) -> Result<Fen, ServiceError> {
     payment::lock_vouchers(conn, voucher)?;
-    let gross = crate::domain::money::gross_fee(a.rate_fen, 1, granted * 60);
+    let gross = crate::domain::money::fee_for(a.rate_fen, 1, granted * 60, "unit_hours")?;
     let purpose = PurposeKind::parse(&a.purpose_kind).unwrap_or(PurposeKind::Research);
     let org = OrganizationId(a.organization_id);
     let share = payment::share_of(conn, (org, voucher), view, (gross, purpose), now)?;

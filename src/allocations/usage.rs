@@ -17,7 +17,7 @@ use crate::domain::Issue;
 use crate::domain::actor::Actor;
 use crate::domain::allocation::{self as rules, Job, Parsed, Standing, Use};
 use crate::domain::ids::{AllocationId, ResourceId};
-use crate::domain::money::gross_fee;
+use crate::domain::money::{add_fees, fee_for, gross_fee};
 use crate::domain::types::AllocationState;
 use crate::domain::types::ResourceKind;
 use crate::error::{ErrorCode, ServiceError};
@@ -230,18 +230,22 @@ fn draw_down(
     let granted = a.granted_unit_hours.unwrap_or(0);
     let minutes: Vec<i64> = jobs.iter().map(|j| j.unit_minutes).collect();
     let overage = rules::draw(granted * 60 - before.within_minutes, &minutes);
-    let rows = new_records(&a, import, jobs, &overage);
-    store::insert_records(conn, &rows)?;
-    crate::db::reports::totals::jobs_recorded(conn, &a, &rows)?;
+    let rows = new_records(&a, import, jobs, &overage)?;
     let mut after = before;
     for r in &rows {
         after.within_minutes += r.unit_minutes - r.overage_minutes;
         after.overage_minutes += r.overage_minutes;
-        after.fee_fen += r.fee_fen;
+        after.fee_fen = add_fees(after.fee_fen, r.fee_fen, "unit_hours").map_err(|_| {
+            let why = "unit_hours: with this job the allocation's fees would pass what the \
+                       service can record";
+            bad_lines(vec![Issue::line(r.line as u64, why)])
+        })?;
     }
+    store::insert_records(conn, &rows)?;
+    crate::db::reports::totals::jobs_recorded(conn, &a, &rows)?;
     let captured = match a.voucher_id {
         Some(voucher) => {
-            let covered = gross_fee(a.rate_fen, 1, after.within_minutes);
+            let covered = fee_for(a.rate_fen, 1, after.within_minutes, "unit_hours")?;
             let by = (Some(user.id), now.naive_utc());
             payment::capture_allocation(conn, voucher, a.id, covered, by)?
         }
@@ -262,11 +266,21 @@ fn draw_down(
     })
 }
 
-/// The rows for an allocation's jobs, each with the minutes of it beyond the grant.
-fn new_records(a: &AllocationRow, import: i64, jobs: &[&Job], overage: &[i64]) -> Vec<NewRecord> {
-    jobs.iter()
-        .zip(overage)
-        .map(|(j, over)| NewRecord {
+/// The rows for an allocation's jobs, each with the minutes of it beyond the grant; a job whose
+/// fee would not fit is a bad line.
+fn new_records(
+    a: &AllocationRow,
+    import: i64,
+    jobs: &[&Job],
+    overage: &[i64],
+) -> Result<Vec<NewRecord>, ServiceError> {
+    let mut rows = Vec::with_capacity(jobs.len());
+    for (j, over) in jobs.iter().zip(overage) {
+        let fee_fen = gross_fee(a.rate_fen, 1, j.unit_minutes).ok_or_else(|| {
+            let why = "unit_hours: the job's fee is beyond what the service can record";
+            bad_lines(vec![Issue::line(j.line, why)])
+        })?;
+        rows.push(NewRecord {
             import_id: import,
             line: j.line as i64,
             resource_id: a.resource_id,
@@ -279,9 +293,10 @@ fn new_records(a: &AllocationRow, import: i64, jobs: &[&Job], overage: &[i64]) -
             units: j.units,
             unit_minutes: j.unit_minutes,
             overage_minutes: *over,
-            fee_fen: gross_fee(a.rate_fen, 1, j.unit_minutes),
-        })
-        .collect()
+            fee_fen,
+        });
+    }
+    Ok(rows)
 }
 
 /// An allocation's use so far, and in the burn-rate window before `now`.

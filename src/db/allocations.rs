@@ -350,17 +350,12 @@ pub fn drawn(
     allocation: i64,
     recent_from: NaiveDateTime,
 ) -> QueryResult<crate::domain::allocation::Use> {
-    let p = if matches!(conn, DbConnection::Sqlite(_)) {
-        "?"
-    } else {
-        "$"
-    };
-    let sql = format!(
-        "SELECT CAST(COALESCE(SUM(unit_minutes - overage_minutes), 0) AS BIGINT) AS within, \
-         CAST(COALESCE(SUM(overage_minutes), 0) AS BIGINT) AS overage, \
-         CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) AS fee, \
-         CAST(COALESCE(SUM(CASE WHEN ended_at >= {p}2 THEN unit_minutes ELSE 0 END), 0) AS BIGINT) AS recent \
-         FROM usage_records WHERE allocation_id = {p}1"
+    let sql = super::dialect::for_backend(
+        conn,
+        "SELECT SAFE_SUM(unit_minutes - overage_minutes) AS within, \
+         SAFE_SUM(overage_minutes) AS overage, SAFE_SUM(fee_fen) AS fee, \
+         SAFE_SUM(CASE WHEN ended_at >= $2 THEN unit_minutes ELSE 0 END) AS recent \
+         FROM usage_records WHERE allocation_id = $1",
     );
     let s: Sums = diesel::sql_query(sql)
         .bind::<BigInt, _>(allocation)

@@ -5,6 +5,7 @@ pub mod allocations;
 pub mod blackouts;
 pub mod booking_events;
 pub mod bookings;
+pub mod dialect;
 pub mod due;
 pub mod idempotency;
 pub mod jurisdictions;

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::Issue;
 use super::types::{OrgKind, Province, ResourceKind};
 
 pub type Fen = i64;
@@ -41,12 +42,32 @@ pub fn customer_category(
     }
 }
 
+/// The highest rate a resource may charge, in fen per unit-hour (one million yuan). With at
+/// most a million units and a booking of at most 366 days, any one fee fits in fen.
+pub const MAX_RATE_FEN: Fen = 100_000_000;
+
 /// The fee for `quantity` units over `minutes` at `rate` fen per unit-hour, rounded half up to
-/// the fen. Computed in 128 bits so no realistic input overflows.
-pub fn gross_fee(rate: Fen, quantity: i64, minutes: i64) -> Fen {
+/// the fen; `None` when it would not fit in fen.
+pub fn gross_fee(rate: Fen, quantity: i64, minutes: i64) -> Option<Fen> {
     let numerator = i128::from(rate) * i128::from(quantity) * i128::from(minutes);
-    let fee = (numerator + 30) / 60;
-    Fen::try_from(fee).unwrap_or(Fen::MAX)
+    Fen::try_from((numerator + 30) / 60).ok()
+}
+
+/// [`gross_fee`], or a 422 naming `field` when the fee would not fit.
+pub fn fee_for(rate: Fen, quantity: i64, minutes: i64, field: &str) -> Result<Fen, Issue> {
+    gross_fee(rate, quantity, minutes).ok_or_else(|| {
+        Issue::field(
+            field,
+            "the fee (rate × quantity × time) is beyond what the service can record; \
+             ask for less time or fewer units",
+        )
+    })
+}
+
+/// Adds fees, or a 422 naming `field` when the total would not fit.
+pub fn add_fees(a: Fen, b: Fen, field: &str) -> Result<Fen, Issue> {
+    a.checked_add(b)
+        .ok_or_else(|| Issue::field(field, "the total fee is beyond what the service can record"))
 }
 
 /// What a booking is for. Statutory certification, commercial inspection and bulk quality
@@ -218,10 +239,18 @@ mod tests {
 
     #[test]
     fn fees_round_half_up_to_the_fen() {
-        assert_eq!(gross_fee(80_000, 1, 120), 160_000);
-        assert_eq!(gross_fee(1, 1, 30), 1, "half a fen rounds up");
-        assert_eq!(gross_fee(1, 1, 29), 0);
-        assert_eq!(gross_fee(1500, 8, 90), 18_000);
+        assert_eq!(gross_fee(80_000, 1, 120), Some(160_000));
+        assert_eq!(gross_fee(1, 1, 30), Some(1), "half a fen rounds up");
+        assert_eq!(gross_fee(1, 1, 29), Some(0));
+        assert_eq!(gross_fee(1500, 8, 90), Some(18_000));
+        let longest = 366 * 24 * 60;
+        assert!(
+            gross_fee(MAX_RATE_FEN, 1_000_000, longest).is_some(),
+            "the bounds fit"
+        );
+        assert_eq!(gross_fee(10_000_000_000, 1, 60_000_000_000), None);
+        assert!(fee_for(Fen::MAX, 2, 60, "end").is_err());
+        assert!(add_fees(Fen::MAX, 1, "unit_hours").is_err());
     }
 
     #[test]

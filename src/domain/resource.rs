@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::ids::{OrganizationId, UserId};
+use super::money::MAX_RATE_FEN;
 use super::types::{ApprovalPolicy, ConflictPolicy, ResourceKind, ResourceStatus};
 use super::{Checks, Issue};
 
@@ -242,9 +243,9 @@ impl ResourceFields {
             ("rates.enterprise", self.rates.enterprise),
         ] {
             c.check(
-                (0..=10_000_000_000).contains(&value),
+                (0..=MAX_RATE_FEN).contains(&value),
                 field,
-                "must be between 0 and 10000000000 fen per unit-hour",
+                format!("must be between 0 and {MAX_RATE_FEN} fen per unit-hour"),
             );
         }
         c.issues()

@@ -152,12 +152,12 @@ pub fn totals(facts: Facts, period: Span, recorded: Recorded, blackouts: &[Span]
         ..Totals::default()
     };
     for u in &recorded.tallies {
-        t.effective_unit_minutes += u.unit_minutes;
+        t.effective_unit_minutes = t.effective_unit_minutes.saturating_add(u.unit_minutes);
         if u.organization != facts.owner {
-            t.external_unit_minutes += u.unit_minutes;
+            t.external_unit_minutes = t.external_unit_minutes.saturating_add(u.unit_minutes);
         }
         // A use's fee belongs to the period it ended in, so no two periods count it.
-        t.income_fen += u.fee_fen;
+        t.income_fen = t.income_fen.saturating_add(u.fee_fen);
         if u.unit_minutes > 0 {
             t.organizations.insert(u.organization);
         }
@@ -185,10 +185,17 @@ pub fn of_resource(
 impl Totals {
     /// Adds another resource's totals (for a roll-up): sums, and the union of who was served.
     pub fn add(&mut self, other: &Totals) {
-        self.effective_unit_minutes += other.effective_unit_minutes;
-        self.external_unit_minutes += other.external_unit_minutes;
-        self.available_unit_minutes += other.available_unit_minutes;
-        self.income_fen += other.income_fen;
+        // Saturating, like every report sum: a report answers on whatever is stored.
+        self.effective_unit_minutes = self
+            .effective_unit_minutes
+            .saturating_add(other.effective_unit_minutes);
+        self.external_unit_minutes = self
+            .external_unit_minutes
+            .saturating_add(other.external_unit_minutes);
+        self.available_unit_minutes = self
+            .available_unit_minutes
+            .saturating_add(other.available_unit_minutes);
+        self.income_fen = self.income_fen.saturating_add(other.income_fen);
         self.users.extend(other.users.iter().cloned());
         self.organizations
             .extend(other.organizations.iter().copied());

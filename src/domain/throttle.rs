@@ -119,7 +119,10 @@ mod tests {
         let ip: IpAddr = "10.0.0.7".parse().unwrap();
         let limits = limits("ann@lab.cn", Some(ip));
         let pair = count("pair:ann@lab.cn 10.0.0.7", 0, PER_ACCOUNT_AND_ADDRESS);
-        assert_eq!(refused_until(&limits, std::slice::from_ref(&pair), at(3)), Some(at(15)));
+        assert_eq!(
+            refused_until(&limits, std::slice::from_ref(&pair), at(3)),
+            Some(at(15))
+        );
         assert_eq!(refused_until(&limits, &[pair], at(15)), None, "window over");
         let below = count("pair:ann@lab.cn 10.0.0.7", 0, PER_ACCOUNT_AND_ADDRESS - 1);
         assert_eq!(refused_until(&limits, &[below], at(3)), None);

@@ -27,7 +27,9 @@ fn resource(l: Locale, view: &ResourceView) -> String {
 fn facts(l: Locale, a: &AllocationRow, view: &ResourceView) -> String {
     let hours = a.granted_unit_hours.unwrap_or(a.requested_unit_hours);
     let unit = &view.row.unit;
-    let price = yuan(crate::domain::money::gross_fee(a.rate_fen, 1, hours * 60));
+    // Approved allocations were priced, so their fee fits.
+    let price =
+        yuan(crate::domain::money::gross_fee(a.rate_fen, 1, hours * 60).unwrap_or_default());
     match l {
         Locale::En => format!(
             "Allocation {}: project \"{}\", account {}, {hours} {unit}-hours on {} from {} to {}, {price} at {} per {unit}-hour.",

@@ -32,10 +32,10 @@ struct Cell {
 
 impl Cell {
     fn add(&mut self, s: &load::Sum) {
-        self.unit_minutes += s.unit_minutes;
-        self.fee += s.fee_fen;
-        self.voucher += s.voucher_fen;
-        self.uses += s.uses;
+        self.unit_minutes = self.unit_minutes.saturating_add(s.unit_minutes);
+        self.fee = self.fee.saturating_add(s.fee_fen);
+        self.voucher = self.voucher.saturating_add(s.voucher_fen);
+        self.uses = self.uses.saturating_add(s.uses);
     }
 }
 

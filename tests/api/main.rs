@@ -12,6 +12,7 @@ mod credentials;
 mod errors;
 mod layers;
 mod mail;
+mod money;
 mod notices;
 mod openapi;
 mod processes;

@@ -125,14 +125,16 @@ fn expire_released(
     Ok(())
 }
 
-/// The charge for a completed booking on its recorded use, at the rate it was booked at.
+/// The charge for a completed booking on its recorded use, at the rate it was booked at. The
+/// booked fee fit when the booking was made; a use decades longer than any booking would not,
+/// and is charged the most that can be recorded.
 pub fn final_gross(booking: &BookingRow) -> Fen {
     let used = match (booking.check_in_at, booking.check_out_at) {
         // To the nearest minute: a check-out at 10:59:59.6 for 10:00 is an hour.
         (Some(i), Some(o)) => ((o - i).num_milliseconds().max(0) + 30_000) / 60_000,
         _ => (booking.end_at - booking.start_at).num_minutes(),
     };
-    money::gross_fee(booking.rate_fen, booking.quantity, used)
+    money::gross_fee(booking.rate_fen, booking.quantity, used).unwrap_or(Fen::MAX)
 }
 
 /// At completion: captures the voucher's share of the charge for the actual use (at the

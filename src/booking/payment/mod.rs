@@ -80,7 +80,7 @@ pub fn price(
         rate_fen_per_unit_hour: rate,
         quantity,
         minutes,
-        gross_fen: money::gross_fee(rate, quantity, minutes),
+        gross_fen: money::fee_for(rate, quantity, minutes, "end")?,
     })
 }
 

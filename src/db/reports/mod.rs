@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use crate::db::DbConnection;
+use crate::db::dialect::{for_backend, translate};
 use crate::domain::availability::Span;
 use crate::domain::months;
 use crate::domain::sharing::{Endings, Tally};
@@ -80,11 +81,12 @@ impl Period {
     }
 
     pub(super) fn add(&mut self, key: Key, sum: Sum) {
+        // Saturating: a report answers on whatever is stored.
         let s = self.sums.entry(key).or_default();
-        s.unit_minutes += sum.unit_minutes;
-        s.fee_fen += sum.fee_fen;
-        s.voucher_fen += sum.voucher_fen;
-        s.uses += sum.uses;
+        s.unit_minutes = s.unit_minutes.saturating_add(sum.unit_minutes);
+        s.fee_fen = s.fee_fen.saturating_add(sum.fee_fen);
+        s.voucher_fen = s.voucher_fen.saturating_add(sum.voucher_fen);
+        s.uses = s.uses.saturating_add(sum.uses);
     }
 }
 
@@ -119,10 +121,7 @@ where
         + 'static,
 {
     type Backend = <DbConnection as diesel::Connection>::Backend;
-    let sql = match conn {
-        DbConnection::Postgresql(_) => sql.to_owned(),
-        DbConnection::Sqlite(_) => sql.replace('$', "?"),
-    };
+    let sql = for_backend(conn, sql);
     let mut query = diesel::sql_query(sql).into_boxed::<Backend>();
     for t in times {
         query = query.bind::<Timestamp, _>(*t);
@@ -242,10 +241,7 @@ fn months(
 ) -> QueryResult<()> {
     let (a, b) = (months::month_key(first), months::month_key(end));
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
-    let scoped = |sql: String| {
-        let sql = sql.replace("{IN_SCOPE}", &in_scope(3, 4));
-        if sqlite { sql.replace('$', "?") } else { sql }
-    };
+    let scoped = |sql: String| translate(&sql.replace("{IN_SCOPE}", &in_scope(3, 4)), sqlite);
     let run = |sql: String| {
         diesel::sql_query(scoped(sql))
             .bind::<Text, _>(a.clone())
@@ -255,8 +251,8 @@ fn months(
     };
     let sums: Vec<Summed> = run(
         "SELECT resource_id, organization_id, NULLIF(voucher_id, 0) AS voucher_id, \
-         CAST(SUM(unit_minutes) AS BIGINT) AS unit_minutes, CAST(SUM(fee_fen) AS BIGINT) AS fee_fen, \
-         CAST(SUM(voucher_fen) AS BIGINT) AS voucher_fen, CAST(SUM(uses) AS BIGINT) AS uses \
+         SAFE_SUM(unit_minutes) AS unit_minutes, SAFE_SUM(fee_fen) AS fee_fen, \
+         SAFE_SUM(voucher_fen) AS voucher_fen, SAFE_SUM(uses) AS uses \
          FROM use_months WHERE month >= $1 AND month < $2 AND resource_id {IN_SCOPE} \
          GROUP BY resource_id, organization_id, voucher_id"
             .to_owned(),
@@ -306,7 +302,7 @@ fn add_allocation_captures(
 ) -> QueryResult<()> {
     let sql = format!(
         "SELECT a.resource_id, a.organization_id, a.voucher_id, \
-         CAST(SUM(l.amount_fen) AS BIGINT) AS voucher_fen \
+         SAFE_SUM(l.amount_fen) AS voucher_fen \
          FROM voucher_ledger l JOIN allocations a ON a.id = l.allocation_id \
          WHERE l.movement = 'capture' AND l.at >= $1 AND l.at < $2 \
          AND a.resource_id {} GROUP BY a.resource_id, a.organization_id, a.voucher_id",

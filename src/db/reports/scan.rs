@@ -96,8 +96,8 @@ pub fn stretch(
     for source in [booked as Source, ran] {
         let inside = format!(
             "SELECT resource_id, organization_id, voucher_id, user_key, \
-             CAST(SUM(unit_minutes) AS BIGINT) AS unit_minutes, CAST(SUM(fee_fen) AS BIGINT) AS fee_fen, \
-             CAST(SUM(voucher_fen) AS BIGINT) AS voucher_fen, CAST(COUNT(*) AS BIGINT) AS uses, \
+             SAFE_SUM(unit_minutes) AS unit_minutes, SAFE_SUM(fee_fen) AS fee_fen, \
+             SAFE_SUM(voucher_fen) AS voucher_fen, CAST(COUNT(*) AS BIGINT) AS uses, \
              CAST(SUM(CASE WHEN ended > $1 THEN 1 ELSE 0 END) AS BIGINT) AS overlapping \
              FROM ({}) u WHERE ended < $2 GROUP BY resource_id, organization_id, voucher_id, user_key",
             source("$1", "$2", &in_scope(3, 4))

@@ -78,7 +78,7 @@ impl Settlement {
                 provider_id: scope.provider,
                 program_id: scope.program,
             },
-            total_fen: lines.iter().map(|l| l.amount_fen).sum(),
+            total_fen: lines.iter().fold(0, |t, l| t.saturating_add(l.amount_fen)),
             lines,
             totals,
         }

@@ -55,10 +55,10 @@ impl Tally {
                     month_key(month),
                 );
                 let t = self.uses.entry(key).or_default();
-                t[0] += minutes;
+                t[0] = t[0].saturating_add(minutes);
                 if ended {
-                    t[1] += u.fee_fen;
-                    t[2] += voucher_fen;
+                    t[1] = t[1].saturating_add(u.fee_fen);
+                    t[2] = t[2].saturating_add(voucher_fen);
                     t[3] += 1;
                 }
             }

@@ -5,6 +5,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::Tally;
 use crate::db::DbConnection;
+use crate::db::dialect::{for_backend, saturating_add};
 
 impl Tally {
     /// Adds the totals to the tables, one upsert per key.
@@ -16,15 +17,25 @@ impl Tally {
     }
 
     fn write_uses(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let add = |column: &str| {
+            let sum = saturating_add(
+                conn,
+                &format!("use_months.{column}"),
+                &format!("excluded.{column}"),
+            );
+            format!("{column} = {sum}")
+        };
         let add_use = for_backend(
             conn,
-            "INSERT INTO use_months (resource_id, organization_id, voucher_id, month, \
-             unit_minutes, fee_fen, voucher_fen, uses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (resource_id, organization_id, voucher_id, month) DO UPDATE SET \
-             unit_minutes = use_months.unit_minutes + excluded.unit_minutes, \
-             fee_fen = use_months.fee_fen + excluded.fee_fen, \
-             voucher_fen = use_months.voucher_fen + excluded.voucher_fen, \
-             uses = use_months.uses + excluded.uses",
+            &format!(
+                "INSERT INTO use_months (resource_id, organization_id, voucher_id, month, \
+                 unit_minutes, fee_fen, voucher_fen, uses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (resource_id, organization_id, voucher_id, month) DO UPDATE SET \
+                 {}, {}, {}, uses = use_months.uses + excluded.uses",
+                add("unit_minutes"),
+                add("fee_fen"),
+                add("voucher_fen")
+            ),
         );
         for ((resource, org, voucher, month), t) in &self.uses {
             diesel::sql_query(&add_use)
@@ -98,13 +109,5 @@ impl Tally {
                 .execute(conn)?;
         }
         Ok(())
-    }
-}
-
-/// `sql` with PostgreSQL's `$n` placeholders, as SQLite's `?` where that is the backend.
-fn for_backend(conn: &DbConnection, sql: &str) -> String {
-    match conn {
-        DbConnection::Sqlite(_) => sql.replace('$', "?"),
-        _ => sql.to_owned(),
     }
 }
