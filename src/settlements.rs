@@ -13,6 +13,7 @@ use crate::db::vouchers::{self as store, ProgramRow};
 use crate::db::{DbConnection, organizations};
 use crate::domain::actor::{Actor, Reach};
 use crate::domain::ids::{OrganizationId, ProgramId, ResourceId, VoucherId};
+use crate::domain::spreadsheet::Sheet;
 use crate::domain::types::Movement;
 use crate::error::ServiceError;
 
@@ -203,12 +204,10 @@ pub fn totals(lines: &[Line]) -> Vec<Total> {
 
 /// The statement as CSV: one row per line, then one `total` row per pair of provinces.
 pub fn csv(lines: &[Line], totals: &[Total]) -> Result<String, ServiceError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = Sheet::default();
+    w.row(HEADER).map_err(ServiceError::internal)?;
     for l in lines {
-        w.serialize(l).map_err(ServiceError::internal)?;
-    }
-    if lines.is_empty() {
-        w.write_record(HEADER).map_err(ServiceError::internal)?;
+        w.row(l.cells()).map_err(ServiceError::internal)?;
     }
     for t in totals {
         let mut row = vec![String::new(); HEADER.len()];
@@ -216,10 +215,36 @@ pub fn csv(lines: &[Line], totals: &[Total]) -> Result<String, ServiceError> {
         row[3] = t.amount_fen.to_string();
         row[13] = t.issuer_province.clone();
         row[16] = t.provider_province.clone();
-        w.write_record(&row).map_err(ServiceError::internal)?;
+        w.row(&row).map_err(ServiceError::internal)?;
     }
-    let bytes = w.into_inner().map_err(ServiceError::internal)?;
-    String::from_utf8(bytes).map_err(ServiceError::internal)
+    w.finish().map_err(ServiceError::internal)
+}
+
+impl Line {
+    /// The line's cells, in [`HEADER`]'s order.
+    fn cells(&self) -> [String; 18] {
+        let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        [
+            self.entry_id.to_string(),
+            self.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            self.kind.clone(),
+            self.amount_fen.to_string(),
+            opt(self.booking_id),
+            self.resource_id.to_string(),
+            self.resource_name_en.clone(),
+            self.voucher_id.to_string(),
+            self.program_code.clone(),
+            self.enterprise_id.to_string(),
+            self.enterprise_name_en.clone(),
+            self.issuer_id.to_string(),
+            self.issuer_name_en.clone(),
+            self.issuer_province.clone(),
+            self.provider_id.to_string(),
+            self.provider_name_en.clone(),
+            self.provider_province.clone(),
+            opt(self.allocation_id),
+        ]
+    }
 }
 
 /// The CSV columns, in the order of [`Line`]'s fields.

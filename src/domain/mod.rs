@@ -17,6 +17,7 @@ pub mod programs;
 pub mod resource;
 pub mod settings;
 pub mod sharing;
+pub mod spreadsheet;
 pub mod throttle;
 pub mod token_life;
 pub mod types;

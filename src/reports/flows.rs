@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Scope;
 use crate::db::DbConnection;
 use crate::db::reports as load;
+use crate::domain::spreadsheet::Sheet;
 use crate::error::ServiceError;
 
 /// One cell of a flow matrix.
@@ -107,8 +108,8 @@ pub fn flows(
 
 /// Both matrices as CSV: one row per cell, `matrix` saying which (`user` or `issuer`).
 pub fn flows_csv(by_user: &[Flow], by_issuer: &[Flow]) -> Result<String, ServiceError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut w = Sheet::default();
+    w.row([
         "matrix",
         "from_province",
         "provider_province",
@@ -120,7 +121,7 @@ pub fn flows_csv(by_user: &[Flow], by_issuer: &[Flow]) -> Result<String, Service
     .map_err(ServiceError::internal)?;
     for (matrix, flows) in [("user", by_user), ("issuer", by_issuer)] {
         for f in flows {
-            w.write_record([
+            w.row([
                 matrix.to_owned(),
                 f.from_province.clone(),
                 f.provider_province.clone(),
@@ -132,6 +133,5 @@ pub fn flows_csv(by_user: &[Flow], by_issuer: &[Flow]) -> Result<String, Service
             .map_err(ServiceError::internal)?;
         }
     }
-    let bytes = w.into_inner().map_err(ServiceError::internal)?;
-    String::from_utf8(bytes).map_err(ServiceError::internal)
+    w.finish().map_err(ServiceError::internal)
 }

@@ -16,6 +16,7 @@ use crate::domain::actor::{Actor, Reach};
 use crate::domain::availability::Span;
 use crate::domain::months;
 use crate::domain::sharing::{self, DEFAULT_RATED_HOURS, Facts, Figures, Recorded, Totals};
+use crate::domain::spreadsheet::Sheet;
 use crate::error::ServiceError;
 
 pub use crate::db::reports::Scope;
@@ -197,8 +198,8 @@ pub fn sharing_report(
 
 /// The rows as CSV, one line each, columns as in the JSON rows.
 pub fn sharing_csv(rows: &[Row]) -> Result<String, ServiceError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut w = Sheet::default();
+    w.row([
         "key",
         "name_en",
         "name_zh",
@@ -218,7 +219,7 @@ pub fn sharing_csv(rows: &[Row]) -> Result<String, ServiceError> {
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for r in rows {
         let f = &r.figures;
-        w.write_record([
+        w.row([
             r.key.clone(),
             r.name_en.clone(),
             r.name_zh.clone(),
@@ -236,6 +237,5 @@ pub fn sharing_csv(rows: &[Row]) -> Result<String, ServiceError> {
         ])
         .map_err(ServiceError::internal)?;
     }
-    let bytes = w.into_inner().map_err(ServiceError::internal)?;
-    String::from_utf8(bytes).map_err(ServiceError::internal)
+    w.finish().map_err(ServiceError::internal)
 }

@@ -10,6 +10,7 @@ mod catalogue;
 mod catalogue_edits;
 mod credentials;
 mod errors;
+mod exports;
 mod layers;
 mod mail;
 mod money;

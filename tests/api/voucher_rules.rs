@@ -275,7 +275,12 @@ async fn settlement_queries_say_what_to_fix(app: TestApp) {
         csv.header("content-type").as_deref(),
         Some("text/csv; charset=utf-8")
     );
-    assert!(csv.body.as_str().unwrap().starts_with("entry_id,at,kind"));
+    assert!(
+        csv.body
+            .as_str()
+            .unwrap()
+            .starts_with("\u{feff}entry_id,at,kind")
+    );
 }
 
 on_both_backends!(

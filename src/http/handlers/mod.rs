@@ -47,8 +47,15 @@ pub fn created_at<T: Serialize>(location: &str, body: T) -> HttpResponse {
         .json(body)
 }
 
-/// A CSV download, named `name`.
-pub fn csv_file(name: &str, body: String) -> HttpResponse {
+/// Whether a CSV download starts with a UTF-8 byte-order mark (`bom`, default yes): without
+/// one, Excel reads the Chinese names as another encoding.
+pub fn with_bom(bom: Option<bool>) -> bool {
+    bom.unwrap_or(true)
+}
+
+/// A CSV download, named `name`, with a byte-order mark when `bom`.
+pub fn csv_file(name: &str, body: String, bom: bool) -> HttpResponse {
+    let body = if bom { format!("\u{feff}{body}") } else { body };
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

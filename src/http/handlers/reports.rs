@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{csv_file, ok};
+use super::{csv_file, ok, with_bom};
 use crate::app::AppState;
 use crate::domain::actor::Actor;
 use crate::domain::months;
@@ -24,6 +24,7 @@ pub struct SharingQuery {
     #[serde(default)]
     large_only: bool,
     format: Option<Format>,
+    bom: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -56,7 +57,11 @@ pub async fn get_sharing_report(
     .await?;
     if q.format == Some(Format::Csv) {
         let name = format!("sharing-{}-{}.csv", q.from, q.to);
-        return Ok(csv_file(&name, reports::sharing_csv(&rows)?));
+        return Ok(csv_file(
+            &name,
+            reports::sharing_csv(&rows)?,
+            with_bom(q.bom),
+        ));
     }
     Ok(ok(SharingReport {
         period: Period::new(q.from, q.to),
@@ -73,6 +78,7 @@ pub struct FlowQuery {
     from: NaiveDate,
     to: NaiveDate,
     format: Option<Format>,
+    bom: Option<bool>,
 }
 
 /// The cross-province flow matrices: hours, fees and voucher amounts by the users' province and
@@ -89,7 +95,8 @@ pub async fn get_flow_report(
         read(&state, move |conn| reports::flows(conn, scope, from, to)).await?;
     if q.format == Some(Format::Csv) {
         let body = reports::flows::flows_csv(&by_user, &by_issuer)?;
-        return Ok(csv_file(&format!("flows-{}-{}.csv", q.from, q.to), body));
+        let name = format!("flows-{}-{}.csv", q.from, q.to);
+        return Ok(csv_file(&name, body, with_bom(q.bom)));
     }
     Ok(ok(FlowReport {
         period: Period::new(q.from, q.to),

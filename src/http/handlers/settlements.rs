@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{csv_file, ok};
+use super::{csv_file, ok, with_bom};
 use crate::app::AppState;
 use crate::domain::actor::Actor;
 use crate::domain::months;
@@ -22,6 +22,7 @@ pub struct SettlementQuery {
     issuer_id: Option<i64>,
     provider_id: Option<i64>,
     format: Option<Format>,
+    bom: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -55,7 +56,8 @@ pub async fn get_settlements(
     let wants_csv = q.format == Some(Format::Csv) || (q.format.is_none() && accepts_csv(&req));
     if wants_csv {
         let name = format!("settlement-{}-{}.csv", q.from, q.to);
-        return Ok(csv_file(&name, settlements::csv(&lines, &totals)?));
+        let body = settlements::csv(&lines, &totals)?;
+        return Ok(csv_file(&name, body, with_bom(q.bom)));
     }
     let period = Period::new(q.from, q.to);
     Ok(ok(Settlement::new(period, scope, lines, totals)))
