@@ -40,3 +40,26 @@ token() {
     -d "{\"email\":\"$2\",\"password\":\"demo-password\"}" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
+
+# The Redocly CLI in .tools/redocly (npm, pinned by the caller): ensure_redocly VERSION
+ensure_redocly() {
+  local dir=.tools/redocly
+  if [ "$(cat "$dir/version" 2>/dev/null)" != "$1" ]; then
+    rm -rf "$dir" && mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "@redocly/cli@$1" >/dev/null
+    echo "$1" >"$dir/version"
+  fi
+}
+
+# Both linters on openapi.yaml; an error from either, or a warning from Redocly, fails.
+lint_spec() {
+  .venv/bin/openapi-spec-validator openapi.yaml
+  local out
+  out=$(NO_UPDATE_NOTIFIER=1 REDOCLY_TELEMETRY=off .tools/redocly/node_modules/.bin/redocly lint \
+    --format stylish openapi.yaml 2>&1) || { echo "$out" >&2; return 1; }
+  if grep -Eq '(error|warning) ' <<<"$out"; then
+    echo "$out" >&2
+    return 1
+  fi
+  echo "openapi.yaml: Redocly lint clean"
+}
