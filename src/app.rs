@@ -29,6 +29,8 @@ pub struct AppState {
     pub clock: crate::domain::clock::Clock,
     /// Reverse proxies whose `X-Forwarded-For` names the client (for sign-in limits).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long a request's body may take to arrive.
+    pub body_timeout: std::time::Duration,
 }
 
 /// Largest JSON body accepted; larger ones get 413.
@@ -43,7 +45,7 @@ macro_rules! route_table {
         fn register(cfg: &mut web::ServiceConfig) {
             $( cfg.service(
                 web::resource($path)
-                    $(.route(web::$method().to($handler)))+
+                    $(.route(route_for(stringify!($method)).to($handler)))+
                     .default_service(web::to(method_not_allowed)),
             ); )+
         }
@@ -53,11 +55,26 @@ macro_rules! route_table {
     };
 }
 
+/// The route for a method of the table; GET also answers HEAD (RFC 9110 section 9.3.2: the same
+/// headers, no body).
+fn route_for(method: &str) -> actix_web::Route {
+    use actix_web::guard;
+    match method {
+        "get" => web::route().guard(guard::Any(guard::Get()).or(guard::Head())),
+        "post" => web::post(),
+        "put" => web::put(),
+        "patch" => web::patch(),
+        "delete" => web::delete(),
+        other => unreachable!("the route table has no method {other}"),
+    }
+}
+
 route_table! {
     "/healthz" => { get: ops::healthz },
     "/readyz" => { get: ops::readyz },
     "/metrics" => { get: ops::metrics },
     "/openapi.yaml" => { get: ops::openapi },
+    "/problems/{code}" => { get: ops::problem_page },
     "/api/v1/auth/token" => { post: accounts::create_token },
     "/api/v1/me" => { get: accounts::get_me, patch: accounts::update_me },
     "/api/v1/jurisdictions" => { get: accounts::list_jurisdictions },
@@ -84,6 +101,7 @@ route_table! {
     "/api/v1/approval-queue" => { get: approval_queue::list_approval_queue },
     "/api/v1/resources/{id}/quote" => { get: vouchers::get_quote },
     "/api/v1/voucher-programs" => { get: vouchers::list_voucher_programs, post: vouchers::create_voucher_program },
+    "/api/v1/voucher-programs/{id}" => { get: vouchers::get_voucher_program },
     "/api/v1/vouchers" => { get: vouchers::list_vouchers, post: vouchers::grant_voucher },
     "/api/v1/vouchers/{id}/suspend" => { post: vouchers::suspend_voucher },
     "/api/v1/vouchers/{id}/reinstate" => { post: vouchers::reinstate_voucher },
@@ -125,6 +143,9 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             ErrorCode::PayloadTooLarge,
             format!("the body is larger than {limit} bytes"),
         ),
+        JsonPayloadError::Payload(e) if crate::http::middleware::too_slow(e) => {
+            crate::http::middleware::too_slow_error()
+        }
         JsonPayloadError::ContentType => ServiceError::new(
             ErrorCode::UnsupportedMediaType,
             "send the body as Content-Type: application/json",
@@ -160,11 +181,14 @@ fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 /// 405 with the `Allow` header RFC 9110 asks for, taken from the route table.
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     let pattern = req.match_pattern().unwrap_or_default();
-    let allowed: Vec<String> = ROUTES
+    let mut allowed: Vec<String> = ROUTES
         .iter()
         .filter(|(_, path)| *path == pattern)
         .map(|(method, _)| method.to_uppercase())
         .collect();
+    if allowed.iter().any(|m| m == "GET") {
+        allowed.push("HEAD".into());
+    }
     let err = ServiceError::new(
         ErrorCode::MethodNotAllowed,
         format!(
@@ -222,6 +246,7 @@ impl Application {
                 .app_data(state.clone())
                 .configure(configure)
                 .wrap(middleware::from_fn(crate::http::authn::authenticate))
+                .wrap(middleware::from_fn(crate::http::middleware::body_deadline))
                 .wrap(middleware::from_fn(reject_nul))
                 .wrap(middleware::from_fn(observe))
         })

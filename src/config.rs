@@ -64,6 +64,9 @@ pub struct ServeArgs {
     /// sign-in limits count per client address.
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Seconds a request's body may take to arrive before the answer is 408.
+    #[arg(long, env = "BODY_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub body_timeout_seconds: u64,
     /// HTTP worker threads [default: number of cores].
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,

@@ -9,7 +9,7 @@ pub use crate::domain::Issue;
 
 /// Declares every error code once, with the text clients match on and the HTTP status it means.
 macro_rules! error_codes {
-    ($($variant:ident = $text:literal => $status:literal),+ $(,)?) => {
+    ($($variant:ident = $text:literal => $status:literal, $help:literal),+ $(,)?) => {
         /// Stable machine-readable error codes.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum ErrorCode { $($variant),+ }
@@ -26,39 +26,49 @@ macro_rules! error_codes {
             pub fn status(self) -> u16 {
                 match self { $(ErrorCode::$variant => $status),+ }
             }
+
+            /// What the code means and what to do about it, for its problem page.
+            pub fn help(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $help),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<ErrorCode> {
+                ErrorCode::ALL.iter().copied().find(|c| c.as_str() == text)
+            }
         }
     };
 }
 
 error_codes! {
-    MalformedJson = "malformed_json" => 400,
-    InvalidBody = "invalid_body" => 422,
-    UnsupportedMediaType = "unsupported_media_type" => 415,
-    PayloadTooLarge = "payload_too_large" => 413,
-    InvalidPath = "invalid_path" => 400,
-    InvalidQuery = "invalid_query" => 400,
-    InvalidCursor = "invalid_cursor" => 400,
-    ValidationFailed = "validation_failed" => 422,
-    ImportFailed = "import_failed" => 422,
-    MissingCredentials = "missing_credentials" => 401,
-    InvalidToken = "invalid_token" => 401,
-    InvalidCredentials = "invalid_credentials" => 401,
-    Forbidden = "forbidden" => 403,
-    NotFound = "not_found" => 404,
-    MethodNotAllowed = "method_not_allowed" => 405,
-    AlreadyExists = "already_exists" => 409,
-    ResourceRetired = "resource_retired" => 409,
-    SlotUnavailable = "slot_unavailable" => 409,
-    InvalidState = "invalid_state" => 409,
-    BlackoutCollides = "blackout_collides" => 409,
-    IdempotencyKeyReused = "idempotency_key_reused" => 422,
-    QuoteChanged = "quote_changed" => 409,
-    DuplicateImport = "duplicate_import" => 409,
-    PreconditionFailed = "precondition_failed" => 412,
-    PreconditionRequired = "precondition_required" => 428,
-    TooManyAttempts = "too_many_attempts" => 429,
-    DatabaseUnavailable = "database_unavailable" => 503,
-    Internal = "internal" => 500,
+    MalformedJson = "malformed_json" => 400, "The body is not JSON, or cannot be read. Send valid JSON with Content-Type: application/json.",
+    InvalidBody = "invalid_body" => 422, "The JSON has a wrong type, an unknown field or value, or a missing field; the detail names it.",
+    UnsupportedMediaType = "unsupported_media_type" => 415, "The body has a content type this operation does not take; the detail says which it takes.",
+    PayloadTooLarge = "payload_too_large" => 413, "The body is larger than this operation takes: JSON up to 256 KiB, CSV uploads up to 4 MiB.",
+    InvalidPath = "invalid_path" => 400, "A path parameter is not what the route takes; ids are positive integers.",
+    InvalidQuery = "invalid_query" => 400, "A query parameter is unknown, malformed or out of range; the detail names it.",
+    InvalidCursor = "invalid_cursor" => 400, "The cursor was not one this list gave out. Start again without it.",
+    ValidationFailed = "validation_failed" => 422, "The request breaks a rule; errors lists each field and what to fix. Nothing was written.",
+    ImportFailed = "import_failed" => 422, "Lines of an uploaded file cannot be taken; errors lists each line. Nothing was written.",
+    MissingCredentials = "missing_credentials" => 401, "Send Authorization: Bearer TOKEN, with a token from POST /api/v1/auth/token or an API token.",
+    InvalidToken = "invalid_token" => 401, "The token is expired, revoked, malformed, or older than a change to its account. Sign in again.",
+    InvalidCredentials = "invalid_credentials" => 401, "The email or the password is wrong.",
+    Forbidden = "forbidden" => 403, "The caller's role or organisation may not do this; the detail says who may.",
+    NotFound = "not_found" => 404, "There is no such thing, or the caller may not see it.",
+    MethodNotAllowed = "method_not_allowed" => 405, "The path does not take this method; the Allow header lists those it takes.",
+    AlreadyExists = "already_exists" => 409, "Something with the same unique name, code or key exists already.",
+    ResourceRetired = "resource_retired" => 409, "The resource is retired and takes no bookings or edits.",
+    SlotUnavailable = "slot_unavailable" => 409, "The interval is taken; conflicts lists what is in the way and alternatives free slots.",
+    InvalidState = "invalid_state" => 409, "The thing is not in a state that allows this (for example, already decided or already ended).",
+    BlackoutCollides = "blackout_collides" => 409, "The blackout overlaps bookings; say what to do with them (collisions).",
+    IdempotencyKeyReused = "idempotency_key_reused" => 422, "This Idempotency-Key was used with a different body. Use a new key for a new request.",
+    QuoteChanged = "quote_changed" => 409, "The voucher now covers less than the quote accepted; quote holds the fresh figures. Nothing was written.",
+    DuplicateImport = "duplicate_import" => 409, "This exact batch was recorded before; nothing was counted twice.",
+    PreconditionFailed = "precondition_failed" => 412, "If-Match names an old version. Read the resource again and reapply the change.",
+    PreconditionRequired = "precondition_required" => 428, "This edit needs If-Match with the version from the ETag.",
+    RequestTimeout = "request_timeout" => 408, "The body did not arrive in time. Send it again, whole.",
+    TooManyAttempts = "too_many_attempts" => 429, "Too many failed sign-ins for this account or from this address. Wait Retry-After seconds.",
+    DatabaseUnavailable = "database_unavailable" => 503, "The database is not reachable right now. Retry shortly.",
+    Internal = "internal" => 500, "The server failed; the cause is in its log under the request id.",
 }
 
 impl Serialize for ErrorCode {
@@ -238,6 +248,7 @@ mod tests {
             ("duplicate_import", 409),
             ("precondition_failed", 412),
             ("precondition_required", 428),
+            ("request_timeout", 408),
             ("too_many_attempts", 429),
             ("database_unavailable", 503),
             ("internal", 500),

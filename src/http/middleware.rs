@@ -120,6 +120,54 @@ fn protect(headers: &mut actix_web::http::header::HeaderMap, path: &str) {
     }
 }
 
+/// Gives a request's body `AppState::body_timeout` from the moment its head arrived: a client
+/// trickling a body (to hold a connection and a worker's attention) gets 408 and the connection
+/// closes, as a slow head is already cut off by the server's request timeout.
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    use actix_web::dev::Payload;
+    use actix_web::error::PayloadError;
+    use futures_util::StreamExt;
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.body_timeout)
+        .unwrap_or(DEFAULT_BODY_TIMEOUT);
+    let deadline = tokio::time::Instant::now() + limit;
+    let timed = futures_util::stream::unfold(req.take_payload(), move |mut body| async move {
+        match tokio::time::timeout_at(deadline, body.next()).await {
+            Ok(Some(chunk)) => Some((chunk, body)),
+            Ok(None) => None,
+            Err(_) => {
+                let late = std::io::Error::new(std::io::ErrorKind::TimedOut, "body too slow");
+                Some((Err(PayloadError::Io(late)), body))
+            }
+        }
+    });
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(timed),
+    });
+    next.call(req).await
+}
+
+/// How long a body may take to arrive unless configured otherwise.
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether reading a body failed because it came too slowly (see [`body_deadline`]).
+pub fn too_slow(e: &actix_web::error::PayloadError) -> bool {
+    matches!(e, actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
+}
+
+/// The 408 for a body that did not arrive in time.
+pub fn too_slow_error() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::RequestTimeout,
+        "the body did not arrive in time; send it again, whole",
+    )
+}
+
 /// Refuses a percent-encoded NUL anywhere in the path or query before a handler runs:
 /// PostgreSQL can neither store nor compare text that holds one, so both backends refuse it.
 pub async fn reject_nul(

@@ -121,7 +121,7 @@ async fn unknown_routes_paths_and_methods(app: TestApp) {
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
     );
-    assert_eq!(delete.header("allow").as_deref(), Some("GET, PATCH"));
+    assert_eq!(delete.header("allow").as_deref(), Some("GET, PATCH, HEAD"));
 }
 
 async fn operations_endpoints(app: TestApp) {

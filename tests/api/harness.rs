@@ -87,6 +87,7 @@ fn serve(db: Db, workers: usize, clock: Clock) -> (String, actix_web::dev::Serve
         clock,
         // Tests play clients at other addresses through X-Forwarded-For.
         trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+        body_timeout: std::time::Duration::from_secs(2),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let app = Application::build(state, listener, Some(workers)).unwrap();
@@ -223,6 +224,12 @@ impl TestApp {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
+        if resp.status() == StatusCode::CREATED {
+            assert!(
+                resp.headers().contains_key("location"),
+                "a 201 says where the new thing is: {body}"
+            );
+        }
         Response {
             status: resp.status(),
             headers: resp.headers().clone(),

@@ -11,6 +11,7 @@ mod catalogue_edits;
 mod credentials;
 mod errors;
 mod exports;
+mod hygiene;
 mod layers;
 mod mail;
 mod money;

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::{keyed, ok};
+use super::{created, keyed, ok};
 use crate::allocations::usage::{self, Source};
 use crate::allocations::{self as service, Request};
 use crate::app::AppState;
@@ -50,7 +50,8 @@ pub async fn create_allocation(
         service::request(conn, &user, r, clock.now())
     })
     .await?;
-    Ok(HttpResponse::Created().json(Allocation::from(row)))
+    let at = format!("/api/v1/allocations/{}", row.id);
+    Ok(created(&at, Allocation::from(row)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,7 +124,7 @@ async fn decision<F>(
 where
     F: FnOnce(&mut DbConnection) -> Result<AllocationRow, ServiceError> + Send + 'static,
 {
-    keyed(state, (user.id, key), StatusCode::OK, move |conn| {
+    keyed(state, (user.id, key), (StatusCode::OK, None), move |conn| {
         f(conn).map(Allocation::from)
     })
     .await
@@ -278,5 +279,9 @@ pub async fn record_usage(
         usage::record(conn, &user, &view, parsed, source, clock.now())
     })
     .await?;
-    Ok(HttpResponse::Created().json(summary))
+    let at = match summary.allocations.first() {
+        Some(a) => format!("/api/v1/allocations/{}/usage", a.allocation_id),
+        None => "/api/v1/allocations".to_owned(),
+    };
+    Ok(created(&at, summary))
 }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::accounts::prove_password;
-use super::{created_at, ok};
+use super::{created, ok};
 use crate::app::AppState;
 use crate::db::tokens::{self, NewApiToken};
 use crate::domain::actor::Actor;
@@ -47,7 +47,7 @@ pub async fn create_api_token(
     };
     let row = write(&state, move |conn| Ok(tokens::insert(conn, &new)?)).await?;
     let location = format!("/api/v1/api-tokens/{}", row.id);
-    Ok(created_at(
+    Ok(created(
         &location,
         CreatedApiToken {
             meta: row.into(),

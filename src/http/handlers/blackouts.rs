@@ -74,10 +74,14 @@ pub async fn create_blackout(
         crate::booking::blackout::add(conn, &user, new, choice, clock.now())
     })
     .await?;
-    Ok(created(CreatedBlackout {
-        blackout: Blackout::from(row),
-        collisions,
-    }))
+    let at = format!("/api/v1/resources/{}/blackouts", id.0);
+    Ok(created(
+        &at,
+        CreatedBlackout {
+            blackout: Blackout::from(row),
+            collisions,
+        },
+    ))
 }
 
 pub async fn delete_blackout(

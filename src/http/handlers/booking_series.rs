@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::Value;
 
 use super::bookings::{parse_request, tz_of};
+use super::created;
 use crate::app::AppState;
 use crate::db::resources;
 use crate::domain::actor::Actor;
@@ -40,6 +41,7 @@ pub async fn create_booking_series(
     })?;
     let request = parse_request(&dto)?;
     let now = state.clock.now();
+    let at = format!("/api/v1/bookings?resource_id={}", request.resource.0);
     let (series, results, tz) = write(&state, move |conn| {
         let (series, results) =
             crate::booking::series::create_series(conn, &user, &request, weeks, now)?;
@@ -53,8 +55,11 @@ pub async fn create_booking_series(
         .enumerate()
         .map(|(i, (span, outcome))| Occurrence::new(i, span, outcome, tz))
         .collect();
-    Ok(HttpResponse::Created().json(Series {
-        series_id: series,
-        occurrences,
-    }))
+    Ok(created(
+        &at,
+        Series {
+            series_id: series,
+            occurrences,
+        },
+    ))
 }

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{keyed, ok};
+use super::{created, keyed, ok};
 use crate::app::AppState;
 use crate::booking::alternatives::alternatives;
 use crate::booking::calendar::{Loaded, naive};
@@ -128,10 +128,21 @@ pub async fn create_booking(
     })
     .await?;
     match outcome {
-        Once::Fresh(Created::New(body)) => Ok(HttpResponse::Created().json(body)),
-        Once::Replay(status, body) => Ok(HttpResponse::build(status).json(body)),
+        Once::Fresh(Created::New(body)) => Ok(created(&booking_at(&body), body)),
+        Once::Replay(status, body) => {
+            let mut answer = HttpResponse::build(status);
+            if status == StatusCode::CREATED {
+                answer.insert_header((actix_web::http::header::LOCATION, booking_at(&body)));
+            }
+            Ok(answer.json(body))
+        }
         Once::Fresh(Created::Taken(spans)) => Err(conflict(&state, &request, spans).await?),
     }
+}
+
+/// Where a new booking is, from its JSON.
+fn booking_at(body: &serde_json::Value) -> String {
+    format!("/api/v1/bookings/{}", body["id"])
 }
 
 /// The 409 for a taken slot: the intervals in the way (never whose they are) and alternatives.
@@ -208,7 +219,7 @@ pub async fn decision_response<F>(
 where
     F: FnOnce(&mut DbConnection) -> Result<BookingRow, Failure> + Send + 'static,
 {
-    keyed(state, (user.id, key), StatusCode::OK, move |conn| {
+    keyed(state, (user.id, key), (StatusCode::OK, None), move |conn| {
         let row = f(conn).map_err(|e| match e {
             Failure::Service(e) => e,
             Failure::Conflict(_) => ServiceError::new(

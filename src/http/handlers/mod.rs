@@ -36,12 +36,8 @@ pub fn ok<T: Serialize>(body: T) -> HttpResponse {
     HttpResponse::Ok().json(body)
 }
 
-pub fn created<T: Serialize>(body: T) -> HttpResponse {
-    HttpResponse::Created().json(body)
-}
-
 /// A 201 whose `Location` names what was made.
-pub fn created_at<T: Serialize>(location: &str, body: T) -> HttpResponse {
+pub fn created<T: Serialize>(location: &str, body: T) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, location))
         .json(body)
@@ -65,12 +61,21 @@ pub fn csv_file(name: &str, body: String, bom: bool) -> HttpResponse {
         .body(body)
 }
 
+/// Where a 201 says the new thing is, from the JSON answered.
+pub type Located = Box<dyn Fn(&Value) -> String>;
+
+/// The path `prefix` followed by the `id` of the JSON answered.
+pub fn at_id(prefix: &'static str) -> Located {
+    Box::new(move |body| format!("{prefix}/{}", body["id"]))
+}
+
 /// Runs a write in one transaction, once per `Idempotency-Key`, and answers `status` with the
-/// JSON it returns (or, for a retry, with what the first attempt answered).
+/// JSON it returns (or, for a retry, with what the first attempt answered); with `location`,
+/// the answer names where the new thing is.
 pub async fn keyed<F, T>(
     state: web::Data<AppState>,
     (actor, key): (UserId, Option<Key>),
-    status: StatusCode,
+    (status, location): (StatusCode, Option<Located>),
     work: F,
 ) -> Result<HttpResponse, ServiceError>
 where
@@ -86,10 +91,15 @@ where
         once(conn, actor, key.as_ref(), clock.naive(), work, keep)
     })
     .await?;
-    Ok(match outcome {
-        Once::Fresh(body) => HttpResponse::build(status).json(body),
-        Once::Replay(status, body) => HttpResponse::build(status).json(body),
-    })
+    let (status, body) = match outcome {
+        Once::Fresh(body) => (status, body),
+        Once::Replay(status, body) => (status, body),
+    };
+    let mut answer = HttpResponse::build(status);
+    if let Some(at) = location.filter(|_| status == StatusCode::CREATED) {
+        answer.insert_header((actix_web::http::header::LOCATION, at(&body)));
+    }
+    Ok(answer.json(body))
 }
 
 /// The whole body of an upload, refused past `limit` bytes.
@@ -103,12 +113,15 @@ pub async fn upload(body: web::Payload, limit: usize) -> Result<web::Bytes, Serv
                 format!("the upload is larger than {limit} bytes"),
             )
         })?
-        .map_err(|e| {
-            ServiceError::new(
-                ErrorCode::ImportFailed,
-                format!("cannot read the upload: {e}"),
-            )
-        })
+        .map_err(
+            |e| match e.as_error().is_some_and(crate::http::middleware::too_slow) {
+                true => crate::http::middleware::too_slow_error(),
+                false => ServiceError::new(
+                    ErrorCode::ImportFailed,
+                    format!("cannot read the upload: {e}"),
+                ),
+            },
+        )
 }
 
 /// An optional JSON body: none (or only whitespace) is `T::default()`; anything else must be a

@@ -43,3 +43,24 @@ pub async fn openapi() -> HttpResponse {
         .content_type("application/yaml")
         .body(OPENAPI)
 }
+
+/// The page a problem's `type` (`/problems/CODE`) points to: what the code means and what to do.
+pub async fn problem_page(path: web::Path<String>) -> Result<HttpResponse, ServiceError> {
+    let text = path.into_inner();
+    let code = ErrorCode::parse(&text)
+        .ok_or_else(|| ServiceError::not_found(&format!("problem type {text:?}")))?;
+    let status =
+        actix_web::http::StatusCode::from_u16(code.status()).map_err(ServiceError::internal)?;
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let page = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{code}</title></head>\n\
+         <body><h1>{code}</h1><p>HTTP {} {reason}</p><p>{}</p>\n\
+         <p>The problem's <code>detail</code> says what to fix in the request at hand.</p></body></html>\n",
+        status.as_u16(),
+        code.help()
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(page))
+}

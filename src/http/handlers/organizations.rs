@@ -95,7 +95,8 @@ pub async fn create_organization(
         crate::accounts::create_organization(conn, values)
     })
     .await?;
-    Ok(created(Organization::from(row)))
+    let at = format!("/api/v1/organizations/{}", row.id);
+    Ok(created(&at, Organization::from(row)))
 }
 
 pub async fn update_organization(

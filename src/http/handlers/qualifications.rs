@@ -27,7 +27,11 @@ pub async fn grant_qualification(
         qualifications::grant(conn, &actor, whom, expires, now)
     })
     .await?;
-    Ok(created(Qualification::from(row)))
+    let at = format!(
+        "/api/v1/qualifications?resource_id={}&user_id={}",
+        row.resource_id, row.user_id
+    );
+    Ok(created(&at, Qualification::from(row)))
 }
 
 /// Users see their own qualifications; staff those of a resource they run (`resource_id`).

@@ -120,9 +120,14 @@ fn locale_of(
         .unwrap_or(Locale::ZhCn))
 }
 
+/// Opened directly, an SVG is a document: it may run nothing, load nothing and be framed by
+/// nobody; the charts need none of it (presentation attributes, no styles or scripts).
+const SVG_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
+
 fn svg(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("image/svg+xml; charset=utf-8")
+        .insert_header(("Content-Security-Policy", SVG_POLICY))
         .body(body)
 }
 

@@ -100,7 +100,11 @@ pub async fn create_resource(
         crate::catalogue::create_resource(conn, &user, fields, now)
     })
     .await?;
-    Ok(with_etag(HttpResponse::Created().finish(), view))
+    let at = format!("/api/v1/resources/{}", view.row.id);
+    let made = HttpResponse::Created()
+        .insert_header((header::LOCATION, at))
+        .finish();
+    Ok(with_etag(made, view))
 }
 
 /// The version an `If-Match` header names; `*` matches any. Absent is a 428: blind edits lose
@@ -198,8 +202,11 @@ pub async fn import_resources(
         crate::catalogue::import(conn, &user, &text, false, now)
     })
     .await?;
-    Ok(created(ImportResult {
-        imported: ids.len(),
-        resource_ids: ids.into_iter().map(|i| i.0).collect(),
-    }))
+    Ok(created(
+        "/api/v1/resources",
+        ImportResult {
+            imported: ids.len(),
+            resource_ids: ids.into_iter().map(|i| i.0).collect(),
+        },
+    ))
 }

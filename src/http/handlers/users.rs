@@ -79,7 +79,8 @@ pub async fn create_user(
         crate::accounts::create_user(conn, draft, hash, now)
     })
     .await?;
-    Ok(created(User::from(row)))
+    let at = format!("/api/v1/users/{}", row.id);
+    Ok(created(&at, User::from(row)))
 }
 
 pub async fn update_user(

@@ -4,13 +4,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::{keyed, ok};
+use super::{Located, at_id, created, keyed, ok};
 use crate::app::AppState;
 use crate::booking::payment;
 use crate::db::resources;
 use crate::db::vouchers as store;
 use crate::domain::actor::Actor;
-use crate::domain::ids::{ResourceId, VoucherId};
+use crate::domain::ids::{ProgramId, ResourceId, VoucherId};
 use crate::domain::money::PurposeKind;
 use crate::domain::programs::ProgramDraft;
 use crate::domain::types::VoucherStatus;
@@ -39,6 +39,19 @@ pub async fn list_voucher_programs(
         |p| p.id.to_string(),
         |p| Program::from(&p),
     )))
+}
+
+/// One programme; like the list, readable by everyone signed in.
+pub async fn get_voucher_program(
+    state: web::Data<AppState>,
+    _user: Actor,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ServiceError> {
+    let id = ProgramId(path.into_inner());
+    let row = read(&state, move |conn| Ok(store::find_program(conn, id)?))
+        .await?
+        .ok_or_else(|| ServiceError::not_found("voucher programme"))?;
+    Ok(ok(Program::from(&row)))
 }
 
 pub async fn list_vouchers(
@@ -204,13 +217,20 @@ pub async fn grant_voucher(
     )?;
     let expires = parse_instant("expires_at", &b.expires_at)?;
     let now = state.clock.naive();
-    keyed(state, (user.id, key), StatusCode::CREATED, move |conn| {
-        let (program, enterprise) = (b.program_id, b.enterprise_id);
-        let row = vouchers::grant(conn, &user, program, enterprise, b.amount_fen, expires, now)?;
-        let v = vouchers::load(conn, VoucherId(row.id), now)?
-            .ok_or_else(|| ServiceError::internal("granted voucher vanished"))?;
-        Ok(Voucher::from(&v))
-    })
+    let at = Some(at_id("/api/v1/vouchers"));
+    keyed(
+        state,
+        (user.id, key),
+        (StatusCode::CREATED, at),
+        move |conn| {
+            let (program, enterprise) = (b.program_id, b.enterprise_id);
+            let row =
+                vouchers::grant(conn, &user, program, enterprise, b.amount_fen, expires, now)?;
+            let v = vouchers::load(conn, VoucherId(row.id), now)?
+                .ok_or_else(|| ServiceError::internal("granted voucher vanished"))?;
+            Ok(Voucher::from(&v))
+        },
+    )
     .await
 }
 
@@ -271,10 +291,17 @@ pub async fn reverse_ledger_entry(
     }
     let key = Key::of(&req, &reason)?;
     let now = state.clock.naive();
-    keyed(state, (user.id, key), StatusCode::CREATED, move |conn| {
-        let row = vouchers::reverse(conn, &user, voucher, entry, &reason, now)?;
-        Ok(LedgerEntry::from(row))
-    })
+    let ledger = format!("/api/v1/vouchers/{voucher}/ledger");
+    let at: Located = Box::new(move |_| ledger.clone());
+    keyed(
+        state,
+        (user.id, key),
+        (StatusCode::CREATED, Some(at)),
+        move |conn| {
+            let row = vouchers::reverse(conn, &user, voucher, entry, &reason, now)?;
+            Ok(LedgerEntry::from(row))
+        },
+    )
     .await
 }
 
@@ -290,5 +317,6 @@ pub async fn create_voucher_program(
         vouchers::create_program(conn, &user, draft, now)
     })
     .await?;
-    Ok(HttpResponse::Created().json(Program::from(&row)))
+    let at = format!("/api/v1/voucher-programs/{}", row.id);
+    Ok(created(&at, Program::from(&row)))
 }
