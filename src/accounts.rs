@@ -203,11 +203,11 @@ pub fn create_user(
     if draft
         .display_name
         .as_ref()
-        .is_some_and(|n| n.chars().count() > 100)
+        .is_some_and(|n| n.chars().count() > 100 || crate::domain::bad_char(n, false).is_some())
     {
         return Err(ServiceError::invalid_field(
             "display_name",
-            "must be at most 100 characters",
+            "must be at most 100 characters on one line, without control characters",
         ));
     }
     let display_name = draft

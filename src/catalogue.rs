@@ -245,7 +245,7 @@ pub fn retire_resource(
 ) -> Result<ResourceView, ServiceError> {
     let current = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
     ensure_can_edit(actor, OrganizationId(current.row.organization_id))?;
-    if !crate::domain::text_fits(reason, 500) {
+    if !crate::domain::prose_fits(reason, 500) {
         return Err(ServiceError::invalid_field(
             "reason",
             "say why the resource is retired (1 to 500 characters)",

@@ -26,9 +26,26 @@ pub mod written_hours;
 
 use serde::Serialize;
 
-/// A required text field: something besides whitespace, and at most `max` characters as sent.
+/// A required one-line text field: something besides whitespace, at most `max` characters as
+/// sent, and nothing [`bad_char`] refuses.
 pub fn text_fits(text: &str, max: usize) -> bool {
-    !text.trim().is_empty() && text.chars().count() <= max
+    !text.trim().is_empty() && text.chars().count() <= max && bad_char(text, false).is_none()
+}
+
+/// A required text field that may run over several lines, like [`text_fits`] otherwise.
+pub fn prose_fits(text: &str, max: usize) -> bool {
+    !text.trim().is_empty() && text.chars().count() <= max && bad_char(text, true).is_none()
+}
+
+/// The first character of `text` that other tenants must not be shown: a control character
+/// (line breaks and tabs pass where `lines` is allowed), or a bidirectional embedding, override
+/// or isolate, which makes text display in another order than it is stored.
+pub fn bad_char(text: &str, lines: bool) -> Option<char> {
+    text.chars().find(|&c| {
+        let allowed_control = lines && matches!(c, '\n' | '\r' | '\t');
+        (c.is_control() && !allowed_control)
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
 }
 
 /// One problem in a request: a field, or a line of an uploaded file, and what is wrong with it.

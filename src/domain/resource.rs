@@ -187,13 +187,14 @@ impl ResourceFields {
             c.check(
                 super::text_fits(text, max),
                 field,
-                format!("must be 1 to {max} characters"),
+                format!("must be 1 to {max} characters on one line, without control characters"),
             );
         }
         c.check(
-            self.location.chars().count() <= 300,
+            self.location.chars().count() <= 300
+                && super::bad_char(&self.location, false).is_none(),
             "location",
-            "must be at most 300 characters",
+            "must be at most 300 characters on one line, without control characters",
         );
         c.check(
             self.original_value_cny >= 0,
@@ -233,9 +234,9 @@ impl ResourceFields {
         c.check(
             self.status_reason
                 .as_deref()
-                .is_none_or(|r| r.chars().count() <= 500),
+                .is_none_or(|r| r.chars().count() <= 500 && super::bad_char(r, true).is_none()),
             "status_reason",
-            "must be at most 500 characters",
+            "must be at most 500 characters, without control characters",
         );
         for (field, value) in [
             ("rates.internal", self.rates.internal),
@@ -348,7 +349,7 @@ fn validate_specs(specs: &Map<String, Value>) -> Vec<Issue> {
         }
         let value_ok = match value {
             Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
-            Value::String(s) => s.chars().count() <= 200,
+            Value::String(s) => s.chars().count() <= 200 && super::bad_char(s, false).is_none(),
             _ => false,
         };
         if !value_ok {

@@ -122,13 +122,49 @@ impl<T> Json<T> {
     }
 }
 
-fn has_nul(value: &serde_json::Value) -> bool {
+/// Fields whose text may run over several lines.
+const PROSE: &[&str] = &["purpose", "reason", "status_reason", "description"];
+
+/// The first string (or key) of a body holding a character no tenant should be shown: a NUL
+/// (PostgreSQL cannot store one), another control character (line breaks only where a field
+/// is prose), or a bidirectional override that makes text read other than it is stored.
+fn bad_text(value: &serde_json::Value, field: &str) -> Option<(String, char)> {
+    let lines = PROSE.contains(&field.rsplit('.').next().unwrap_or(field));
     match value {
-        serde_json::Value::String(s) => s.contains('\0'),
-        serde_json::Value::Array(items) => items.iter().any(has_nul),
-        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
-        _ => false,
+        serde_json::Value::String(s) => {
+            crate::domain::bad_char(s, lines).map(|c| (field.to_owned(), c))
+        }
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| bad_text(v, &format!("{field}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let name = if field.is_empty() {
+                k.clone()
+            } else {
+                format!("{field}.{k}")
+            };
+            match crate::domain::bad_char(k, false) {
+                Some(c) => Some((name, c)),
+                None => bad_text(v, &name),
+            }
+        }),
+        _ => None,
     }
+}
+
+fn bad_text_error(field: &str, c: char) -> ServiceError {
+    let what = format!(
+        "must not contain U+{:04X}: control characters{} and bidirectional overrides are refused",
+        u32::from(c),
+        if PROSE.contains(&field) {
+            " other than line breaks and tabs"
+        } else {
+            ""
+        }
+    );
+    ServiceError::new(ErrorCode::InvalidBody, format!("{field}: {what}"))
+        .with_issues(vec![crate::domain::Issue::field(field, what)])
 }
 
 impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
@@ -145,11 +181,8 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
                     format!("cannot read the body: {e}"),
                 ),
             })?;
-            if has_nul(&value) {
-                return Err(ServiceError::new(
-                    ErrorCode::InvalidBody,
-                    "text must not contain NUL (\\u0000) characters",
-                ));
+            if let Some((field, c)) = bad_text(&value, "") {
+                return Err(bad_text_error(&field, c));
             }
             serde_json::from_value(value.into_inner())
                 .map(Json)

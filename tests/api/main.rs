@@ -23,6 +23,7 @@ mod reminders;
 mod reports;
 mod sign_in;
 mod smtp;
+mod text;
 mod tokens;
 mod usage;
 mod voucher_payments;

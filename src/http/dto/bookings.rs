@@ -151,7 +151,7 @@ pub struct Reason {
 impl Reason {
     /// The reason, trimmed: 1 to 500 characters, or a 422.
     pub fn text(self) -> Result<String, crate::error::ServiceError> {
-        if !crate::domain::text_fits(&self.reason, 500) {
+        if !crate::domain::prose_fits(&self.reason, 500) {
             return Err(crate::error::ServiceError::invalid_field(
                 "reason",
                 "say why (1 to 500 characters)",

@@ -201,7 +201,7 @@ impl CreateBlackout {
         if start >= end {
             return Err(ServiceError::invalid_field("end", "must be after start"));
         }
-        if !crate::domain::text_fits(&self.reason, 500) {
+        if !crate::domain::prose_fits(&self.reason, 500) {
             return Err(ServiceError::invalid_field(
                 "reason",
                 "say why (1 to 500 characters)",

@@ -46,7 +46,7 @@ pub(super) fn parse_request(body: &CreateBooking) -> Result<Request, ServiceErro
         ));
     }
     let purpose = body.purpose.trim().to_owned();
-    if !crate::domain::text_fits(&body.purpose, 500) {
+    if !crate::domain::prose_fits(&body.purpose, 500) {
         return Err(ServiceError::invalid_field(
             "purpose",
             "say what the booking is for (1 to 500 characters)",

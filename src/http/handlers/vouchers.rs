@@ -283,7 +283,7 @@ pub async fn reverse_ledger_entry(
 ) -> Result<HttpResponse, ServiceError> {
     let (voucher, entry) = path.into_inner();
     let reason = body.into_inner().reason.trim().to_owned();
-    if !crate::domain::text_fits(&reason, 500) {
+    if !crate::domain::prose_fits(&reason, 500) {
         return Err(ServiceError::invalid_field(
             "reason",
             "say why the entry is reversed (1 to 500 characters)",
