@@ -94,6 +94,9 @@ fn check(r: &Request, today: NaiveDate) -> Result<(), ServiceError> {
     if r.unit_hours <= 0 {
         bad("unit_hours", "must be a whole number above 0");
     }
+    if !crate::domain::date_in_range(r.starts_on) {
+        bad("starts_on", &crate::domain::date_range_message());
+    }
     if r.ends_on < r.starts_on || (r.ends_on - r.starts_on).num_days() >= MAX_DAYS {
         bad(
             "ends_on",

@@ -103,6 +103,24 @@ pub fn open_resource(
     Ok(calendar::load(conn, view, span, now)?)
 }
 
+/// Holds a quoted slot to the rules a booking of it would be held to (length, grid, lead time,
+/// advance window, capacity), without asking whether it is free: a price may be asked first.
+pub fn check_quoted(
+    conn: &mut DbConnection,
+    view: &crate::db::resources::ResourceView,
+    (span, quantity): (Span, i64),
+    now: Instant,
+) -> Result<(), ServiceError> {
+    let loaded = calendar::load(conn, view.clone(), span, now)?;
+    loaded
+        .calendar()
+        .check_shape(span, quantity, now)
+        .map_err(|refusal| {
+            let (field, message) = explain(&refusal);
+            ServiceError::invalid_field(field, message)
+        })
+}
+
 /// Lapses the resource's pending requests whose decision deadline has passed.
 pub fn expire_overdue(
     conn: &mut DbConnection,

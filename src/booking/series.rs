@@ -27,6 +27,15 @@ pub fn weekly(first: Span, tz: Tz, k: i64) -> Option<Span> {
     Some(Span::new(shift(first.start)?, shift(first.end)?))
 }
 
+/// Where the `k`-th occurrence falls: at the same local time, or, when that local time does not
+/// exist that week (clocks jump over it), `Err` with a span on that week's own date, to report.
+pub fn occurrence(first: Span, tz: Tz, k: i64) -> Result<Span, Span> {
+    weekly(first, tz, k).ok_or_else(|| {
+        let weeks = Duration::days(7 * k);
+        Span::new(first.start + weeks, first.end + weeks)
+    })
+}
+
 pub fn create_series(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -48,12 +57,13 @@ pub fn create_series(
     let series = uuid::Uuid::new_v4().to_string();
     let mut out = Vec::new();
     for k in 0..weeks {
-        let Some(span) = weekly(first.span, tz, k) else {
-            out.push((
-                first.span,
-                Outcome::Skipped("that local time does not exist that week".into()),
-            ));
-            continue;
+        let span = match occurrence(first.span, tz, k) {
+            Ok(span) => span,
+            Err(nominal) => {
+                let why = "that local time does not exist that week".into();
+                out.push((nominal, Outcome::Skipped(why)));
+                continue;
+            }
         };
         let request = Request {
             span,
@@ -76,4 +86,22 @@ pub fn create_series(
         out.push((span, outcome));
     }
     Ok((series, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_occurrence_in_a_clock_jump_is_reported_on_its_own_date() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        // Sunday 21 March 2027, 02:30 to 03:30 in Berlin; a week later 02:30 does not exist.
+        let start: Instant = "2027-03-21T01:30:00Z".parse().unwrap();
+        let first = Span::new(start, start + Duration::hours(1));
+        let skipped = occurrence(first, berlin, 1).unwrap_err();
+        let day = skipped.start.with_timezone(&berlin).date_naive();
+        assert_eq!(day.to_string(), "2027-03-28");
+        let later = occurrence(first, berlin, 2).unwrap();
+        assert_eq!(later.start.to_rfc3339(), "2027-04-04T00:30:00+00:00");
+    }
 }

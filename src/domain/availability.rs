@@ -222,7 +222,7 @@ impl Calendar<'_> {
     }
 
     /// The rules a request must obey whatever else is booked.
-    fn check_shape(&self, request: Span, quantity: i64, now: Instant) -> Result<(), Refusal> {
+    pub fn check_shape(&self, request: Span, quantity: i64, now: Instant) -> Result<(), Refusal> {
         let r = &self.rules;
         if request.end <= request.start {
             return Err(Refusal::EndNotAfterStart);

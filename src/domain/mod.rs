@@ -26,6 +26,24 @@ pub mod written_hours;
 
 use serde::Serialize;
 
+/// The years the service takes dates in; nothing it schedules, grants or reports lies outside.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// Whether `day` lies within [`YEARS`].
+pub fn date_in_range(day: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    YEARS.contains(&day.year())
+}
+
+/// The message for a date outside [`YEARS`].
+pub fn date_range_message() -> String {
+    format!(
+        "must be a date in the years {} to {}",
+        YEARS.start(),
+        YEARS.end()
+    )
+}
+
 /// A required one-line text field: something besides whitespace, at most `max` characters as
 /// sent, and nothing [`bad_char`] refuses.
 pub fn text_fits(text: &str, max: usize) -> bool {

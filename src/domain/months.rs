@@ -31,6 +31,9 @@ pub const MAX_PERIOD_DAYS: i64 = 366;
 /// Whole Shanghai days from `from` to `to`, both included, as UTC bounds; an issue on `to` when
 /// it comes before `from` or more than [`MAX_PERIOD_DAYS`] after it.
 pub fn whole_days(from: NaiveDate, to: NaiveDate) -> Result<(NaiveDateTime, NaiveDateTime), Issue> {
+    if !super::date_in_range(from) {
+        return Err(Issue::field("from", super::date_range_message()));
+    }
     if to < from || (to - from).num_days() > MAX_PERIOD_DAYS {
         return Err(Issue::field(
             "to",

@@ -68,9 +68,14 @@ impl ProgramDraft {
                 "must not be negative",
             ),
             (
-                self.valid_from <= self.valid_until,
+                super::date_in_range(self.valid_from),
+                "valid_from",
+                &super::date_range_message(),
+            ),
+            (
+                self.valid_from <= self.valid_until && super::date_in_range(self.valid_until),
                 "valid_until",
-                "must not be before valid_from",
+                "must not be before valid_from, nor after 2100",
             ),
             (
                 !self.accepted_provinces.is_empty(),

@@ -893,6 +893,11 @@ async fn a_weekly_series_reports_each_occurrence(app: TestApp) {
     assert_eq!(results, vec!["booked", "skipped", "booked", "booked"]);
     assert_eq!(series.body["occurrences"][1]["reason"], "the slot is taken");
     assert_eq!(
+        series.body["occurrences"][1]["slot"]["start_local"],
+        sh(week2, "09:00"),
+        "a skipped occurrence names its own week"
+    );
+    assert_eq!(
         series.body["occurrences"][2]["slot"]["start_local"],
         sh(day + Duration::days(14), "09:00")
     );

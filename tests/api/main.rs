@@ -6,6 +6,7 @@ mod accounts;
 mod allocations;
 mod booking_races;
 mod bookings;
+mod bounds;
 mod catalogue;
 mod catalogue_edits;
 mod credentials;

@@ -21,12 +21,19 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 
 /// Parses an RFC 3339 time that carries its offset, into stored UTC.
 pub fn parse_instant(field: &str, text: &str) -> Result<NaiveDateTime, ServiceError> {
-    DateTime::parse_from_rfc3339(text)
+    let t = DateTime::parse_from_rfc3339(text)
         .map(|t| crate::db::truncate(t.naive_utc()))
         .map_err(|_| {
             ServiceError::invalid_field(
                 field,
                 format!("{text:?} is not an RFC 3339 time with an offset, such as 2026-12-01T09:00:00+08:00"),
             )
-        })
+        })?;
+    if !crate::domain::date_in_range(t.date()) {
+        return Err(ServiceError::invalid_field(
+            field,
+            crate::domain::date_range_message(),
+        ));
+    }
+    Ok(t)
 }

@@ -191,6 +191,9 @@ pub struct CreateBlackout {
     pub collisions: Option<crate::booking::blackout::OnCollision>,
 }
 
+/// The longest blackout: two years, time for the largest refit.
+pub const MAX_BLACKOUT_DAYS: i64 = 731;
+
 impl CreateBlackout {
     /// The blackout's start, end and trimmed reason, checked.
     pub fn parse(&self) -> Result<(NaiveDateTime, NaiveDateTime, String), ServiceError> {
@@ -198,8 +201,11 @@ impl CreateBlackout {
             parse_instant("start", &self.start)?,
             parse_instant("end", &self.end)?,
         );
-        if start >= end {
-            return Err(ServiceError::invalid_field("end", "must be after start"));
+        if start >= end || end - start > chrono::Duration::days(MAX_BLACKOUT_DAYS) {
+            return Err(ServiceError::invalid_field(
+                "end",
+                format!("must be after start, at most {MAX_BLACKOUT_DAYS} days later"),
+            ));
         }
         if !crate::domain::prose_fits(&self.reason, 500) {
             return Err(ServiceError::invalid_field(

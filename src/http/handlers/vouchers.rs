@@ -10,6 +10,7 @@ use crate::booking::payment;
 use crate::db::resources;
 use crate::db::vouchers as store;
 use crate::domain::actor::Actor;
+use crate::domain::availability::Span;
 use crate::domain::ids::{ProgramId, ResourceId, VoucherId};
 use crate::domain::money::PurposeKind;
 use crate::domain::programs::ProgramDraft;
@@ -133,17 +134,18 @@ fn one() -> i64 {
     1
 }
 
-/// The minutes a quote is for: a slot's (`start`, `end`), or an allocation's unit-hours.
-fn quoted_minutes(q: &QuoteQuery) -> Result<i64, ServiceError> {
+/// What a quote is for: a slot (`start`, `end`), or an allocation's unit-hours (no slot).
+fn quoted(q: &QuoteQuery) -> Result<(i64, Option<Span>), ServiceError> {
     match (&q.start, &q.end, q.unit_hours) {
         (Some(start), Some(end), None) => {
             let (start, end) = (parse_instant("start", start)?, parse_instant("end", end)?);
             if end <= start {
                 return Err(ServiceError::invalid_field("end", "must be after start"));
             }
-            Ok((end - start).num_minutes())
+            let span = Span::new(start.and_utc(), end.and_utc());
+            Ok(((end - start).num_minutes(), Some(span)))
         }
-        (None, None, Some(hours)) if (1..=100_000_000).contains(&hours) => Ok(hours * 60),
+        (None, None, Some(hours)) if (1..=100_000_000).contains(&hours) => Ok((hours * 60, None)),
         (None, None, Some(_)) => Err(ServiceError::invalid_field(
             "unit_hours",
             "must be between 1 and 100000000",
@@ -165,7 +167,7 @@ pub async fn get_quote(
     let clock = state.clock.clone();
     let id = ResourceId(path.into_inner());
     let q = query.into_inner();
-    let minutes = quoted_minutes(&q)?;
+    let (minutes, slot) = quoted(&q)?;
     if !(1..=1_000_000).contains(&q.quantity) {
         return Err(ServiceError::invalid_field(
             "quantity",
@@ -179,6 +181,9 @@ pub async fn get_quote(
     let body = read(&state, move |conn| {
         let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
         let now = clock.now();
+        if let Some(span) = slot {
+            crate::booking::create::check_quoted(conn, &view, (span, q.quantity), now)?;
+        }
         let quote = payment::quote(
             conn,
             org,
