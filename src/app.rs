@@ -29,6 +29,8 @@ pub struct AppState {
     pub clock: crate::domain::clock::Clock,
     /// Reverse proxies whose `X-Forwarded-For` names the client (for sign-in limits).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The domain of the sender's address, which Message-IDs are made on.
+    pub mail_domain: String,
     /// How long a request's body may take to arrive.
     pub body_timeout: std::time::Duration,
 }

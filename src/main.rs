@@ -96,6 +96,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         clock: Default::default(),
         trusted_proxies: args.trusted_proxies.clone(),
         body_timeout: std::time::Duration::from_secs(args.body_timeout_seconds),
+        mail_domain: instrument_booking::mail::domain_of(&sender.from).to_owned(),
     };
     tracing::info!(bind = %args.bind, database = %redact(url), "serving");
     let (jobs_db, wake) = (state.db.clone(), state.outbox.clone());

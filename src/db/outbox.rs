@@ -32,6 +32,8 @@ pub struct MessageRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// Random, drawn when queued; names the message in its Message-ID.
+    pub message_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -50,6 +52,7 @@ pub struct NewMessage {
     pub status: MessageStatus,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub message_key: String,
 }
 
 /// Queues a message unless one with its dedupe key exists; true when it was queued now.

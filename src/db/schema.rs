@@ -397,6 +397,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        message_key -> Nullable<Text>,
     }
 }
 

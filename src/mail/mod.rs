@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -74,9 +74,55 @@ impl Mailer {
     }
 }
 
-/// The stable `Message-ID` of an outbox row: retries and duplicates after a crash carry the same.
-pub fn message_id(row: &MessageRow) -> String {
-    format!("<outbox-{}@instrument-booking>", row.id)
+/// The stable `Message-ID` of an outbox row, on the sender's `domain`: retries and duplicates
+/// after a crash carry the same, and no other installation's message does. (Messages queued
+/// before they had a key are named by their id and time.)
+pub fn message_id(row: &MessageRow, domain: &str) -> String {
+    match &row.message_key {
+        Some(key) => format!("<{key}@{domain}>"),
+        None => format!(
+            "<outbox-{}-{}@{domain}>",
+            row.id,
+            row.created_at.and_utc().timestamp_micros()
+        ),
+    }
+}
+
+/// The domain of the sender's address, which Message-IDs are made on.
+pub fn domain_of(from: &Mailbox) -> &str {
+    from.email.domain()
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): no out-of-office reply should answer it.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".into())
+    }
+}
+
+/// `Content-Language` (RFC 3282): the language the message is written in.
+#[derive(Clone)]
+struct ContentLanguage(String);
+
+impl Header for ContentLanguage {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Content-Language")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ContentLanguage(s.to_owned()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
 }
 
 /// The MIME message for an outbox row.
@@ -101,7 +147,9 @@ pub fn compose(row: &MessageRow, from: &Mailbox) -> Result<Message, String> {
         .from(from.clone())
         .to(to)
         .subject(row.subject.clone())
-        .message_id(Some(message_id(row)))
+        .message_id(Some(message_id(row, domain_of(from))))
+        .header(AutoSubmitted)
+        .header(ContentLanguage(row.locale.clone()))
         .date(row.created_at.and_utc().into())
         .multipart(body)
         .map_err(|e| e.to_string())

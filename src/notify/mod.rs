@@ -66,6 +66,7 @@ pub fn queue(
         status: MessageStatus::Pending,
         next_attempt_at: env.at,
         created_at: env.at,
+        message_key: uuid::Uuid::new_v4().simple().to_string(),
     };
     Ok(outbox::enqueue(conn, &m)?)
 }

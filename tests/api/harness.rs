@@ -21,6 +21,8 @@ pub const OPERATOR: &str = "operator@fudan.demo.test";
 pub const BOOKER: &str = "booker@acme.demo.test";
 pub const ISSUER: &str = "issuer@sh.demo.test";
 pub const PASSWORD: &str = "demo-password";
+/// The domain of the tests' sender address.
+pub const MAIL_DOMAIN: &str = "booking.test";
 
 /// The admin URL of the PostgreSQL server the test command started.
 fn postgres_admin_url() -> String {
@@ -88,6 +90,7 @@ fn serve(db: Db, workers: usize, clock: Clock) -> (String, actix_web::dev::Serve
         // Tests play clients at other addresses through X-Forwarded-For.
         trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
         body_timeout: std::time::Duration::from_secs(2),
+        mail_domain: MAIL_DOMAIN.into(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let app = Application::build(state, listener, Some(workers)).unwrap();
@@ -283,6 +286,28 @@ impl TestApp {
                 None => return items,
             }
         }
+    }
+}
+
+impl TestApp {
+    /// The Message-ID the outbox row `id` goes out with, from a sender on `domain`.
+    pub fn message_id(&self, id: i64, domain: &str) -> String {
+        use diesel::prelude::*;
+        use instrument_booking::db::schema::outbox as o;
+        let key: Option<String> = self
+            .db
+            .read_blocking(move |c| {
+                o::table
+                    .find(id)
+                    .select(o::message_key)
+                    .first(c)
+                    .map_err(instrument_booking::error::ServiceError::from)
+            })
+            .unwrap();
+        format!(
+            "Message-ID: <{}@{domain}>",
+            key.expect("a queued message has a key")
+        )
     }
 }
 

@@ -52,6 +52,8 @@ m = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)
 print("to:", m["To"])
 print("subject:", m["Subject"])
 print("message-id:", m["Message-ID"])
+print("auto-submitted:", m["Auto-Submitted"])
+print("content-language:", m["Content-Language"])
 print("types:", " ".join(sorted(p.get_content_type() for p in m.walk() if not p.is_multipart())))
 print("text:", m.get_body(("plain",)).get_content().replace("\n", " | "))
 cal = [p for p in m.walk() if p.get_content_type() == "text/calendar"][0]
@@ -73,7 +75,13 @@ async fn a_confirmation_arrives_in_the_bookers_language(app: TestApp) {
     assert!(read.contains("to: booker@acme.demo.test"), "{read}");
     assert!(read.contains("subject: 预约已确认: 复旦GPU节点"), "{read}");
     assert!(read.contains("您的预约已确认"), "{read}");
-    assert!(read.contains("message-id: <outbox-"), "{read}");
+    assert!(read.contains("message-id: <"), "{read}");
+    assert!(
+        read.contains("@booking.test>"),
+        "on the sender's domain: {read}"
+    );
+    assert!(read.contains("auto-submitted: auto-generated"), "{read}");
+    assert!(read.contains("content-language: zh-CN"), "{read}");
     assert!(
         read.contains("types: text/calendar text/html text/plain"),
         "{read}"
@@ -290,13 +298,28 @@ async fn a_dead_dispatchers_claim_expires(app: TestApp) {
         .unwrap();
     assert_eq!(after.sent, 1);
     let got = sink.wait_for(1);
-    assert!(got[0].contains(&format!(
-        "Message-ID: <outbox-{}@instrument-booking>",
-        claimed[0].id
-    )));
+    assert!(got[0].contains(&app.message_id(claimed[0].id, MAIL_DOMAIN)));
+}
+
+/// Two installations (or one before and after a reset of its database) never share a
+/// Message-ID, though their first messages have the same row id.
+async fn message_ids_are_unique_across_installations(app: TestApp) {
+    let other = TestApp::spawn(Backend::Sqlite).await;
+    let mut ids = Vec::new();
+    for app in [&app, &other] {
+        let t = app.login(BOOKER).await;
+        book_gpu(app, &t, 1).await;
+        let row = app.db.read_blocking(|c| {
+            instrument_booking::db::outbox::list(c, None, None, 1)
+                .map_err(instrument_booking::error::ServiceError::from)
+        });
+        ids.push(app.message_id(row.unwrap()[0].id, MAIL_DOMAIN));
+    }
+    assert_ne!(ids[0], ids[1]);
 }
 
 on_both_backends!(
+    message_ids_are_unique_across_installations,
     a_dead_dispatchers_claim_expires,
     a_confirmation_arrives_in_the_bookers_language,
     an_outage_delays_but_loses_nothing,

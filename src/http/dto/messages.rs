@@ -26,8 +26,9 @@ pub struct Message {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-impl From<&MessageRow> for Message {
-    fn from(m: &MessageRow) -> Message {
+impl Message {
+    /// The message as admins see it; its Message-ID is on the sender's `domain`.
+    pub fn new(m: &MessageRow, domain: &str) -> Message {
         Message {
             id: m.id,
             kind: m.kind.clone(),
@@ -41,7 +42,7 @@ impl From<&MessageRow> for Message {
             attempts: m.attempts,
             next_attempt_at: utc(m.next_attempt_at),
             last_error: m.last_error.clone(),
-            message_id: crate::mail::message_id(m),
+            message_id: crate::mail::message_id(m, domain),
             created_at: utc(m.created_at),
             sent_at: m.sent_at.map(utc),
         }

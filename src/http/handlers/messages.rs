@@ -38,7 +38,7 @@ pub async fn list_messages(
     Ok(ok(page.finish(
         rows,
         |m| m.id.to_string(),
-        |m| Message::from(&m),
+        |m| Message::new(&m, &state.mail_domain),
     )))
 }
 
@@ -53,7 +53,7 @@ pub async fn get_message(
     })
     .await?;
     Ok(ok(MessageDetail {
-        message: Message::from(&m),
+        message: Message::new(&m, &state.mail_domain),
         text_body: m.text_body,
     }))
 }
@@ -77,5 +77,5 @@ pub async fn retry_message(
         outbox::find(conn, id)?.ok_or_else(|| ServiceError::not_found("message"))
     })
     .await?;
-    Ok(ok(Message::from(&m)))
+    Ok(ok(Message::new(&m, &state.mail_domain)))
 }
