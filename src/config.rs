@@ -4,9 +4,11 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::db::Backend;
+use crate::domain::types::{Locale, Role};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,7 +29,7 @@ pub struct StorageArgs {
     #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
     /// sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB [default: sqlite://DATA_DIR/instrument-booking.sqlite3]
-    #[arg(long, env = "DATABASE_URL", global = true)]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Maximum connections in the database pool.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 16, global = true)]
@@ -119,16 +121,16 @@ pub struct CreateUserArgs {
     /// The password; prefer the environment variable so it stays out of shell history.
     #[arg(long, env = "NEW_USER_PASSWORD", hide_env_values = true)]
     pub password: String,
-    /// admin, manager, operator, booker or issuer.
-    #[arg(long)]
+    /// What the user does.
+    #[arg(long, value_parser = PossibleValuesParser::new(Role::NAMES))]
     pub role: String,
     /// English name or id of the user's organisation (none for admins).
     #[arg(long)]
     pub organization: Option<String>,
     #[arg(long)]
     pub display_name: Option<String>,
-    /// zh-CN or en.
-    #[arg(long, default_value = "zh-CN")]
+    /// The language of the user's mail.
+    #[arg(long, default_value = "zh-CN", value_parser = PossibleValuesParser::new(Locale::NAMES))]
     pub locale: String,
 }
 

@@ -164,3 +164,37 @@ on_both_backends!(
     a_killed_dispatcher_loses_nothing,
     two_server_processes_deliver_each_message_once
 );
+
+/// `--help` never prints a secret held in the environment, and names the values a choice takes.
+#[test]
+fn help_hides_secrets_and_lists_choices() {
+    let help = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_instrument-booking"))
+            .args(args)
+            .env(
+                "DATABASE_URL",
+                "postgres://booking:db-s3cret@db.example/booking",
+            )
+            .env("SMTP_URL", "smtps://mailer:smtp-s3cret@mail.example")
+            .env("JWT_SECRET", "jwt-s3cret-0123456789abcdef-0123456789")
+            .env("NEW_USER_PASSWORD", "user-s3cret")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["create-user", "--help"],
+    ] {
+        let text = help(args);
+        assert!(text.contains("DATABASE_URL"), "{args:?}: {text}");
+        assert!(!text.contains("s3cret"), "{args:?} shows a secret: {text}");
+    }
+    let create = help(&["create-user", "--help"]);
+    assert!(
+        create.contains("[possible values: admin, manager, operator, booker, issuer]"),
+        "{create}"
+    );
+    assert!(create.contains("[possible values: zh-CN, en]"), "{create}");
+}
