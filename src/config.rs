@@ -91,6 +91,9 @@ pub struct ServeArgs {
     /// When operators get the digest of pending requests (cron with seconds, UTC); empty disables it.
     #[arg(long, env = "DIGEST_CRON", default_value = crate::jobs::DIGEST)]
     pub digest_cron: String,
+    /// When idempotency keys older than a day and spent sign-in limits are dropped.
+    #[arg(long, env = "PRUNE_CRON", default_value = crate::jobs::PRUNE)]
+    pub prune_cron: String,
     /// Where mail goes: smtp://HOST:PORT (plain, e.g. a relay on loopback),
     /// smtps://USER:PASSWORD@HOST (TLS), file:///FOLDER, or memory: [default: .eml files in DATA_DIR/mail]
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]

@@ -100,8 +100,9 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     };
     tracing::info!(bind = %args.bind, database = %redact(url), "serving");
     let (jobs_db, wake) = (state.db.clone(), state.outbox.clone());
+    let job_metrics = jobs::JobMetrics::new(&state.metrics.registry)?;
     system.block_on(async move {
-        let _jobs = jobs::start(jobs_db, &schedules, sender, wake).await?;
+        let _jobs = jobs::start(jobs_db, &schedules, (sender, wake), job_metrics).await?;
         Application::build(state, listener, args.workers)?
             .run()
             .await?;
@@ -133,6 +134,7 @@ fn check_schedules(args: &ServeArgs) -> Result<(), Box<dyn Error>> {
         ("VOUCHER_JOBS_CRON", &args.voucher_jobs_cron),
         ("OUTBOX_CRON", &args.outbox_cron),
         ("DIGEST_CRON", &args.digest_cron),
+        ("PRUNE_CRON", &args.prune_cron),
     ] {
         let cron = cron.trim();
         if !cron.is_empty() {
@@ -167,6 +169,7 @@ fn schedules(args: &ServeArgs) -> jobs::Schedules {
         vouchers: args.voucher_jobs_cron.clone(),
         outbox: args.outbox_cron.clone(),
         digest: args.digest_cron.clone(),
+        prune: args.prune_cron.clone(),
     }
 }
 

@@ -70,6 +70,12 @@ pub fn finish_key(
         .map(|_| ())
 }
 
+/// Drops the keys first used at or before `before`; a retry with one runs as a new request.
+pub fn prune(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.le(before)))
+        .execute(conn)
+}
+
 /// Frees a claimed key whose request did not complete, so a retry runs again.
 pub fn forget_key(conn: &mut DbConnection, user: UserId, key: &str) -> QueryResult<()> {
     diesel::delete(idempotency_keys::table.find((user.0, key)))

@@ -197,6 +197,16 @@ impl Db {
         self.backend
     }
 
+    /// The pool's connections: open, idle among them, and the most it opens.
+    pub fn pool_use(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections,
+            state.idle_connections,
+            self.pool.max_size(),
+        )
+    }
+
     /// Applies every embedded migration not yet applied.
     pub fn migrate(&self) -> Result<usize, StorageError> {
         let mut conn = self.pool.get()?;

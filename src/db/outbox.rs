@@ -186,3 +186,33 @@ pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResul
     .execute(conn)
     .map(|n| n == 1)
 }
+
+/// What waits in the outbox: messages still to go (pending or being sent), those parked as
+/// failed, and when the oldest still to go was queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    pub waiting: i64,
+    pub failed: i64,
+    pub oldest_waiting: Option<NaiveDateTime>,
+}
+
+pub fn backlog(conn: &mut DbConnection) -> QueryResult<Backlog> {
+    let to_go = [MessageStatus::Pending, MessageStatus::Sending];
+    let waiting = outbox::table
+        .filter(outbox::status.eq_any(to_go))
+        .count()
+        .get_result(conn)?;
+    let failed = outbox::table
+        .filter(outbox::status.eq(MessageStatus::Failed))
+        .count()
+        .get_result(conn)?;
+    let oldest_waiting = outbox::table
+        .filter(outbox::status.eq_any(to_go))
+        .select(diesel::dsl::min(outbox::created_at))
+        .first(conn)?;
+    Ok(Backlog {
+        waiting,
+        failed,
+        oldest_waiting,
+    })
+}

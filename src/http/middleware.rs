@@ -7,7 +7,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+};
 use tracing::Instrument;
 
 use crate::app::AppState;
@@ -21,6 +23,9 @@ pub struct Metrics {
     pub registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    outbox: IntGaugeVec,
+    oldest_waiting: IntGauge,
+    pool: IntGaugeVec,
 }
 
 impl Metrics {
@@ -43,13 +48,56 @@ impl Metrics {
             ]),
             &["method", "route"],
         )?;
+        let outbox = IntGaugeVec::new(
+            Opts::new(
+                "outbox_messages",
+                "Messages in the outbox still to go or parked as failed",
+            ),
+            &["status"],
+        )?;
+        let oldest_waiting = IntGauge::new(
+            "outbox_oldest_waiting_seconds",
+            "Age of the oldest message still to go (0 when none waits)",
+        )?;
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_connections",
+                "Database pool connections: open, idle and the most it opens",
+            ),
+            &["state"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(outbox.clone()))?;
+        registry.register(Box::new(oldest_waiting.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
+            outbox,
+            oldest_waiting,
+            pool,
         })
+    }
+
+    /// Sets the gauges read at scrape time: the outbox's backlog and the pool's use.
+    pub fn set_backlog(&self, b: &crate::db::outbox::Backlog, now: chrono::NaiveDateTime) {
+        self.outbox.with_label_values(&["waiting"]).set(b.waiting);
+        self.outbox.with_label_values(&["failed"]).set(b.failed);
+        let age = b
+            .oldest_waiting
+            .map_or(0, |t| (now - t).num_seconds().max(0));
+        self.oldest_waiting.set(age);
+    }
+
+    pub fn set_pool(&self, (open, idle, max): (u32, u32, u32)) {
+        for (state, n) in [("open", open), ("idle", idle), ("max", max)] {
+            self.pool.with_label_values(&[state]).set(i64::from(n));
+        }
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

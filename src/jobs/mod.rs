@@ -5,11 +5,13 @@
 pub mod bookings;
 pub mod digest;
 pub mod outbox;
+pub mod prune;
 pub mod reminders;
 pub mod vouchers;
 
 use std::sync::Arc;
 
+use prometheus::{IntCounterVec, Opts, Registry};
 use tokio::sync::Notify;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
@@ -28,6 +30,8 @@ pub const VOUCHER_JOBS: &str = "30 */5 * * * *";
 pub const OUTBOX: &str = "*/5 * * * * *";
 /// When operators get their digest of pending requests: 00:00 UTC is 08:00 in Shanghai.
 pub const DIGEST: &str = "0 0 0 * * *";
+/// How often old idempotency keys and spent sign-in limits are dropped.
+pub const PRUNE: &str = "0 40 * * * *";
 
 /// When each job runs; an empty schedule disables that job on this server.
 #[derive(Debug, Clone)]
@@ -37,6 +41,7 @@ pub struct Schedules {
     pub vouchers: String,
     pub outbox: String,
     pub digest: String,
+    pub prune: String,
 }
 
 /// A job's work: a function of the database and the clock, returning how much it did.
@@ -53,24 +58,63 @@ fn voucher_work(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     Ok(vouchers::run(db, now)? + vouchers::warn_expiring(db, now)?)
 }
 
+/// Runs and failures of each job, for `/metrics`.
+#[derive(Clone)]
+pub struct JobMetrics {
+    runs: IntCounterVec,
+    failures: IntCounterVec,
+}
+
+impl JobMetrics {
+    pub fn new(registry: &Registry) -> Result<JobMetrics, prometheus::Error> {
+        let runs = IntCounterVec::new(
+            Opts::new("job_runs_total", "Runs of each background job"),
+            &["job"],
+        )?;
+        let failures = IntCounterVec::new(
+            Opts::new(
+                "job_failures_total",
+                "Runs of each background job that failed",
+            ),
+            &["job"],
+        )?;
+        registry.register(Box::new(runs.clone()))?;
+        registry.register(Box::new(failures.clone()))?;
+        Ok(JobMetrics { runs, failures })
+    }
+
+    fn count(&self, job: &str, ok: bool) {
+        self.runs.with_label_values(&[job]).inc();
+        if !ok {
+            self.failures.with_label_values(&[job]).inc();
+        }
+    }
+}
+
 /// Starts the scheduler with the jobs that have a schedule; it runs until the process ends.
 pub async fn start(
     db: Db,
     schedules: &Schedules,
-    sender: Sender,
-    wake: Arc<Notify>,
+    (sender, wake): (Sender, Arc<Notify>),
+    metrics: JobMetrics,
 ) -> Result<JobScheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
-    let jobs: [(&str, &'static str, Work); 4] = [
+    let jobs: [(&str, &'static str, Work); 5] = [
         (&schedules.bookings, "booking jobs", booking_work),
         (&schedules.reminders, "reminders", reminders::run),
         (&schedules.vouchers, "voucher jobs", voucher_work),
         (&schedules.digest, "operator digest", digest::run),
+        (&schedules.prune, "prune", prune::run),
     ];
     for (cron, name, work) in jobs {
         if !cron.trim().is_empty() {
             scheduler
-                .add(blocking_job(db.clone(), cron.trim(), name, work)?)
+                .add(blocking_job(
+                    db.clone(),
+                    cron.trim(),
+                    (name, work),
+                    metrics.clone(),
+                )?)
                 .await?;
         }
     }
@@ -83,7 +127,7 @@ pub async fn start(
                 Box::pin(async move { tick.notify_one() })
             })?)
             .await?;
-        tokio::task::spawn_local(dispatcher(db, sender, wake));
+        tokio::task::spawn_local(dispatcher(db, sender, wake, metrics));
     }
     scheduler.start().await?;
     Ok(scheduler)
@@ -93,14 +137,16 @@ pub async fn start(
 fn blocking_job(
     db: Db,
     cron: &str,
-    name: &'static str,
-    work: Work,
+    (name, work): (&'static str, Work),
+    metrics: JobMetrics,
 ) -> Result<Job, JobSchedulerError> {
     Job::new_async(cron, move |_, _| {
-        let db = db.clone();
+        let (db, metrics) = (db.clone(), metrics.clone());
         Box::pin(async move {
             let now = chrono::Utc::now();
-            match tokio::task::spawn_blocking(move || work(&db, now)).await {
+            let outcome = tokio::task::spawn_blocking(move || work(&db, now)).await;
+            metrics.count(name, matches!(outcome, Ok(Ok(_))));
+            match outcome {
                 Ok(Ok(0)) => {}
                 Ok(Ok(n)) => tracing::info!(job = name, changed = n, "job"),
                 Ok(Err(e)) => tracing::error!(job = name, error = %e, "job failed"),
@@ -111,12 +157,14 @@ fn blocking_job(
 }
 
 /// Delivers the outbox each time it is woken, until the process ends.
-async fn dispatcher(db: Db, sender: Sender, wake: Arc<Notify>) {
+async fn dispatcher(db: Db, sender: Sender, wake: Arc<Notify>, metrics: JobMetrics) {
     loop {
         wake.notified().await;
         // Runs until a run finds nothing due, so a burst larger than a batch drains at once.
         loop {
-            match outbox::run(&db, &sender, chrono::Utc::now()).await {
+            let outcome = outbox::run(&db, &sender, chrono::Utc::now()).await;
+            metrics.count("outbox", outcome.is_ok());
+            match outcome {
                 Ok(d) if d == outbox::Delivered::default() => break,
                 Ok(d) => tracing::debug!(?d, "outbox"),
                 Err(e) => {

@@ -26,6 +26,7 @@ mod sign_in;
 mod smtp;
 mod text;
 mod tokens;
+mod upkeep;
 mod usage;
 mod voucher_payments;
 mod voucher_rules;

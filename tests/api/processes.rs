@@ -19,10 +19,17 @@ use instrument_booking::jobs::outbox::IN_FLIGHT;
 
 /// Starts `instrument-booking serve` on the test's database, delivering to `sink` every second.
 fn server(app: &TestApp, sink: &SmtpSink, data: &std::path::Path) -> Child {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+    server_on(app, sink, data, free_port())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .expect("a free port");
+        .expect("a free port")
+}
+
+fn server_on(app: &TestApp, sink: &SmtpSink, data: &std::path::Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_instrument-booking"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", &app.url)
@@ -160,7 +167,73 @@ async fn two_server_processes_deliver_each_message_once(app: TestApp) {
     assert!(seen.values().all(|n| *n == 1), "a message arrived twice");
 }
 
+/// The value of the first sample of `metric` (name and labels as written) in a scrape.
+fn sample(scrape: &str, metric: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find(|l| l.starts_with(metric) && l[metric.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+async fn scrape(base: &str) -> String {
+    let mut resp = awc::Client::default()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics answered");
+    String::from_utf8(resp.body().await.unwrap().to_vec()).unwrap()
+}
+
+async fn metrics_show_the_backlog_the_pool_the_process_and_the_jobs(app: TestApp) {
+    let queued = queue_confirmations(&app, 3).await;
+    let before = scrape(&app.base).await;
+    assert_eq!(
+        sample(&before, "outbox_messages{status=\"waiting\"}"),
+        Some(queued.len() as f64),
+        "{before}"
+    );
+    assert_eq!(
+        sample(&before, "outbox_messages{status=\"failed\"}"),
+        Some(0.0)
+    );
+    assert!(
+        sample(&before, "outbox_oldest_waiting_seconds").is_some(),
+        "{before}"
+    );
+    assert_eq!(
+        sample(&before, "db_pool_connections{state=\"max\"}"),
+        Some(8.0),
+        "{before}"
+    );
+    assert!(
+        sample(&before, "process_resident_memory_bytes").is_some_and(|b| b > 0.0),
+        "{before}"
+    );
+    let sink = SmtpSink::start();
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = server_on(&app, &sink, data.path(), port);
+    let delivered = wait_until(StdDuration::from_secs(60), || {
+        sink.received().len() >= queued.len()
+    });
+    let after = scrape(&format!("http://127.0.0.1:{port}")).await;
+    server.kill().ok();
+    server.wait().ok();
+    assert!(delivered, "delivered");
+    assert!(
+        sample(&after, "job_runs_total{job=\"outbox\"}").is_some_and(|n| n >= 1.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, "outbox_messages{status=\"waiting\"}"),
+        Some(0.0),
+        "{after}"
+    );
+}
+
 on_both_backends!(
+    metrics_show_the_backlog_the_pool_the_process_and_the_jobs,
     a_killed_dispatcher_loses_nothing,
     two_server_processes_deliver_each_message_once
 );

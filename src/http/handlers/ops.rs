@@ -30,6 +30,12 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ServiceE
 }
 
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError> {
+    // Without the database the process metrics still answer; the backlog keeps its last value.
+    match crate::http::read(&state, |conn| Ok(crate::db::outbox::backlog(conn)?)).await {
+        Ok(backlog) => state.metrics.set_backlog(&backlog, state.clock.naive()),
+        Err(e) => tracing::warn!(error = %e, "metrics: the outbox backlog could not be read"),
+    }
+    state.metrics.set_pool(state.db.pool_use());
     let text = prometheus::TextEncoder::new()
         .encode_to_string(&state.metrics.registry.gather())
         .map_err(ServiceError::internal)?;
