@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::types::{Province, ResourceKind};
-use super::{Issue, text_fits};
+use super::{Checks, Issue, date_in_range, date_range_message, text_fits};
 
 /// A programme to define: its code, names, coverage, cap, validity and eligibility.
 #[derive(Debug, Clone)]
@@ -35,69 +35,48 @@ fn is_word(text: &str, max: usize) -> bool {
 impl ProgramDraft {
     /// Every field that is wrong, with what to send instead; empty when the draft is valid.
     pub fn issues(&self) -> Vec<Issue> {
+        let mut c = Checks::default();
+        self.check_words(&mut c);
+        self.check_terms(&mut c);
+        c.issues()
+    }
+
+    /// The code, names and kind.
+    fn check_words(&self, c: &mut Checks) {
+        c.check(
+            is_code(&self.code),
+            "code",
+            "2 to 20 characters: A-Z, 0-9 and -",
+        );
+        for (field, name) in [("name_en", &self.name_en), ("name_zh", &self.name_zh)] {
+            c.check(text_fits(name, 200), field, "must be 1 to 200 characters");
+        }
+        let kind = "one word of at most 40 characters, such as innovation or computing";
+        c.check(is_word(&self.kind, 40), "kind", kind);
+    }
+
+    /// The ratio, cap, validity, and where and on what it may be spent.
+    fn check_terms(&self, c: &mut Checks) {
+        let ratio = "must be between 1 and 10000 basis points";
+        c.check((1..=10_000).contains(&self.ratio_bps), "ratio_bps", ratio);
+        let cap = "must not be negative";
+        c.check(self.annual_cap_fen >= 0, "annual_cap_fen", cap);
+        let from = date_range_message();
+        c.check(date_in_range(self.valid_from), "valid_from", from);
+        let until_ok = self.valid_from <= self.valid_until && date_in_range(self.valid_until);
+        let until = "must not be before valid_from, nor after 2100";
+        c.check(until_ok, "valid_until", until);
+        let provinces = "name at least one province";
+        c.check(
+            !self.accepted_provinces.is_empty(),
+            "accepted_provinces",
+            provinces,
+        );
+        let kinds = "name at least one kind";
+        c.check(!self.eligible_kinds.is_empty(), "eligible_kinds", kinds);
         let categories_ok = self.eligible_categories.iter().all(|c| is_word(c, 100));
-        let checks = [
-            (
-                is_code(&self.code),
-                "code",
-                "2 to 20 characters: A-Z, 0-9 and -",
-            ),
-            (
-                text_fits(&self.name_en, 200),
-                "name_en",
-                "must be 1 to 200 characters",
-            ),
-            (
-                text_fits(&self.name_zh, 200),
-                "name_zh",
-                "must be 1 to 200 characters",
-            ),
-            (
-                is_word(&self.kind, 40),
-                "kind",
-                "one word of at most 40 characters, such as innovation or computing",
-            ),
-            (
-                (1..=10_000).contains(&self.ratio_bps),
-                "ratio_bps",
-                "must be between 1 and 10000 basis points",
-            ),
-            (
-                self.annual_cap_fen >= 0,
-                "annual_cap_fen",
-                "must not be negative",
-            ),
-            (
-                super::date_in_range(self.valid_from),
-                "valid_from",
-                &super::date_range_message(),
-            ),
-            (
-                self.valid_from <= self.valid_until && super::date_in_range(self.valid_until),
-                "valid_until",
-                "must not be before valid_from, nor after 2100",
-            ),
-            (
-                !self.accepted_provinces.is_empty(),
-                "accepted_provinces",
-                "name at least one province",
-            ),
-            (
-                !self.eligible_kinds.is_empty(),
-                "eligible_kinds",
-                "name at least one kind",
-            ),
-            (
-                categories_ok,
-                "eligible_categories",
-                "categories are single words of at most 100 characters",
-            ),
-        ];
-        checks
-            .into_iter()
-            .filter(|(ok, _, _)| !ok)
-            .map(|(_, field, message)| Issue::field(field, message))
-            .collect()
+        let why = "categories are single words of at most 100 characters";
+        c.check(categories_ok, "eligible_categories", why);
     }
 }
 
