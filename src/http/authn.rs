@@ -31,12 +31,18 @@ fn unauthorized(code: ErrorCode, detail: &str) -> ServiceError {
     ServiceError::new(code, detail)
 }
 
-/// Resolves the bearer token of a request that sends one.
+/// Whether a path's handlers may ask who the caller is: the API, less signing in. Probes,
+/// metrics, the description and problem pages never do, so a token sent to them costs nothing.
+fn may_need_caller(path: &str) -> bool {
+    path.starts_with("/api/") && path != "/api/v1/auth/token"
+}
+
+/// Resolves the bearer token of a request that sends one to a path that may need it.
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.headers().contains_key(AUTHORIZATION) {
+    if req.headers().contains_key(AUTHORIZATION) && may_need_caller(req.path()) {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let found = match (state, bearer_token(req.request())) {
             (Some(state), Ok(token)) => resolve(&state, &token).await,
