@@ -242,6 +242,10 @@ impl Application {
         workers: Option<usize>,
     ) -> std::io::Result<Application> {
         let port = listener.local_addr()?.port();
+        // Each worker's blocking threads run database work and wait for a pooled connection: more
+        // threads than connections only queue, and after a burst they linger holding memory.
+        let (_, _, pool_size) = state.db.pool_use();
+        let blocking = usize::try_from(pool_size).unwrap_or(1).max(1);
         let state = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()
@@ -253,6 +257,7 @@ impl Application {
                 .wrap(middleware::from_fn(observe))
         })
         .shutdown_timeout(30)
+        .worker_max_blocking_threads(blocking)
         .listen(listener)?;
         if let Some(n) = workers {
             server = server.workers(n);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 
-use crate::db::Backend;
+use crate::db::{Backend, Options, Synchronous};
 use crate::domain::types::{Locale, Role};
 
 #[derive(Debug, Parser)]
@@ -34,6 +34,11 @@ pub struct StorageArgs {
     /// Maximum connections in the database pool.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 16, global = true)]
     pub db_pool_size: u32,
+    /// How SQLite commits: normal keeps every acknowledged write through a crash of the process,
+    /// full also through a power loss or a crash of the machine, at some cost in speed.
+    #[arg(long, env = "SQLITE_SYNCHRONOUS", default_value = "normal", global = true,
+          value_parser = PossibleValuesParser::new(Synchronous::NAMES))]
+    pub sqlite_synchronous: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +120,10 @@ pub struct ServeArgs {
     /// message goes out again (from another server, or this one restarted) after this.
     #[arg(long, env = "MAIL_LEASE_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(i64).range(1..=3600))]
     pub mail_lease_seconds: i64,
+    /// The longest one message's exchange with the SMTP relay may take, in seconds (greeting,
+    /// commands and data): a relay that stops answering fails the attempt, which is retried.
+    #[arg(long, env = "SMTP_TIMEOUT_SECONDS", default_value_t = crate::jobs::outbox::SEND_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub smtp_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -175,6 +184,16 @@ impl StorageArgs {
             ));
         }
         Ok(url)
+    }
+}
+
+impl StorageArgs {
+    /// How the database is opened for serving.
+    pub fn options(&self) -> Options {
+        Options {
+            pool_size: self.db_pool_size,
+            synchronous: Synchronous::parse(&self.sqlite_synchronous).unwrap_or_default(),
+        }
     }
 }
 
@@ -241,6 +260,7 @@ mod tests {
             data_dir: "./data".into(),
             database_url: Some("mysql://x".into()),
             db_pool_size: 4,
+            sqlite_synchronous: "normal".into(),
         };
         assert!(
             args.database_url()

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::db::{Fault, Faulty};
 pub use crate::domain::Issue;
 
 /// Declares every error code once, with the text clients match on and the HTTP status it means.
@@ -67,7 +68,10 @@ error_codes! {
     PreconditionRequired = "precondition_required" => 428, "This edit needs If-Match with the version from the ETag.",
     RequestTimeout = "request_timeout" => 408, "The body did not arrive in time. Send it again, whole.",
     TooManyAttempts = "too_many_attempts" => 429, "Too many failed sign-ins for this account or from this address. Wait Retry-After seconds.",
-    DatabaseUnavailable = "database_unavailable" => 503, "The database is not reachable right now. Retry shortly.",
+    DatabaseUnavailable = "database_unavailable" => 503, "The database is not reachable right now (restarting, or the connection was lost). Retry after Retry-After seconds; nothing was written.",
+    DatabaseReadOnly = "database_read_only" => 503, "The database cannot be written: its files or folder are read-only. Reads still work; retry once an operator has made it writable. Nothing was written.",
+    StorageFull = "storage_full" => 503, "The database's disk is full. Reads still work; retry once an operator has freed space. Nothing was written.",
+    StorageFailed = "storage_failed" => 503, "The database's disk failed to read or write. Retry later; nothing was written.",
     Internal = "internal" => 500, "The server failed; the cause is in its log under the request id.",
 }
 
@@ -180,21 +184,58 @@ impl ServiceError {
     }
 }
 
+impl ServiceError {
+    /// A failure of the storage itself, as a 503 with its own code; the cause is logged.
+    pub fn storage(fault: Fault, cause: impl std::fmt::Display) -> ServiceError {
+        let (code, detail) = match fault {
+            Fault::Unreachable => (
+                ErrorCode::DatabaseUnavailable,
+                "the database is not reachable right now; retry shortly",
+            ),
+            Fault::ReadOnly => (
+                ErrorCode::DatabaseReadOnly,
+                "the database cannot be written right now (it is read-only); nothing was written",
+            ),
+            Fault::Full => (
+                ErrorCode::StorageFull,
+                "the database's disk is full; nothing was written",
+            ),
+            Fault::Io => (
+                ErrorCode::StorageFailed,
+                "the database's disk failed; nothing was written",
+            ),
+        };
+        ServiceError {
+            cause: Some(cause.to_string()),
+            ..ServiceError::new(code, detail)
+        }
+    }
+}
+
+impl Faulty for ServiceError {
+    fn fault(&self) -> Option<Fault> {
+        match self.code {
+            ErrorCode::DatabaseUnavailable => Some(Fault::Unreachable),
+            ErrorCode::DatabaseReadOnly => Some(Fault::ReadOnly),
+            ErrorCode::StorageFull => Some(Fault::Full),
+            ErrorCode::StorageFailed => Some(Fault::Io),
+            _ => None,
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ServiceError {
     fn from(e: diesel::result::Error) -> ServiceError {
-        ServiceError::internal(e)
+        match e.fault() {
+            Some(fault) => ServiceError::storage(fault, e),
+            None => ServiceError::internal(e),
+        }
     }
 }
 
 impl From<diesel::r2d2::PoolError> for ServiceError {
     fn from(e: diesel::r2d2::PoolError) -> ServiceError {
-        ServiceError {
-            cause: Some(e.to_string()),
-            ..ServiceError::new(
-                ErrorCode::DatabaseUnavailable,
-                "the database is not reachable right now; retry shortly",
-            )
-        }
+        ServiceError::storage(Fault::Unreachable, e)
     }
 }
 
@@ -251,6 +292,9 @@ mod tests {
             ("request_timeout", 408),
             ("too_many_attempts", 429),
             ("database_unavailable", 503),
+            ("database_read_only", 503),
+            ("storage_full", 503),
+            ("storage_failed", 503),
             ("internal", 500),
         ];
         assert_eq!(table, expected);

@@ -69,7 +69,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     let (backend, _) = Backend::parse(url)?;
     // Everything is checked before the port is bound.
     let secret = config::jwt_secret(args.jwt_secret.as_deref(), backend, &storage.data_dir)?;
-    let db = Db::open(url, storage.db_pool_size)?;
+    let db = Db::open_with(url, storage.options())?;
     db.optimize()?;
     if instrument_booking::db::reports::totals::ensure(&db)? {
         tracing::info!("built the reports' monthly totals from every recorded use");
@@ -78,13 +78,9 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         load_demo(&db, &args)?;
     }
     check_schedules(&args)?;
-    // The SMTP transport's connection pool starts a task: build it inside the runtime.
     let system = actix_web::rt::System::new();
-    let mailer =
-        system.block_on(async { Mailer::from_url(args.smtp_url.as_deref(), &storage.data_dir) })?;
-    // The pool's last owner must never be dropped after the runtime stops (its destructor needs
-    // the runtime and would abort the shutdown): one clone lives as long as the process.
-    std::mem::forget(mailer.clone());
+    let timeout = std::time::Duration::from_secs(args.smtp_timeout_seconds);
+    let mailer = Mailer::from_url(args.smtp_url.as_deref(), &storage.data_dir, timeout)?;
     let sender = mail_sender(mailer, &args)?;
     let schedules = schedules(&args);
     let listener = TcpListener::bind(args.bind)?;
@@ -159,6 +155,7 @@ fn mail_sender(mailer: Mailer, args: &ServeArgs) -> Result<jobs::outbox::Sender,
             first_backoff_seconds: args.mail_backoff_seconds,
             lease_seconds: args.mail_lease_seconds,
         },
+        timeout: std::time::Duration::from_secs(args.smtp_timeout_seconds),
     })
 }
 

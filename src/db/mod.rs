@@ -7,6 +7,7 @@ pub mod booking_events;
 pub mod bookings;
 pub mod dialect;
 pub mod due;
+pub mod fault;
 pub mod idempotency;
 pub mod jurisdictions;
 pub mod opening_hours;
@@ -31,6 +32,8 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use fault::{Fault, Faulty};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -117,6 +120,43 @@ pub fn redact(url: &str) -> String {
 pub struct Manager {
     backend: Backend,
     target: String,
+    synchronous: Synchronous,
+}
+
+/// How SQLite commits (its `synchronous` setting, in WAL mode): `Normal` keeps every committed
+/// transaction through a crash of the process, `Full` also through a power loss or an OS crash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    #[default]
+    Normal,
+    Full,
+}
+
+impl Synchronous {
+    pub const NAMES: &'static [&'static str] = &["normal", "full"];
+
+    pub fn parse(text: &str) -> Option<Synchronous> {
+        match text.to_ascii_lowercase().as_str() {
+            "normal" => Some(Synchronous::Normal),
+            "full" => Some(Synchronous::Full),
+            _ => None,
+        }
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
+/// How the database is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Most connections the pool opens.
+    pub pool_size: u32,
+    pub synchronous: Synchronous,
 }
 
 impl ManageConnection for Manager {
@@ -130,11 +170,12 @@ impl ManageConnection for Manager {
             }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target)?;
-                conn.batch_execute(
-                    // WAL is a property of the file, set once in `Db::open`: asking for it on every
-                    // new connection takes a lock that busy_timeout does not cover.
-                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                )
+                // WAL is a property of the file, set once in `Db::open`: asking for it on every
+                // new connection takes a lock that busy_timeout does not cover.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = {}; PRAGMA foreign_keys = ON;",
+                    self.synchronous.pragma()
+                ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -167,8 +208,14 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens the pool and applies pending migrations.
+    /// Opens the pool with SQLite's default durability and applies pending migrations.
     pub fn open(url: &str, pool_size: u32) -> Result<Db, StorageError> {
+        let synchronous = Synchronous::default();
+        Db::open_with(url, Options { pool_size, synchronous })
+    }
+
+    /// Opens the pool and applies pending migrations.
+    pub fn open_with(url: &str, options: Options) -> Result<Db, StorageError> {
         let (backend, target) = Backend::parse(url)?;
         if backend == Backend::Sqlite {
             create_parent_dir(&target);
@@ -178,12 +225,16 @@ impl Db {
                 .map_err(StorageError::Query)?;
         }
         let pool = Pool::builder()
-            .max_size(pool_size)
+            .max_size(options.pool_size)
             .connection_timeout(Duration::from_secs(5))
             // A `SELECT 1` round trip on every checkout would double the cost of a simple read;
             // a broken connection fails its query instead and is replaced.
             .test_on_check_out(false)
-            .build(Manager { backend, target })?;
+            .build(Manager {
+                backend,
+                target,
+                synchronous: options.synchronous,
+            })?;
         let db = Db {
             pool,
             backend,
@@ -252,10 +303,21 @@ impl Db {
         Ok(())
     }
 
-    /// Succeeds when a pooled connection answers a query.
-    pub fn ping(&self) -> Result<(), StorageError> {
-        self.pool.get()?.batch_execute("SELECT 1")?;
-        Ok(())
+    /// Succeeds when the database takes a write within `wait`: a write transaction is begun, a
+    /// write statement prepared and run (it changes nothing), and the whole rolled back. A
+    /// connection that fails it is discarded, so the next check sees the database afresh.
+    pub fn ready(&self, wait: Duration) -> Result<(), StorageError> {
+        let mut conn = self.pool.get_timeout(wait)?;
+        let probe = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE; DELETE FROM outbox WHERE id < 0; ROLLBACK;",
+            Backend::Postgres => "BEGIN; DELETE FROM outbox WHERE id < 0; ROLLBACK;",
+        };
+        let outcome = conn.batch_execute(probe).map_err(StorageError::Query);
+        if outcome.is_err() {
+            let _ = conn.batch_execute("ROLLBACK");
+            discard(&mut conn);
+        }
+        outcome
     }
 
     pub fn get(&self) -> Result<Conn, r2d2::PoolError> {
@@ -268,10 +330,12 @@ impl Db {
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<r2d2::PoolError>,
+        E: From<r2d2::PoolError> + Faulty,
     {
         let mut conn = self.pool.get()?;
-        f(&mut conn)
+        let outcome = f(&mut conn);
+        discard_on_fault(&mut conn, &outcome);
+        outcome
     }
 
     /// Runs `f` inside one write transaction: `BEGIN IMMEDIATE` under the writer lock on SQLite,
@@ -281,7 +345,7 @@ impl Db {
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<r2d2::PoolError> + From<diesel::result::Error>,
+        E: From<r2d2::PoolError> + From<diesel::result::Error> + Faulty,
     {
         let mut conn = self.pool.get()?;
         let _guard = match self.backend {
@@ -289,7 +353,32 @@ impl Db {
             Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|p| p.into_inner())),
             Backend::Postgres => None,
         };
-        immediate_transaction(&mut conn, f)
+        let outcome = immediate_transaction(&mut conn, f);
+        discard_on_fault(&mut conn, &outcome);
+        outcome
+    }
+}
+
+/// Keeps a connection that met a storage fault out of the pool.
+fn discard_on_fault<T, E: Faulty>(conn: &mut DbConnection, outcome: &Result<T, E>) {
+    if let Err(e) = outcome
+        && let Some(fault) = e.fault()
+    {
+        tracing::warn!(?fault, "discarding a database connection after a storage fault");
+        discard(conn);
+    }
+}
+
+/// Marks a connection broken, so the pool closes it instead of handing it out again: one left
+/// by a restarted server, or opened read-only while its folder was, never recovers by itself.
+fn discard(conn: &mut DbConnection) {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).set_in_error()
+        }
+        DbConnection::Postgresql(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).set_in_error()
+        }
     }
 }
 

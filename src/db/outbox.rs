@@ -5,7 +5,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::DbConnection;
 use super::schema::outbox;
@@ -34,6 +34,8 @@ pub struct MessageRow {
     pub sent_at: Option<NaiveDateTime>,
     /// Random, drawn when queued; names the message in its Message-ID.
     pub message_key: Option<String>,
+    /// The token of the claim that holds the message while it is being sent.
+    pub claim_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -69,12 +71,20 @@ pub fn enqueue(conn: &mut DbConnection, m: &NewMessage) -> QueryResult<bool> {
     Ok(n == 1)
 }
 
-/// Claims up to `limit` due messages until `lease_until`: pending ones whose time has come, and
+/// A dispatcher's hold on the messages it claimed: its token, and until when it lasts unless
+/// renewed.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub token: String,
+    pub until: NaiveDateTime,
+}
+
+/// Claims up to `limit` due messages under `claim`: pending ones whose time has come, and
 /// sending ones whose holder's lease ran out. Counts the attempt.
 pub fn claim(
     conn: &mut DbConnection,
     now: NaiveDateTime,
-    lease_until: NaiveDateTime,
+    claim: &Claim,
     limit: i64,
 ) -> QueryResult<Vec<MessageRow>> {
     // Numbered placeholders differ: $1 on PostgreSQL, ?1 on SQLite.
@@ -83,7 +93,8 @@ pub fn claim(
         DbConnection::Sqlite(_) => ("?", ""),
     };
     let sql = format!(
-        "UPDATE outbox SET status = 'sending', lease_until = {p}2, attempts = attempts + 1 \
+        "UPDATE outbox SET status = 'sending', lease_until = {p}2, claim_token = {p}4, \
+         attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox \
            WHERE (status = 'pending' AND next_attempt_at <= {p}1) \
               OR (status = 'sending' AND lease_until <= {p}1) \
@@ -92,62 +103,69 @@ pub fn claim(
     );
     let query = diesel::sql_query(sql)
         .bind::<Timestamp, _>(now)
-        .bind::<Timestamp, _>(lease_until)
-        .bind::<BigInt, _>(limit);
+        .bind::<Timestamp, _>(claim.until)
+        .bind::<BigInt, _>(limit)
+        .bind::<Text, _>(&claim.token);
     let mut rows: Vec<MessageRow> = query.load(conn)?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
 
-/// Records a delivery, unless the lease was lost to another dispatcher meanwhile.
+/// Extends a claim's lease to `until` on every message it still holds; how many it holds.
+pub fn renew(conn: &mut DbConnection, token: &str, until: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table)
+        .filter(outbox::status.eq(MessageStatus::Sending))
+        .filter(outbox::claim_token.eq(token))
+        .set(outbox::lease_until.eq(until))
+        .execute(conn)
+}
+
+/// Records a delivery, unless the claim was lost to another dispatcher meanwhile.
 pub fn mark_sent(
     conn: &mut DbConnection,
     id: i64,
-    lease: NaiveDateTime,
+    token: &str,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(
-        outbox::table
-            .find(id)
-            .filter(outbox::status.eq(MessageStatus::Sending))
-            .filter(outbox::lease_until.eq(lease)),
-    )
-    .set((
-        outbox::status.eq(MessageStatus::Sent),
-        outbox::sent_at.eq(at),
-        outbox::lease_until.eq(None::<NaiveDateTime>),
-        outbox::last_error.eq(None::<String>),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    diesel::update(outbox::table.find(id))
+        .filter(outbox::status.eq(MessageStatus::Sending))
+        .filter(outbox::claim_token.eq(token))
+        .set((
+            outbox::status.eq(MessageStatus::Sent),
+            outbox::sent_at.eq(at),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+            outbox::claim_token.eq(None::<String>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
-/// Records a failed attempt: retried at `retry_at`, or parked as failed when `retry_at` is None.
+/// Records a failed attempt: retried at `retry_at`, or parked as failed (at `now`) when
+/// `retry_at` is None.
 pub fn mark_failed(
     conn: &mut DbConnection,
     id: i64,
-    lease: NaiveDateTime,
+    token: &str,
     error: &str,
-    retry_at: Option<NaiveDateTime>,
+    (now, retry_at): (NaiveDateTime, Option<NaiveDateTime>),
 ) -> QueryResult<bool> {
     let (status, next) = match retry_at {
         Some(t) => (MessageStatus::Pending, t),
-        None => (MessageStatus::Failed, lease),
+        None => (MessageStatus::Failed, now),
     };
-    diesel::update(
-        outbox::table
-            .find(id)
-            .filter(outbox::status.eq(MessageStatus::Sending))
-            .filter(outbox::lease_until.eq(lease)),
-    )
-    .set((
-        outbox::status.eq(status),
-        outbox::next_attempt_at.eq(next),
-        outbox::lease_until.eq(None::<NaiveDateTime>),
-        outbox::last_error.eq(error),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    diesel::update(outbox::table.find(id))
+        .filter(outbox::status.eq(MessageStatus::Sending))
+        .filter(outbox::claim_token.eq(token))
+        .set((
+            outbox::status.eq(status),
+            outbox::next_attempt_at.eq(next),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+            outbox::claim_token.eq(None::<String>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<MessageRow>> {
@@ -185,6 +203,17 @@ pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResul
     ))
     .execute(conn)
     .map(|n| n == 1)
+}
+
+/// Puts every failed message back in the queue now (after an outage that parked them); how many.
+pub fn retry_all(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::status.eq(MessageStatus::Failed)))
+        .set((
+            outbox::status.eq(MessageStatus::Pending),
+            outbox::next_attempt_at.eq(now),
+            outbox::attempts.eq(0),
+        ))
+        .execute(conn)
 }
 
 /// What waits in the outbox: messages still to go (pending or being sent), those parked as

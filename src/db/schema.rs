@@ -398,6 +398,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         message_key -> Nullable<Text>,
+        claim_token -> Nullable<Text>,
     }
 }
 

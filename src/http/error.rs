@@ -18,6 +18,16 @@ fn challenge(code: ErrorCode) -> String {
     .to_owned()
 }
 
+/// When to try again after a storage fault: a restart of the database takes about a second; a
+/// read-only folder or a full disk waits for an operator.
+fn storage_retry_after(code: ErrorCode) -> Option<u64> {
+    match code {
+        ErrorCode::DatabaseUnavailable => Some(1),
+        ErrorCode::DatabaseReadOnly | ErrorCode::StorageFull | ErrorCode::StorageFailed => Some(30),
+        _ => None,
+    }
+}
+
 #[derive(Serialize)]
 struct Problem<'a> {
     #[serde(rename = "type")]
@@ -57,7 +67,8 @@ impl ResponseError for ServiceError {
         if status == StatusCode::UNAUTHORIZED {
             resp.insert_header((WWW_AUTHENTICATE, challenge(self.code)));
         }
-        if let Some(wait) = self.extra.get(RETRY_AFTER).and_then(|v| v.as_u64()) {
+        let wait = self.extra.get(RETRY_AFTER).and_then(|v| v.as_u64());
+        if let Some(wait) = wait.or_else(|| storage_retry_after(self.code)) {
             resp.insert_header((RETRY_AFTER_HEADER, wait.to_string()));
         }
         resp.json(body)

@@ -3,22 +3,26 @@
 //! allowed attempt; a dispatcher that dies mid-send leaves its lease to expire, and the message is
 //! claimed again (the only duplicate a crash can cause, and it carries the same Message-ID).
 
+use std::convert::Infallible;
+use std::time::Duration as StdDuration;
+
 use chrono::Duration;
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::future::join_all;
 use lettre::message::Mailbox;
 
-use crate::db::outbox::{self, MessageRow};
-use crate::db::{Db, truncate};
+use crate::db::outbox::{self, Claim, MessageRow};
+use crate::db::{Db, Faulty, truncate};
 use crate::domain::availability::Instant;
 use crate::error::ServiceError;
 use crate::mail::{self, Mailer};
 
-/// How many messages one run claims at most.
-pub const BATCH: i64 = 100;
-/// How many messages one dispatcher sends at once.
+/// How many messages one dispatcher claims and sends at once. A claim is no larger than what is
+/// in flight, so no message waits under one server's claim while another server is idle.
 pub const IN_FLIGHT: usize = 8;
 /// How long a claim lasts by default before another dispatcher may take the message over.
 pub const LEASE_SECONDS: i64 = 120;
+/// How long one message's whole SMTP exchange may take by default before it counts as failed.
+pub const SEND_TIMEOUT_SECONDS: u64 = 30;
 
 /// How deliveries are retried.
 #[derive(Debug, Clone, Copy)]
@@ -70,35 +74,39 @@ pub struct Sender {
     pub mailer: Mailer,
     pub from: Mailbox,
     pub retry: Retry,
+    /// The longest one message's exchange with the relay may take.
+    pub timeout: StdDuration,
 }
 
-/// One run of the dispatcher at `now`.
+/// One run of the dispatcher at `now`: claims up to [`IN_FLIGHT`] due messages and sends them
+/// at once, renewing the claim while they are on their way, so a slow relay never lets a second
+/// dispatcher take a message this one is still sending.
 pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, ServiceError> {
+    let claim = Claim {
+        token: uuid::Uuid::new_v4().simple().to_string(),
+        until: truncate((now + Duration::seconds(sender.retry.lease_seconds)).naive_utc()),
+    };
     let at = truncate(now.naive_utc());
-    let lease = truncate((now + Duration::seconds(sender.retry.lease_seconds)).naive_utc());
-    let claimer = db.clone();
-    let claimed = tokio::task::spawn_blocking(move || {
-        claimer.write_blocking(|conn| {
-            outbox::claim(conn, at, lease, BATCH).map_err(ServiceError::from)
-        })
+    let limit = IN_FLIGHT as i64;
+    let claimed = blocking_write(db, {
+        let claim = claim.clone();
+        move |conn| outbox::claim(conn, at, &claim, limit)
     })
-    .await
-    .map_err(ServiceError::internal)??;
-    // Several messages in flight at once: an SMTP exchange is mostly waiting on round trips.
-    let outcomes: Vec<(MessageRow, Result<(), String>)> = stream::iter(claimed)
-        .map(|row| async move {
-            let outcome = match mail::compose(&row, &sender.from) {
-                Ok(message) => sender.mailer.send(&message).await,
-                Err(e) => Err(e),
-            };
-            record(db, sender.retry, &row, lease, outcome.clone(), now).await?;
-            Ok::<_, ServiceError>((row, outcome))
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .try_collect()
-        .await?;
+    .await?;
+    if claimed.is_empty() {
+        return Ok(Delivered::default());
+    }
+    let sends = join_all(
+        claimed
+            .iter()
+            .map(|row| deliver(db, sender, row, &claim.token, now)),
+    );
+    let outcomes = tokio::select! {
+        outcomes = sends => outcomes,
+        never = keep_claim(db, &claim.token, sender.retry.lease_seconds, now) => match never {},
+    };
     let mut done = Delivered::default();
-    for (row, outcome) in &outcomes {
+    for (row, outcome) in claimed.iter().zip(&outcomes) {
         match outcome {
             Ok(()) => done.sent += 1,
             Err(_) if sender.retry.next(row.attempts, now).is_some() => done.retrying += 1,
@@ -108,35 +116,88 @@ pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, Se
     Ok(done)
 }
 
-/// Records one message's outcome as soon as it is known, so a crash resends at most the
-/// messages that were in flight.
+/// Extends the claim every third of the lease, for as long as its messages are being sent.
+async fn keep_claim(db: &Db, token: &str, lease_seconds: i64, now: Instant) -> Infallible {
+    let started = std::time::Instant::now();
+    let every = StdDuration::from_millis(u64::try_from(lease_seconds * 1000 / 3).unwrap_or(1000));
+    loop {
+        tokio::time::sleep(every).await;
+        let elapsed = Duration::from_std(started.elapsed()).unwrap_or_default();
+        let until = truncate((now + elapsed + Duration::seconds(lease_seconds)).naive_utc());
+        let token = token.to_owned();
+        if let Err(e) = blocking_write(db, move |conn| outbox::renew(conn, &token, until)).await {
+            tracing::warn!(error = %e, "the outbox claim could not be renewed");
+        }
+    }
+}
+
+/// Sends one message within the sender's timeout and records the outcome at once, so a crash
+/// resends at most the messages that were in flight.
+async fn deliver(
+    db: &Db,
+    sender: &Sender,
+    row: &MessageRow,
+    token: &str,
+    now: Instant,
+) -> Result<(), String> {
+    let outcome = match mail::compose(row, &sender.from) {
+        Ok(message) => match tokio::time::timeout(sender.timeout, sender.mailer.send(&message))
+            .await
+        {
+            Ok(sent) => sent,
+            Err(_) => Err(format!(
+                "the mail server did not finish the exchange within {} s",
+                sender.timeout.as_secs()
+            )),
+        },
+        Err(e) => Err(e),
+    };
+    if let Err(e) = &outcome {
+        tracing::warn!(message = row.id, attempts = row.attempts, error = %e, "delivery failed");
+    }
+    if let Err(e) = record(db, sender.retry, row, token, &outcome, now).await {
+        // The claim lapses and the message is tried again: one duplicate, never a loss.
+        tracing::error!(message = row.id, error = %e, "a delivery could not be recorded");
+    }
+    outcome
+}
+
+/// Writes one message's outcome. Recording is idempotent under the claim's token, so a write that
+/// met a broken connection (a database restart) is tried once more on a fresh one: otherwise a
+/// message already delivered would go out again when its claim lapses.
 async fn record(
     db: &Db,
     retry: Retry,
     row: &MessageRow,
-    lease: chrono::NaiveDateTime,
-    outcome: Result<(), String>,
+    token: &str,
+    outcome: &Result<(), String>,
     now: Instant,
-) -> Result<(), ServiceError> {
-    let (db, id, attempts) = (db.clone(), row.id, row.attempts);
+) -> Result<bool, ServiceError> {
+    let (id, attempts, token) = (row.id, row.attempts, token.to_owned());
     let at = truncate(now.naive_utc());
-    if let Err(e) = &outcome {
-        tracing::warn!(message = id, attempts, error = %e, "delivery failed");
+    let outcome = outcome.clone();
+    let write = move |conn: &mut crate::db::DbConnection| match &outcome {
+        Ok(()) => outbox::mark_sent(conn, id, &token, at),
+        Err(e) => {
+            let retry_at = retry.next(attempts, now).map(|t| truncate(t.naive_utc()));
+            outbox::mark_failed(conn, id, &token, e, (at, retry_at))
+        }
+    };
+    match blocking_write(db, write.clone()).await {
+        Err(e) if e.fault().is_some() => blocking_write(db, write).await,
+        done => done,
     }
-    tokio::task::spawn_blocking(move || {
-        db.write_blocking(|conn| -> Result<(), ServiceError> {
-            match outcome {
-                Ok(()) => outbox::mark_sent(conn, id, lease, at)?,
-                Err(e) => {
-                    let retry_at = retry.next(attempts, now).map(|t| truncate(t.naive_utc()));
-                    outbox::mark_failed(conn, id, lease, &e, retry_at)?
-                }
-            };
-            Ok(())
-        })
-    })
-    .await
-    .map_err(ServiceError::internal)?
+}
+
+/// Runs `f` in a write transaction off the async threads.
+async fn blocking_write<T: Send + 'static>(
+    db: &Db,
+    f: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T> + Send + 'static,
+) -> Result<T, ServiceError> {
+    let db = db.clone();
+    tokio::task::spawn_blocking(move || db.write_blocking(|conn| f(conn).map_err(ServiceError::from)))
+        .await
+        .map_err(ServiceError::internal)?
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::db::outbox::MessageRow;
 
@@ -16,7 +16,7 @@ use crate::db::outbox::MessageRow;
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// One `.eml` file per message in a folder: the embedded default.
-    File(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    File(PathBuf),
     /// Kept in memory (tests that do not need a mail server).
     Memory(Arc<Mutex<Vec<Vec<u8>>>>),
 }
@@ -24,7 +24,12 @@ pub enum Mailer {
 impl Mailer {
     /// From `--smtp-url`: `smtp://host:port` (plain, e.g. loopback), `smtps://user:pass@host`
     /// (TLS), `file:///folder`, or `memory:`; none means `.eml` files under the data directory.
-    pub fn from_url(url: Option<&str>, data_dir: &Path) -> Result<Mailer, String> {
+    /// `timeout` bounds connecting to a relay; the dispatcher bounds each whole exchange.
+    pub fn from_url(
+        url: Option<&str>,
+        data_dir: &Path,
+        timeout: std::time::Duration,
+    ) -> Result<Mailer, String> {
         let url = url.map(str::trim).filter(|u| !u.is_empty());
         match url {
             None => Mailer::folder(data_dir.join("mail")),
@@ -33,6 +38,7 @@ impl Mailer {
             Some(u) if u.starts_with("smtp://") || u.starts_with("smtps://") => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(u)
                     .map_err(|e| format!("SMTP_URL is not usable: {e}"))?
+                    .timeout(Some(timeout))
                     .build();
                 Ok(Mailer::Smtp(transport))
             }
@@ -45,10 +51,7 @@ impl Mailer {
     fn folder(dir: PathBuf) -> Result<Mailer, String> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create the mail folder {}: {e}", dir.display()))?;
-        Ok(Mailer::File(
-            AsyncFileTransport::<Tokio1Executor>::new(&dir),
-            dir,
-        ))
+        Ok(Mailer::File(dir))
     }
 
     /// Sends one message; the error says why it did not go.
@@ -59,11 +62,7 @@ impl Mailer {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            Mailer::File(t, _) => t
-                .send(m.clone())
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            Mailer::File(dir) => write_whole(dir, &m.formatted()).await,
             Mailer::Memory(sent) => {
                 sent.lock()
                     .map_err(|_| "memory mailer poisoned".to_owned())?
@@ -72,6 +71,27 @@ impl Mailer {
             }
         }
     }
+}
+
+/// Writes a message into the folder under a temporary name, flushes it to disk, and only then
+/// renames it to `UUID.eml`: a reader of the folder sees whole messages or none, even when the
+/// disk fills up halfway (the partial file is removed).
+async fn write_whole(dir: &Path, bytes: &[u8]) -> Result<(), String> {
+    use tokio::io::AsyncWriteExt;
+    let name = uuid::Uuid::new_v4();
+    let (part, whole) = (dir.join(format!(".{name}.part")), dir.join(format!("{name}.eml")));
+    let written = async {
+        let mut file = tokio::fs::File::create(&part).await?;
+        file.write_all(bytes).await?;
+        file.sync_all().await?;
+        tokio::fs::rename(&part, &whole).await
+    }
+    .await;
+    if let Err(e) = written {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(format!("cannot write {}: {e}", whole.display()));
+    }
+    Ok(())
 }
 
 /// The stable `Message-ID` of an outbox row, on the sender's `domain`: retries and duplicates

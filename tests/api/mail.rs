@@ -12,11 +12,14 @@ use crate::smtp::{SmtpSink, python_reads};
 use instrument_booking::jobs::outbox::{self, Delivered, Retry, Sender};
 use instrument_booking::mail::Mailer;
 
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn sender(sink: &SmtpSink, retry: Retry) -> Sender {
     Sender {
-        mailer: Mailer::from_url(Some(&sink.url()), std::path::Path::new(".")).unwrap(),
+        mailer: Mailer::from_url(Some(&sink.url()), std::path::Path::new("."), TIMEOUT).unwrap(),
         from: "instrument-booking <noreply@booking.test>".parse().unwrap(),
         retry,
+        timeout: TIMEOUT,
     }
 }
 
@@ -278,10 +281,14 @@ async fn a_dead_dispatchers_claim_expires(app: TestApp) {
     book_gpu(&app, &t, 1).await;
     let now = Utc::now();
     let lease = now + Duration::seconds(outbox::LEASE_SECONDS);
+    let claim = instrument_booking::db::outbox::Claim {
+        token: "a dead dispatcher".into(),
+        until: lease.naive_utc(),
+    };
     let claimed = app
         .db
         .write_blocking(|c| {
-            instrument_booking::db::outbox::claim(c, now.naive_utc(), lease.naive_utc(), 10)
+            instrument_booking::db::outbox::claim(c, now.naive_utc(), &claim, 10)
                 .map_err(instrument_booking::error::ServiceError::from)
         })
         .unwrap();

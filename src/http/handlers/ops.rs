@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::app::AppState;
+use crate::db::{Fault, Faulty};
 use crate::error::{ErrorCode, ServiceError};
 
 pub const OPENAPI: &str = include_str!("../../../openapi.yaml");
@@ -17,14 +18,17 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// Ready when a pooled connection answers a query.
+/// How long readiness waits for a connection: less than a load balancer's health check.
+const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Ready when the database takes a write (tried and rolled back) within a second.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError> {
     let db = state.db.clone();
-    match web::block(move || db.ping()).await? {
+    match web::block(move || db.ready(READY_WAIT)).await? {
         Ok(()) => Ok(HttpResponse::Ok().json(Health { status: "ready" })),
-        _ => Err(ServiceError::new(
-            ErrorCode::DatabaseUnavailable,
-            "the database is not reachable",
+        Err(e) => Err(ServiceError::storage(
+            e.fault().unwrap_or(Fault::Unreachable),
+            e,
         )),
     }
 }
