@@ -116,6 +116,8 @@ route_table! {
     "/api/v1/reports/charts/utilisation.svg" => { get: reports::get_utilisation_chart },
     "/api/v1/reports/charts/flows.svg" => { get: reports::get_flow_chart },
     "/api/v1/admin/messages" => { get: messages::list_messages },
+    "/api/v1/admin/outbox" => { get: messages::get_outbox },
+    "/api/v1/admin/outbox/retry" => { post: messages::retry_failed_messages },
     "/api/v1/admin/report-totals/rebuild" => { post: reports::rebuild_report_totals },
     "/api/v1/admin/messages/{id}" => { get: messages::get_message },
     "/api/v1/admin/messages/{id}/retry" => { post: messages::retry_message },

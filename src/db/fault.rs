@@ -95,13 +95,13 @@ mod tests {
                 "terminating connection due to administrator command",
                 Some(Fault::Unreachable),
             ),
-            ("attempt to write a readonly database", Some(Fault::ReadOnly)),
+            (
+                "attempt to write a readonly database",
+                Some(Fault::ReadOnly),
+            ),
             ("database or disk is full", Some(Fault::Full)),
             ("disk I/O error", Some(Fault::Io)),
-            (
-                "UNIQUE constraint failed: users.email",
-                None::<Fault>,
-            ),
+            ("UNIQUE constraint failed: users.email", None::<Fault>),
         ];
         for (message, fault) in cases {
             assert_eq!(classify(&unknown, message), fault, "{message}");

@@ -211,7 +211,13 @@ impl Db {
     /// Opens the pool with SQLite's default durability and applies pending migrations.
     pub fn open(url: &str, pool_size: u32) -> Result<Db, StorageError> {
         let synchronous = Synchronous::default();
-        Db::open_with(url, Options { pool_size, synchronous })
+        Db::open_with(
+            url,
+            Options {
+                pool_size,
+                synchronous,
+            },
+        )
     }
 
     /// Opens the pool and applies pending migrations.
@@ -364,7 +370,10 @@ fn discard_on_fault<T, E: Faulty>(conn: &mut DbConnection, outcome: &Result<T, E
     if let Err(e) = outcome
         && let Some(fault) = e.fault()
     {
-        tracing::warn!(?fault, "discarding a database connection after a storage fault");
+        tracing::warn!(
+            ?fault,
+            "discarding a database connection after a storage fault"
+        );
         discard(conn);
     }
 }

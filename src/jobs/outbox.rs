@@ -141,15 +141,15 @@ async fn deliver(
     now: Instant,
 ) -> Result<(), String> {
     let outcome = match mail::compose(row, &sender.from) {
-        Ok(message) => match tokio::time::timeout(sender.timeout, sender.mailer.send(&message))
-            .await
-        {
-            Ok(sent) => sent,
-            Err(_) => Err(format!(
-                "the mail server did not finish the exchange within {} s",
-                sender.timeout.as_secs()
-            )),
-        },
+        Ok(message) => {
+            match tokio::time::timeout(sender.timeout, sender.mailer.send(&message)).await {
+                Ok(sent) => sent,
+                Err(_) => Err(format!(
+                    "the mail server did not finish the exchange within {} s",
+                    sender.timeout.as_secs()
+                )),
+            }
+        }
         Err(e) => Err(e),
     };
     if let Err(e) = &outcome {
@@ -195,9 +195,11 @@ async fn blocking_write<T: Send + 'static>(
     f: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T> + Send + 'static,
 ) -> Result<T, ServiceError> {
     let db = db.clone();
-    tokio::task::spawn_blocking(move || db.write_blocking(|conn| f(conn).map_err(ServiceError::from)))
-        .await
-        .map_err(ServiceError::internal)?
+    tokio::task::spawn_blocking(move || {
+        db.write_blocking(|conn| f(conn).map_err(ServiceError::from))
+    })
+    .await
+    .map_err(ServiceError::internal)?
 }
 
 #[cfg(test)]

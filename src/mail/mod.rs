@@ -79,7 +79,10 @@ impl Mailer {
 async fn write_whole(dir: &Path, bytes: &[u8]) -> Result<(), String> {
     use tokio::io::AsyncWriteExt;
     let name = uuid::Uuid::new_v4();
-    let (part, whole) = (dir.join(format!(".{name}.part")), dir.join(format!("{name}.eml")));
+    let (part, whole) = (
+        dir.join(format!(".{name}.part")),
+        dir.join(format!("{name}.eml")),
+    );
     let written = async {
         let mut file = tokio::fs::File::create(&part).await?;
         file.write_all(bytes).await?;

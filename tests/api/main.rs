@@ -12,6 +12,7 @@ mod catalogue_edits;
 mod credentials;
 mod errors;
 mod exports;
+mod faults;
 mod hygiene;
 mod layers;
 mod mail;

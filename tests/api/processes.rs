@@ -22,7 +22,7 @@ fn server(app: &TestApp, sink: &SmtpSink, data: &std::path::Path) -> Child {
     server_on(app, sink, data, free_port())
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -30,12 +30,24 @@ fn free_port() -> u16 {
 }
 
 fn server_on(app: &TestApp, sink: &SmtpSink, data: &std::path::Path, port: u16) -> Child {
+    server_with(&app.url, &sink.url(), data, port, &[])
+}
+
+/// Starts `instrument-booking serve` on `url`, mailing to `smtp`, with `extra` settings on top
+/// of the tests' (delivery every second, a three-second lease, no other jobs).
+pub fn server_with(
+    url: &str,
+    smtp: &str,
+    data: &std::path::Path,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> Child {
     Command::new(env!("CARGO_BIN_EXE_instrument-booking"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", &app.url)
+        .env("DATABASE_URL", url)
         .env("DATA_DIR", data)
         .env("JWT_SECRET", SECRET)
-        .env("SMTP_URL", sink.url())
+        .env("SMTP_URL", smtp)
         .env("OUTBOX_CRON", "* * * * * *")
         .env("MAIL_LEASE_SECONDS", "3")
         .env("BOOKING_JOBS_CRON", "")
@@ -43,6 +55,7 @@ fn server_on(app: &TestApp, sink: &SmtpSink, data: &std::path::Path, port: u16) 
         .env("VOUCHER_JOBS_CRON", "")
         .env("DIGEST_CRON", "")
         .env("RUST_LOG", "error")
+        .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -50,7 +63,7 @@ fn server_on(app: &TestApp, sink: &SmtpSink, data: &std::path::Path, port: u16) 
 }
 
 /// Queues `n` confirmations: bookings on a fresh round-the-clock partition, through the API.
-async fn queue_confirmations(app: &TestApp, n: i64) -> Vec<i64> {
+pub async fn queue_confirmations(app: &TestApp, n: i64) -> Vec<i64> {
     let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
     let body = json!({"kind": "computing", "name_en": "Fudan mail test nodes", "name_zh": "复旦邮件测试节点",
         "category": "computing", "original_value_cny": 1000000, "jurisdiction_code": "310100", "capacity": 1000,
@@ -84,7 +97,7 @@ async fn queue_confirmations(app: &TestApp, n: i64) -> Vec<i64> {
 }
 
 /// How many times each Message-ID arrived.
-fn arrivals(sink: &SmtpSink) -> HashMap<String, usize> {
+pub fn arrivals(sink: &SmtpSink) -> HashMap<String, usize> {
     let mut seen = HashMap::new();
     for m in sink.received() {
         let id = m
@@ -97,7 +110,7 @@ fn arrivals(sink: &SmtpSink) -> HashMap<String, usize> {
     seen
 }
 
-fn wait_until(limit: StdDuration, done: impl Fn() -> bool) -> bool {
+pub fn wait_until(limit: StdDuration, done: impl Fn() -> bool) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         if done() {
@@ -168,7 +181,7 @@ async fn two_server_processes_deliver_each_message_once(app: TestApp) {
 }
 
 /// The value of the first sample of `metric` (name and labels as written) in a scrape.
-fn sample(scrape: &str, metric: &str) -> Option<f64> {
+pub fn sample(scrape: &str, metric: &str) -> Option<f64> {
     scrape
         .lines()
         .find(|l| l.starts_with(metric) && l[metric.len()..].starts_with(' '))
@@ -176,7 +189,7 @@ fn sample(scrape: &str, metric: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
-async fn scrape(base: &str) -> String {
+pub async fn scrape(base: &str) -> String {
     let mut resp = awc::Client::default()
         .get(format!("{base}/metrics"))
         .send()

@@ -16,6 +16,19 @@ pub struct SmtpSink {
     child: Option<Child>,
     pub port: u16,
     pub dir: tempfile::TempDir,
+    /// How the server behaves when it is (re)started.
+    pub mode: Mode,
+}
+
+/// How the SMTP server answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mode {
+    /// At once.
+    Prompt,
+    /// Each message's data only after this many seconds.
+    Slow(f64),
+    /// Never: it accepts connections and says nothing.
+    Silent,
 }
 
 fn free_port() -> u16 {
@@ -25,10 +38,15 @@ fn free_port() -> u16 {
 
 impl SmtpSink {
     pub fn start() -> SmtpSink {
+        SmtpSink::with(Mode::Prompt)
+    }
+
+    pub fn with(mode: Mode) -> SmtpSink {
         let mut sink = SmtpSink {
             child: None,
             port: free_port(),
             dir: tempfile::tempdir().expect("a folder for received mail"),
+            mode,
         };
         sink.resume();
         sink
@@ -41,10 +59,16 @@ impl SmtpSink {
     /// Starts the server again on the same port (after [`SmtpSink::stop`]).
     pub fn resume(&mut self) {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/smtp-sink.py");
+        let options = match self.mode {
+            Mode::Prompt => vec![],
+            Mode::Slow(seconds) => vec!["--delay".to_owned(), seconds.to_string()],
+            Mode::Silent => vec!["--silent".to_owned()],
+        };
         let mut child = Command::new(python())
             .arg(script)
             .arg(self.port.to_string())
             .arg(self.dir.path())
+            .args(options)
             .stdout(Stdio::piped())
             .spawn()
             .expect("start the SMTP sink (scripts/test installs aiosmtpd in .venv)");

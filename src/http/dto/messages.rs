@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::utc;
-use crate::db::outbox::MessageRow;
+use crate::db::outbox::{Backlog, MessageRow};
 use crate::domain::types::MessageStatus;
 
 #[derive(Debug, Serialize)]
@@ -55,4 +55,32 @@ pub struct MessageDetail {
     #[serde(flatten)]
     pub message: Message,
     pub text_body: String,
+}
+
+/// The outbox at a glance: a growing `oldest_waiting_seconds` means delivery has stopped.
+#[derive(Debug, Serialize)]
+pub struct OutboxState {
+    pub waiting: i64,
+    pub failed: i64,
+    pub oldest_waiting_since: Option<DateTime<Utc>>,
+    pub oldest_waiting_seconds: i64,
+}
+
+impl OutboxState {
+    pub fn new(b: &Backlog, now: chrono::NaiveDateTime) -> OutboxState {
+        OutboxState {
+            waiting: b.waiting,
+            failed: b.failed,
+            oldest_waiting_since: b.oldest_waiting.map(utc),
+            oldest_waiting_seconds: b
+                .oldest_waiting
+                .map_or(0, |t| (now - t).num_seconds().max(0)),
+        }
+    }
+}
+
+/// How many parked messages were queued again.
+#[derive(Debug, Serialize)]
+pub struct Retried {
+    pub retried: usize,
 }

@@ -1,5 +1,5 @@
-//! The outbox for admins: messages by status with their attempts and last error, and a retry for
-//! a message parked as failed.
+//! The outbox for admins: how much waits and since when, messages by status with their attempts
+//! and last error, and a retry for one message parked as failed or for all of them.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::db::outbox;
 use crate::domain::types::MessageStatus;
 use crate::error::{ErrorCode, ServiceError};
-use crate::http::dto::messages::{Message, MessageDetail};
+use crate::http::dto::messages::{Message, MessageDetail, OutboxState, Retried};
 use crate::http::extract::{Admins, Authorized};
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -78,4 +78,23 @@ pub async fn retry_message(
     })
     .await?;
     Ok(ok(Message::new(&m, &state.mail_domain)))
+}
+
+/// How the outbox stands: what waits, what is parked, and how long the oldest has waited.
+pub async fn get_outbox(
+    state: web::Data<AppState>,
+    _admin: Authorized<Admins>,
+) -> Result<HttpResponse, ServiceError> {
+    let backlog = read(&state, |conn| Ok(outbox::backlog(conn)?)).await?;
+    Ok(ok(OutboxState::new(&backlog, state.clock.naive())))
+}
+
+/// Queues every failed message again, now (after an outage that parked them).
+pub async fn retry_failed_messages(
+    state: web::Data<AppState>,
+    _admin: Authorized<Admins>,
+) -> Result<HttpResponse, ServiceError> {
+    let now = state.clock.naive();
+    let retried = write(&state, move |conn| Ok(outbox::retry_all(conn, now)?)).await?;
+    Ok(ok(Retried { retried }))
 }
