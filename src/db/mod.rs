@@ -13,6 +13,7 @@ pub mod jurisdictions;
 pub mod opening_hours;
 pub mod organizations;
 pub mod outbox;
+mod pool;
 pub mod qualifications;
 pub mod reports;
 pub mod resources;
@@ -25,15 +26,17 @@ pub mod types;
 pub mod users;
 pub mod vouchers;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::r2d2::{self, Pool, PooledConnection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use fault::{Fault, Faulty};
+pub use pool::{Manager, Options, Pooled, Synchronous};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -115,88 +118,10 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// An r2d2 manager that opens the variant the URL names, so PostgreSQL's own error text
-/// reaches the operator, and sets SQLite's pragmas on every new connection.
-pub struct Manager {
-    backend: Backend,
-    target: String,
-    synchronous: Synchronous,
-}
-
-/// How SQLite commits (its `synchronous` setting, in WAL mode): `Normal` keeps every committed
-/// transaction through a crash of the process, `Full` also through a power loss or an OS crash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Synchronous {
-    #[default]
-    Normal,
-    Full,
-}
-
-impl Synchronous {
-    pub const NAMES: &'static [&'static str] = &["normal", "full"];
-
-    pub fn parse(text: &str) -> Option<Synchronous> {
-        match text.to_ascii_lowercase().as_str() {
-            "normal" => Some(Synchronous::Normal),
-            "full" => Some(Synchronous::Full),
-            _ => None,
-        }
-    }
-
-    fn pragma(self) -> &'static str {
-        match self {
-            Synchronous::Normal => "NORMAL",
-            Synchronous::Full => "FULL",
-        }
-    }
-}
-
-/// How the database is opened.
-#[derive(Debug, Clone, Copy)]
-pub struct Options {
-    /// Most connections the pool opens.
-    pub pool_size: u32,
-    pub synchronous: Synchronous,
-}
-
-impl ManageConnection for Manager {
-    type Connection = DbConnection;
-    type Error = ConnectionError;
-
-    fn connect(&self) -> Result<DbConnection, ConnectionError> {
-        match self.backend {
-            Backend::Postgres => {
-                PgConnection::establish(&self.target).map(DbConnection::Postgresql)
-            }
-            Backend::Sqlite => {
-                let mut conn = SqliteConnection::establish(&self.target)?;
-                // WAL is a property of the file, set once in `Db::open`: asking for it on every
-                // new connection takes a lock that busy_timeout does not cover.
-                conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = {}; PRAGMA foreign_keys = ON;",
-                    self.synchronous.pragma()
-                ))
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
-                Ok(DbConnection::Sqlite(conn))
-            }
-        }
-    }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
-        conn.batch_execute("SELECT 1")
-            .map_err(ConnectionError::CouldntSetupConfiguration)
-    }
-
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        use diesel::r2d2::R2D2Connection;
-        match conn {
-            DbConnection::Postgresql(c) => c.is_broken(),
-            DbConnection::Sqlite(c) => c.is_broken(),
-        }
-    }
-}
-
 pub type Conn = PooledConnection<Manager>;
+
+/// How long a request waits for a pooled connection before it is answered 503.
+const POOL_WAIT: Duration = Duration::from_secs(5);
 
 /// The shared database handle: a pool plus, on SQLite, one lock that serialises writers so that
 /// they queue in the application instead of spinning on `SQLITE_BUSY`.
@@ -205,6 +130,8 @@ pub struct Db {
     pool: Pool<Manager>,
     backend: Backend,
     write_lock: Arc<Mutex<()>>,
+    /// Advanced by each storage fault; connections opened before it are closed (see `pool`).
+    epoch: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -230,9 +157,10 @@ impl Db {
                 .batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
                 .map_err(StorageError::Query)?;
         }
+        let epoch = Arc::new(AtomicU64::new(0));
         let pool = Pool::builder()
             .max_size(options.pool_size)
-            .connection_timeout(Duration::from_secs(5))
+            .connection_timeout(POOL_WAIT)
             // A `SELECT 1` round trip on every checkout would double the cost of a simple read;
             // a broken connection fails its query instead and is replaced.
             .test_on_check_out(false)
@@ -240,11 +168,14 @@ impl Db {
                 backend,
                 target,
                 synchronous: options.synchronous,
+                epoch: epoch.clone(),
+                census: Default::default(),
             })?;
         let db = Db {
             pool,
             backend,
             write_lock: Arc::new(Mutex::new(())),
+            epoch,
         };
         db.migrate()?;
         Ok(db)
@@ -266,7 +197,7 @@ impl Db {
 
     /// Applies every embedded migration not yet applied.
     pub fn migrate(&self) -> Result<usize, StorageError> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checkout(POOL_WAIT)?;
         let migrations = match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS,
             Backend::Postgres => POSTGRES_MIGRATIONS,
@@ -280,7 +211,7 @@ impl Db {
     /// Refreshes the planners' statistics (same statement on both backends), worth doing after a
     /// bulk import: without them PostgreSQL may pick a slow plan for catalogue searches until autovacuum catches up.
     pub fn analyze(&self) -> Result<(), StorageError> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checkout(POOL_WAIT)?;
         conn.batch_execute("ANALYZE")?;
         Ok(())
     }
@@ -293,7 +224,7 @@ impl Db {
         if self.backend != Backend::Sqlite {
             return Ok(());
         }
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checkout(POOL_WAIT)?;
         for table in [
             "bookings",
             "booking_events",
@@ -313,7 +244,7 @@ impl Db {
     /// write statement prepared and run (it changes nothing), and the whole rolled back. A
     /// connection that fails it is discarded, so the next check sees the database afresh.
     pub fn ready(&self, wait: Duration) -> Result<(), StorageError> {
-        let mut conn = self.pool.get_timeout(wait)?;
+        let mut conn = self.checkout(wait)?;
         let probe = match self.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE; DELETE FROM outbox WHERE id < 0; ROLLBACK;",
             Backend::Postgres => "BEGIN; DELETE FROM outbox WHERE id < 0; ROLLBACK;",
@@ -321,13 +252,25 @@ impl Db {
         let outcome = conn.batch_execute(probe).map_err(StorageError::Query);
         if outcome.is_err() {
             let _ = conn.batch_execute("ROLLBACK");
-            discard(&mut conn);
+            self.discard_all(&mut conn);
         }
         outcome
     }
 
     pub fn get(&self) -> Result<Conn, r2d2::PoolError> {
-        self.pool.get()
+        self.checkout(POOL_WAIT)
+    }
+
+    /// A pooled connection opened since the last storage fault; older ones are closed as they
+    /// come up.
+    fn checkout(&self, wait: Duration) -> Result<Conn, r2d2::PoolError> {
+        loop {
+            let mut conn = self.pool.get_timeout(wait)?;
+            if !conn.is_stale(&self.epoch) {
+                return Ok(conn);
+            }
+            mark_broken(&mut conn);
+        }
     }
 
     /// Runs `f` on a pooled connection, outside any explicit transaction.
@@ -338,9 +281,9 @@ impl Db {
     where
         E: From<r2d2::PoolError> + Faulty,
     {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checkout(POOL_WAIT)?;
         let outcome = f(&mut conn);
-        discard_on_fault(&mut conn, &outcome);
+        self.discard_on_fault(&mut conn, &outcome);
         outcome
     }
 
@@ -353,34 +296,40 @@ impl Db {
     where
         E: From<r2d2::PoolError> + From<diesel::result::Error> + Faulty,
     {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checkout(POOL_WAIT)?;
         let _guard = match self.backend {
             // A poisoned lock only means another writer panicked; the database rolled it back.
             Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|p| p.into_inner())),
             Backend::Postgres => None,
         };
         let outcome = immediate_transaction(&mut conn, f);
-        discard_on_fault(&mut conn, &outcome);
+        self.discard_on_fault(&mut conn, &outcome);
         outcome
     }
 }
 
-/// Keeps a connection that met a storage fault out of the pool.
-fn discard_on_fault<T, E: Faulty>(conn: &mut DbConnection, outcome: &Result<T, E>) {
-    if let Err(e) = outcome
-        && let Some(fault) = e.fault()
-    {
-        tracing::warn!(
-            ?fault,
-            "discarding a database connection after a storage fault"
-        );
-        discard(conn);
+impl Db {
+    /// After a storage fault, closes this connection and every other opened before it.
+    fn discard_on_fault<T, E: Faulty>(&self, conn: &mut DbConnection, outcome: &Result<T, E>) {
+        if let Err(e) = outcome
+            && let Some(fault) = e.fault()
+        {
+            tracing::warn!(
+                ?fault,
+                "storage fault: the pool's connections are opened afresh"
+            );
+            self.discard_all(conn);
+        }
+    }
+
+    fn discard_all(&self, conn: &mut DbConnection) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        mark_broken(conn);
     }
 }
 
-/// Marks a connection broken, so the pool closes it instead of handing it out again: one left
-/// by a restarted server, or opened read-only while its folder was, never recovers by itself.
-fn discard(conn: &mut DbConnection) {
+/// Marks a connection broken, so the pool closes it instead of handing it out again.
+fn mark_broken(conn: &mut DbConnection) {
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::transaction_manager_status_mut(c).set_in_error()

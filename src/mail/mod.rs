@@ -62,7 +62,7 @@ impl Mailer {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            Mailer::File(dir) => write_whole(dir, &m.formatted()).await,
+            Mailer::File(dir) => write_whole(dir, m.formatted()).await,
             Mailer::Memory(sent) => {
                 sent.lock()
                     .map_err(|_| "memory mailer poisoned".to_owned())?
@@ -76,25 +76,27 @@ impl Mailer {
 /// Writes a message into the folder under a temporary name, flushes it to disk, and only then
 /// renames it to `UUID.eml`: a reader of the folder sees whole messages or none, even when the
 /// disk fills up halfway (the partial file is removed).
-async fn write_whole(dir: &Path, bytes: &[u8]) -> Result<(), String> {
-    use tokio::io::AsyncWriteExt;
-    let name = uuid::Uuid::new_v4();
-    let (part, whole) = (
-        dir.join(format!(".{name}.part")),
-        dir.join(format!("{name}.eml")),
-    );
-    let written = async {
-        let mut file = tokio::fs::File::create(&part).await?;
-        file.write_all(bytes).await?;
-        file.sync_all().await?;
-        tokio::fs::rename(&part, &whole).await
-    }
-    .await;
-    if let Err(e) = written {
-        let _ = tokio::fs::remove_file(&part).await;
-        return Err(format!("cannot write {}: {e}", whole.display()));
-    }
-    Ok(())
+async fn write_whole(dir: &Path, bytes: Vec<u8>) -> Result<(), String> {
+    let dir = dir.to_owned();
+    // Plain blocking writes: an asynchronous file buffers them and can lose the error of the
+    // last one, which is the one a full disk fails.
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let name = uuid::Uuid::new_v4();
+        let (part, whole) = (
+            dir.join(format!(".{name}.part")),
+            dir.join(format!("{name}.eml")),
+        );
+        let written = std::fs::File::create(&part)
+            .and_then(|mut file| file.write_all(&bytes).and_then(|()| file.sync_all()))
+            .and_then(|()| std::fs::rename(&part, &whole));
+        written.map_err(|e| {
+            let _ = std::fs::remove_file(&part);
+            format!("cannot write {}: {e}", whole.display())
+        })
+    })
+    .await
+    .map_err(|e| e.to_string())?
 }
 
 /// The stable `Message-ID` of an outbox row, on the sender's `domain`: retries and duplicates

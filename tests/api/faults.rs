@@ -60,7 +60,7 @@ async fn a_slow_relay_and_two_servers_send_each_message_once(app: TestApp) {
 }
 
 /// Messages still to go that have been tried at least once.
-fn attempted(app: &TestApp) -> i64 {
+pub fn attempted(app: &TestApp) -> i64 {
     app.db
         .read_blocking(|c| {
             o::table

@@ -172,22 +172,7 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Response {
-        let client = awc::Client::builder()
-            .timeout(std::time::Duration::from_secs(60))
-            .finish();
-        let mut req = client.request(method, format!("{base}{path}"));
-        if let Some(t) = token {
-            req = req.insert_header(("Authorization", format!("Bearer {t}")));
-        }
-        for (k, v) in headers {
-            req = req.insert_header((*k, *v));
-        }
-        let mut resp = match body {
-            Some(b) => req.send_json(&b).await,
-            None => req.send().await,
-        }
-        .expect("request sent");
-        self.finish(&mut resp).await
+        call(base, method, path, token, body, headers).await
     }
 
     /// Sends raw bytes with a content type, for malformed bodies and CSV uploads.
@@ -207,37 +192,7 @@ impl TestApp {
             req = req.insert_header(("Authorization", format!("Bearer {t}")));
         }
         let mut resp = req.send_body(body).await.expect("request sent");
-        self.finish(&mut resp).await
-    }
-
-    async fn finish<S>(&self, resp: &mut awc::ClientResponse<S>) -> Response
-    where
-        S: futures_util::Stream<
-                Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>,
-            > + Unpin,
-    {
-        let bytes = resp
-            .body()
-            .limit(16 * 1024 * 1024)
-            .await
-            .expect("body read");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        if resp.status() == StatusCode::CREATED {
-            assert!(
-                resp.headers().contains_key("location"),
-                "a 201 says where the new thing is: {body}"
-            );
-        }
-        Response {
-            status: resp.status(),
-            headers: resp.headers().clone(),
-            body,
-        }
+        finish(&mut resp).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
@@ -333,4 +288,60 @@ macro_rules! on_both_backends {
             }
         }
     )+};
+}
+
+/// A request to the server at `base` (an in-process one or a server process).
+pub async fn call(
+    base: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Response {
+    let client = awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .finish();
+    let mut req = client.request(method, format!("{base}{path}"));
+    if let Some(t) = token {
+        req = req.insert_header(("Authorization", format!("Bearer {t}")));
+    }
+    for (k, v) in headers {
+        req = req.insert_header((*k, *v));
+    }
+    let mut resp = match body {
+        Some(b) => req.send_json(&b).await,
+        None => req.send().await,
+    }
+    .expect("request sent");
+    finish(&mut resp).await
+}
+
+async fn finish<S>(resp: &mut awc::ClientResponse<S>) -> Response
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>>
+        + Unpin,
+{
+    let bytes = resp
+        .body()
+        .limit(16 * 1024 * 1024)
+        .await
+        .expect("body read");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    if resp.status() == StatusCode::CREATED {
+        assert!(
+            resp.headers().contains_key("location"),
+            "a 201 says where the new thing is: {body}"
+        );
+    }
+    Response {
+        status: resp.status(),
+        headers: resp.headers().clone(),
+        body,
+    }
 }

@@ -25,6 +25,7 @@ mod reminders;
 mod reports;
 mod sign_in;
 mod smtp;
+mod storage_faults;
 mod text;
 mod tokens;
 mod upkeep;
