@@ -181,3 +181,38 @@ impl Manager {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use diesel::RunQueryDsl;
+
+    #[derive(diesel::QueryableByName)]
+    struct Level {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        synchronous: i32,
+    }
+
+    /// SQLite's `synchronous` setting on every pooled connection: 1 is NORMAL, 2 is FULL.
+    #[test]
+    fn each_connection_commits_as_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        for (synchronous, level) in [(Synchronous::Normal, 1), (Synchronous::Full, 2)] {
+            let url = format!("sqlite://{}", dir.path().join("s.sqlite3").display());
+            let db = Db::open_with(
+                &url,
+                crate::db::Options {
+                    pool_size: 2,
+                    synchronous,
+                },
+            )
+            .unwrap();
+            let mut conn = db.get().unwrap();
+            let got: Level = diesel::sql_query("PRAGMA synchronous")
+                .get_result(&mut **conn)
+                .unwrap();
+            assert_eq!(got.synchronous, level, "{synchronous:?}");
+        }
+    }
+}

@@ -325,7 +325,47 @@ async fn message_ids_are_unique_across_installations(app: TestApp) {
     assert_ne!(ids[0], ids[1]);
 }
 
+/// After an outage that parked many messages, one request queues them all again.
+async fn parked_messages_are_retried_all_at_once(app: TestApp) {
+    let mut sink = SmtpSink::start();
+    let t = app.login(BOOKER).await;
+    for hours in [1, 3, 5] {
+        book_gpu(&app, &t, hours).await;
+    }
+    sink.stop();
+    let once = Retry {
+        max_attempts: 1,
+        ..Retry::default()
+    };
+    let parked = outbox::run(&app.db, &sender(&sink, once), Utc::now()).await;
+    assert_eq!(parked.unwrap().failed, 3);
+    let admin = app.login(ADMIN).await;
+    let state = app.get("/api/v1/admin/outbox", &admin).await.body;
+    assert_eq!(
+        (state["waiting"].as_i64(), state["failed"].as_i64()),
+        (Some(0), Some(3)),
+        "{state}"
+    );
+    let forbidden = app.post("/api/v1/admin/outbox/retry", &t, json!({})).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    let retried = app
+        .post("/api/v1/admin/outbox/retry", &admin, json!({}))
+        .await;
+    assert_eq!(retried.body["retried"], 3, "{:?}", retried.body);
+    let state = app.get("/api/v1/admin/outbox", &admin).await.body;
+    assert_eq!(
+        (state["waiting"].as_i64(), state["failed"].as_i64()),
+        (Some(3), Some(0)),
+        "{state}"
+    );
+    sink.resume();
+    let sent = outbox::run(&app.db, &sender(&sink, once), Utc::now()).await;
+    assert_eq!(sent.unwrap().sent, 3);
+    assert_eq!(sink.wait_for(3).len(), 3, "each once");
+}
+
 on_both_backends!(
+    parked_messages_are_retried_all_at_once,
     message_ids_are_unique_across_installations,
     a_dead_dispatchers_claim_expires,
     a_confirmation_arrives_in_the_bookers_language,
