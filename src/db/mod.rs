@@ -22,6 +22,7 @@ pub mod settings;
 pub mod settlements;
 pub mod sign_in;
 pub mod tokens;
+mod transaction;
 pub mod types;
 pub mod users;
 pub mod vouchers;
@@ -30,13 +31,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, Pool, PooledConnection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use fault::{Fault, Faulty};
 pub use pool::{Manager, Options, Pooled, Synchronous};
+use transaction::{immediate_transaction, mark_broken};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -325,48 +327,6 @@ impl Db {
     fn discard_all(&self, conn: &mut DbConnection) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
         mark_broken(conn);
-    }
-}
-
-/// Marks a connection broken, so the pool closes it instead of handing it out again.
-fn mark_broken(conn: &mut DbConnection) {
-    match conn {
-        DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).set_in_error()
-        }
-        DbConnection::Postgresql(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).set_in_error()
-        }
-    }
-}
-
-/// Begins a transaction that takes the write lock at once on SQLite (so a read followed by a
-/// write cannot fail with "database is locked"), then commits or rolls back through diesel's
-/// transaction manager. Top level only.
-fn immediate_transaction<T, E>(
-    conn: &mut DbConnection,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    match conn {
-        DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
-        }
-        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
-    }
-    let outcome = f(conn);
-    let end = match (&outcome, &mut *conn) {
-        (Ok(_), DbConnection::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
-        (Ok(_), DbConnection::Postgresql(c)) => AnsiTransactionManager::commit_transaction(c),
-        (Err(_), DbConnection::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
-        (Err(_), DbConnection::Postgresql(c)) => AnsiTransactionManager::rollback_transaction(c),
-    };
-    match (outcome, end) {
-        (Ok(v), Ok(())) => Ok(v),
-        (Ok(_), Err(e)) => Err(e.into()),
-        (Err(e), _) => Err(e),
     }
 }
 

@@ -23,6 +23,7 @@ mod processes;
 mod region;
 mod reminders;
 mod reports;
+mod server;
 mod sign_in;
 mod smtp;
 mod storage_faults;
