@@ -46,4 +46,3 @@ where
         (Err(e), _) => Err(e),
     }
 }
-

@@ -118,4 +118,3 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
-

@@ -198,9 +198,7 @@ impl PrivatePostgres {
         let mut cmd = Command::new("runuser");
         cmd.args(["-u", "postgres", "--"])
             .arg(bindir.join("pg_ctl"));
-        cmd.arg("-D")
-            .arg(data)
-            .args(args);
+        cmd.arg("-D").arg(data).args(args);
         cmd.stdout(Stdio::null());
         cmd
     }
@@ -302,5 +300,8 @@ async fn a_postgres_restart_is_answered_503_and_sends_no_mail_twice() {
     let ready = server.ready().await;
     let took = asked.elapsed();
     unavailable(&ready, "database_unavailable");
-    assert!(took < StdDuration::from_millis(1500), "readiness took {took:?}");
+    assert!(
+        took < StdDuration::from_millis(1500),
+        "readiness took {took:?}"
+    );
 }
