@@ -1,8 +1,10 @@
 //! Qualifications for self-operation: granted and revoked by a resource's operators and
-//! managers; users see their own, staff those of the resources they run.
+//! managers; users see their own, staff those of the resources they run. Each grant or
+//! revocation re-judges the user's upcoming bookings of the resource.
 
 use chrono::NaiveDateTime;
 
+use crate::booking::operation::reassess;
 use crate::db::qualifications::{self as store, Filter, NewQualification, QualificationRow};
 use crate::db::{DbConnection, resources, users};
 use crate::domain::actor::Actor;
@@ -51,7 +53,9 @@ pub fn grant(
         expires_at,
         at: now,
     };
-    Ok(store::insert(conn, &new)?)
+    let row = store::insert(conn, &new)?;
+    reassess(conn, (user, resource), actor.id, now)?;
+    Ok(row)
 }
 
 /// A page of qualifications: of `resource` (for its staff, optionally of one user), or else the
@@ -82,5 +86,8 @@ pub fn revoke(
     let found = store::find(conn, id)?.ok_or_else(|| ServiceError::not_found("qualification"))?;
     staff_resource(conn, actor, ResourceId(found.resource_id))
         .map_err(|_| ServiceError::not_found("qualification"))?;
-    Ok(store::revoke(conn, id, now)?)
+    let row = store::revoke(conn, id, now)?;
+    let whose = (UserId(row.user_id), ResourceId(row.resource_id));
+    reassess(conn, whose, actor.id, now)?;
+    Ok(row)
 }

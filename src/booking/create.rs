@@ -4,6 +4,7 @@
 use chrono::Duration;
 
 use super::calendar::{self, Loaded, naive};
+use super::operation::needs_assistance;
 use super::{Step, log, log_new, payment};
 use crate::db::bookings::{self, BookingRow, NewBooking};
 use crate::db::{DbConnection, due, resources};
@@ -13,8 +14,10 @@ use crate::domain::booking::{explain, is_blocking, pending_deadline};
 use crate::domain::ids::{OrganizationId, ResourceId, UserId};
 use crate::domain::ledger::Claim;
 use crate::domain::money::{Fen, PurposeKind};
-use crate::domain::types::{ApprovalPolicy, BookingState, ConflictPolicy, ResourceStatus, Role};
-use crate::error::ServiceError;
+use crate::domain::types::{
+    ApprovalPolicy, BookingState, ConflictPolicy, ResourceStatus, Role, SelfOperation,
+};
+use crate::error::{ErrorCode, ServiceError};
 
 /// A booking request after parsing.
 #[derive(Debug, Clone)]
@@ -169,11 +172,14 @@ pub fn create(
     })?;
     let loaded = open_resource(conn, req.resource, req.span, now)?;
     let state = initial_state(&loaded, req, now)?;
+    let operator_assisted = needs_assistance(conn, &loaded.view, actor.id, naive(req.span.end))?;
+    if operator_assisted && loaded.view.row.self_operation == SelfOperation::QualifiedOnly {
+        return Err(not_qualified().into());
+    }
     let priced = price_request(conn, org, &loaded, req, now)?;
     let terms = Terms {
         state,
-        operator_assisted: loaded.view.row.requires_qualification
-            && !qualified(conn, actor.id, req.resource, now)?,
+        operator_assisted,
         priced,
     };
     let new = new_booking(&loaded, req, (actor.id, org), &terms, now);
@@ -297,19 +303,12 @@ pub struct Made {
     pub tz: chrono_tz::Tz,
 }
 
-/// Whether the user holds an unexpired, unrevoked qualification for self-operation.
-pub fn qualified(
-    conn: &mut DbConnection,
-    user: UserId,
-    resource: ResourceId,
-    now: Instant,
-) -> Result<bool, ServiceError> {
-    Ok(crate::db::qualifications::holds(
-        conn,
-        user,
-        resource,
-        naive(now),
-    )?)
+fn not_qualified() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::NotQualified,
+        "this resource takes only users qualified on it until the booking's end; \
+         ask its operators for a qualification",
+    )
 }
 
 /// A free slot offered instead of a refused one.

@@ -28,7 +28,7 @@ fn policy(loaded: &Loaded) -> ConflictPolicy {
 fn wrong_state(b: &BookingRow, action: &str) -> ServiceError {
     ServiceError::new(
         ErrorCode::InvalidState,
-        format!("a {} booking cannot be {action}", b.state),
+        format!("the booking is {} and cannot be {action}", b.state),
     )
 }
 

@@ -5,8 +5,11 @@ use chrono::Duration;
 
 use super::calendar::{instant, naive};
 use super::create::Failure;
+use super::operation::{self, needs_assistance};
+use super::room::{ensure_free_before, ensure_room};
 use super::{Step, Visible, log, visible};
 use crate::db::bookings::{self, BookingRow};
+use crate::db::resources::ResourceView;
 use crate::db::{DbConnection, resources};
 use crate::domain::actor::Actor;
 use crate::domain::availability::Instant;
@@ -17,19 +20,25 @@ use crate::error::{ErrorCode, ServiceError};
 /// How early before the start an operator may check someone in.
 pub const EARLY_CHECK_IN_MIN: i64 = 60;
 
+/// The booking and its resource as they stand once the resource's write lock is held, if the
+/// caller may record use on it.
 fn staff_only(
     conn: &mut DbConnection,
     actor: &Actor,
     id: BookingId,
-) -> Result<BookingRow, ServiceError> {
+) -> Result<(BookingRow, ResourceView), ServiceError> {
     let Visible { booking, staff, .. } = visible(conn, actor, id)?;
     if !staff {
         return Err(ServiceError::forbidden(
             "only the resource's operators and managers record use",
         ));
     }
-    bookings::lock_resource(conn, ResourceId(booking.resource_id))?;
-    bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))
+    let resource = ResourceId(booking.resource_id);
+    bookings::lock_resource(conn, resource)?;
+    let booking = bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?;
+    let view =
+        resources::find(conn, resource)?.ok_or_else(|| ServiceError::not_found("resource"))?;
+    Ok((booking, view))
 }
 
 fn refuse(detail: String) -> Failure {
@@ -58,10 +67,10 @@ pub fn check_in(
     at: Option<Instant>,
 ) -> Result<BookingRow, Failure> {
     let arrived = recorded_at(at, now)?;
-    let booking = staff_only(conn, actor, id)?;
+    let (booking, view) = staff_only(conn, actor, id)?;
     if booking.state != BookingState::Confirmed || booking.check_in_at.is_some() {
         return Err(refuse(format!(
-            "a {} booking cannot be checked in (or it already was)",
+            "the booking is {} and cannot be checked in (or it already was)",
             booking.state
         )));
     }
@@ -71,6 +80,15 @@ pub fn check_in(
             "check-in is possible from {} until the booking ends",
             opens.to_rfc3339()
         )));
+    }
+    ensure_room(conn, &booking, &view, arrived, now)?;
+    let user = UserId(booking.booker_id);
+    let lapsed = !booking.operator_assisted && needs_assistance(conn, &view, user, booking.end_at)?;
+    if arrived < instant(booking.start_at) {
+        ensure_free_before(conn, &booking, view, arrived, now)?;
+    }
+    if lapsed {
+        operation::set(conn, &booking, true, Some(actor.id), naive(now))?;
     }
     bookings::record_check_in(conn, id.0, naive(arrived))?;
     log(
@@ -98,7 +116,7 @@ pub fn check_out(
     left: Option<Instant>,
 ) -> Result<BookingRow, Failure> {
     let left = recorded_at(left, now)?;
-    let booking = staff_only(conn, actor, id)?;
+    let (booking, _) = staff_only(conn, actor, id)?;
     let Some(arrived) = booking
         .check_in_at
         .filter(|_| booking.state == BookingState::Confirmed)

@@ -84,18 +84,18 @@ pub fn list(
     query.limit(limit).load(conn)
 }
 
-/// Whether `user` holds an unexpired, unrevoked qualification for `resource` at `at`.
+/// Whether `user` holds an unrevoked qualification for `resource` that lasts until `until`.
 pub fn holds(
     conn: &mut DbConnection,
     user: UserId,
     resource: ResourceId,
-    at: NaiveDateTime,
+    until: NaiveDateTime,
 ) -> QueryResult<bool> {
     let found: Option<i64> = q::table
         .filter(q::user_id.eq(user.0))
         .filter(q::resource_id.eq(resource.0))
         .filter(q::revoked_at.is_null())
-        .filter(q::expires_at.gt(at))
+        .filter(q::expires_at.ge(until))
         .select(q::id)
         .first(conn)
         .optional()?;

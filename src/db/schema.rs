@@ -80,12 +80,12 @@ diesel::table! {
         teardown_min -> Integer,
         approval_policy -> Text,
         conflict_policy -> Text,
-        requires_qualification -> Bool,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         longest_block_min -> Integer,
         no_show_grace_min -> Integer,
+        self_operation -> Text,
     }
 }
 

@@ -9,7 +9,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{SingleValue, Text};
 
 use crate::domain::types::{
-    AllocationState, BookingState, MessageStatus, Movement, ResourceStatus, VoucherStatus,
+    AllocationState, BookingState, MessageStatus, Movement, ResourceStatus, SelfOperation,
+    VoucherStatus,
 };
 
 macro_rules! text_column {
@@ -74,7 +75,8 @@ text_column!(
     ResourceStatus,
     VoucherStatus,
     MessageStatus,
-    Movement
+    Movement,
+    SelfOperation
 );
 
 #[cfg(test)]

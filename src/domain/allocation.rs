@@ -2,7 +2,7 @@
 //! prints, or comma-separated), drawing an allocation down job by job with what goes beyond it
 //! kept as overage, the balance and burn rate, and the alert thresholds.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -98,10 +98,17 @@ pub fn parse_time(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     }
     let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
         .map_err(|_| format!("{text:?} is not a time like 2026-03-01T10:00:00"))?;
-    tz.from_local_datetime(&local)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("{text} does not exist in {}", tz.name()))
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(first, second) => Err(format!(
+            "{text} happens twice in {} as the clocks go back; give it with its offset, \
+             {} or {}",
+            tz.name(),
+            first.to_rfc3339(),
+            second.to_rfc3339()
+        )),
+        LocalResult::None => Err(format!("{text} does not exist in {}", tz.name())),
+    }
 }
 
 /// Unit-hours as unit-minutes, to the nearest minute.
@@ -392,6 +399,23 @@ mod tests {
         assert!(issues[3].message.contains("more than 2 units"));
         assert!(issues[4].message.contains("number"));
         assert!(issues[5].message.contains("appears twice"));
+    }
+
+    #[test]
+    fn the_hour_the_clocks_go_back_needs_its_offset() {
+        let berlin = chrono_tz::Europe::Berlin;
+        let text = "account,user,start,end,units,unit_hours\n\
+                    a,u,2027-10-31T01:30:00,2027-10-31T02:30:00,1,1\n\
+                    a,u,2027-10-31T02:30:00+01:00,2027-10-31T03:30:00,1,1\n";
+        let parsed = parse_csv(text, berlin);
+        assert_eq!(parsed.issues.len(), 1, "{:?}", parsed.issues);
+        assert_eq!(parsed.issues[0].line, Some(2));
+        let message = &parsed.issues[0].message;
+        assert!(message.contains("happens twice"), "{message}");
+        assert!(message.contains("2027-10-31T02:30:00+02:00"), "{message}");
+        assert!(message.contains("2027-10-31T02:30:00+01:00"), "{message}");
+        assert_eq!(parsed.jobs.len(), 1);
+        assert_eq!(parsed.jobs[0].start, at("2027-10-31T01:30:00Z"));
     }
 
     #[test]

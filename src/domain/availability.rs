@@ -2,8 +2,9 @@
 //! fits, computed from the same spans so that anything offered can be booked.
 //!
 //! Everything is in UTC instants; the resource's time zone only decides where opening hours and
-//! the granularity grid fall. Rules about alignment and duration are read on the resource's wall
-//! clock, so an 8-hour shift from 00:00 to 08:00 stays a shift on a DST-change night.
+//! the granularity grid fall. Durations are real elapsed time, as they are priced and captured, so
+//! the night a clock goes back an hour of the wall clock may last two: a quote and a booking
+//! always agree on how long a request is.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
@@ -175,7 +176,7 @@ impl Calendar<'_> {
                 let start = self.ceil_to_grid(s.start);
                 let end = self.floor_to_grid(s.end);
                 let span = Span::new(start, end);
-                (start < end && self.wall_minutes(&span) >= min_minutes).then_some(span)
+                (start < end && span.minutes() >= min_minutes).then_some(span)
             })
             .collect()
     }
@@ -240,7 +241,7 @@ impl Calendar<'_> {
                 granularity_min: r.granularity_min,
             });
         }
-        let minutes = self.wall_minutes(&request);
+        let minutes = request.minutes();
         if minutes < i64::from(r.min_duration_min) {
             return Err(Refusal::TooShort {
                 min_minutes: r.min_duration_min,
@@ -263,11 +264,6 @@ impl Calendar<'_> {
             });
         }
         Ok(())
-    }
-
-    /// Length on the resource's wall clock: elapsed time corrected by any DST change inside.
-    pub fn wall_minutes(&self, span: &Span) -> i64 {
-        (self.local(span.end) - self.local(span.start)).num_minutes()
     }
 
     fn local(&self, t: Instant) -> NaiveDateTime {

@@ -73,9 +73,37 @@ fn opening_hours_follow_berlin_across_both_dst_changes() {
 }
 
 #[test]
-fn a_night_shift_across_the_spring_change_is_eight_wall_hours() {
+fn durations_are_elapsed_time_across_both_changes() {
     let hours = weekdays(0, 1440);
-    let mut r = rules(480);
+    let mut r = rules(60);
+    r.max_duration_min = 120;
+    let cal = Calendar {
+        tz: chrono_tz::Europe::Berlin,
+        rules: r,
+        capacity: 1,
+        hours: &hours,
+        blackouts: &[],
+        occupied: &[],
+    };
+    let now = utc(2027, 10, 1, 0, 0);
+    // 2027-10-31: the first 02:00+02:00 to 03:00+02:00 is one real hour.
+    let first_two = Span::new(utc(2027, 10, 31, 0, 0), utc(2027, 10, 31, 1, 0));
+    assert_eq!(cal.check(first_two, 1, now), Ok(()));
+    // 01:00+02:00 to 02:00+01:00 shows one hour on the wall but lasts two.
+    let doubled = Span::new(utc(2027, 10, 30, 23, 0), utc(2027, 10, 31, 1, 0));
+    assert_eq!(doubled.minutes(), 120);
+    assert_eq!(cal.check(doubled, 1, now), Ok(()));
+    let three = Span::new(utc(2027, 10, 30, 23, 0), utc(2027, 10, 31, 2, 0));
+    assert_eq!(
+        cal.check(three, 1, now),
+        Err(Refusal::TooLong { max_minutes: 120 })
+    );
+}
+
+#[test]
+fn a_night_shift_across_the_spring_change_is_seven_real_hours() {
+    let hours = weekdays(0, 1440);
+    let mut r = rules(60);
     r.min_duration_min = 480;
     r.max_duration_min = 480;
     let cal = Calendar {
@@ -86,19 +114,15 @@ fn a_night_shift_across_the_spring_change_is_eight_wall_hours() {
         blackouts: &[],
         occupied: &[],
     };
-    // 00:00+01:00 to 08:00+02:00 is 7 elapsed hours, one 8-hour shift on the wall clock.
-    let shift = Span::new(utc(2026, 3, 28, 23, 0), utc(2026, 3, 29, 6, 0));
-    assert_eq!(cal.check(shift, 1, utc(2026, 3, 1, 0, 0)), Ok(()));
-    let offered = cal.bookable_spans(
-        Span::new(utc(2026, 3, 28, 23, 0), utc(2026, 3, 29, 22, 0)),
-        1,
-        utc(2026, 3, 1, 0, 0),
-        0,
-    );
+    let now = utc(2026, 3, 1, 0, 0);
+    // 00:00+01:00 to 08:00+02:00 reads 8 hours on the wall and lasts 7.
+    let wall_shift = Span::new(utc(2026, 3, 28, 23, 0), utc(2026, 3, 29, 6, 0));
     assert_eq!(
-        offered,
-        vec![Span::new(utc(2026, 3, 28, 23, 0), utc(2026, 3, 29, 22, 0))]
+        cal.check(wall_shift, 1, now),
+        Err(Refusal::TooShort { min_minutes: 480 })
     );
+    let real_shift = Span::new(utc(2026, 3, 28, 23, 0), utc(2026, 3, 29, 7, 0));
+    assert_eq!(cal.check(real_shift, 1, now), Ok(()));
 }
 
 #[test]
@@ -365,9 +389,7 @@ impl Case {
     /// The model: every rule checked minute by minute.
     fn valid(&self, s: Instant, e: Instant, q: i64) -> bool {
         let r = &self.rules;
-        let wall = (e.with_timezone(&self.tz).naive_local()
-            - s.with_timezone(&self.tz).naive_local())
-        .num_minutes();
+        let elapsed = (e - s).num_minutes();
         let minutes = |from: Instant, to: Instant| {
             let n = (to - from).num_minutes();
             (0..n).map(move |i| from + Duration::minutes(i))
@@ -376,8 +398,8 @@ impl Case {
             && q <= self.capacity
             && self.on_grid(s)
             && self.on_grid(e)
-            && wall >= r.min_duration_min.into()
-            && wall <= r.max_duration_min.into()
+            && elapsed >= r.min_duration_min.into()
+            && elapsed <= r.max_duration_min.into()
             && s >= self.now + Duration::minutes(r.lead_time_min.into())
             && e <= self.now + Duration::days(r.advance_window_days.into())
             && minutes(s, e).all(|m| self.open_at(m))

@@ -174,6 +174,7 @@ fn resource_fields(cells: &Cells) -> Result<ResourceFields, String> {
             enterprise: cells.number("rate_enterprise")?,
         },
         requires_qualification: false,
+        qualified_only: false,
         operator_ids: Vec::new(),
     })
 }

@@ -15,6 +15,7 @@ pub mod months;
 pub mod opening;
 pub mod programs;
 pub mod resource;
+pub mod sessions;
 pub mod settings;
 pub mod sharing;
 pub mod spreadsheet;

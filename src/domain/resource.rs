@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::ids::{OrganizationId, UserId};
 use super::money::MAX_RATE_FEN;
-use super::types::{ApprovalPolicy, ConflictPolicy, ResourceKind, ResourceStatus};
+use super::types::{ApprovalPolicy, ConflictPolicy, ResourceKind, ResourceStatus, SelfOperation};
 use super::{Checks, Issue};
 
 const MINUTES_PER_DAY: i32 = 1440;
@@ -85,6 +85,9 @@ pub struct ResourceFields {
     pub rates: Rates,
     #[serde(default)]
     pub requires_qualification: bool,
+    /// Refuse bookings by users not qualified through the booking's end, rather than assist them.
+    #[serde(default)]
+    pub qualified_only: bool,
     #[serde(default)]
     pub operator_ids: Vec<UserId>,
 }
@@ -238,6 +241,11 @@ impl ResourceFields {
             "status_reason",
             "must be at most 500 characters, without control characters",
         );
+        c.check(
+            !self.qualified_only || self.requires_qualification,
+            "qualified_only",
+            "takes effect only with requires_qualification: true; set both",
+        );
         for (field, value) in [
             ("rates.internal", self.rates.internal),
             ("rates.academic", self.rates.academic),
@@ -250,6 +258,15 @@ impl ResourceFields {
             );
         }
         c.issues()
+    }
+
+    /// Who may run the resource alone, as stored.
+    pub fn self_operation(&self) -> SelfOperation {
+        match (self.requires_qualification, self.qualified_only) {
+            (false, _) => SelfOperation::Open,
+            (true, false) => SelfOperation::Assisted,
+            (true, true) => SelfOperation::QualifiedOnly,
+        }
     }
 
     /// Numeric specifications, which searches compare.

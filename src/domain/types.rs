@@ -43,6 +43,11 @@ text_enum!(Province { SH => "SH", JS => "JS", ZJ => "ZJ", AH => "AH" });
 text_enum!(ResourceKind { Instrument => "instrument", Facility => "facility", Computing => "computing" });
 text_enum!(ResourceStatus { Active => "active", Suspended => "suspended", Retired => "retired" });
 text_enum!(ApprovalPolicy { Auto => "auto", Manual => "manual" });
+text_enum!(
+    /// Who may run a resource alone: anyone; qualified users, others with an operator's
+    /// assistance; or qualified users only.
+    SelfOperation { Open => "open", Assisted => "assisted", QualifiedOnly => "qualified_only" }
+);
 text_enum!(ConflictPolicy { FirstCome => "first_come", OperatorChoice => "operator_choice" });
 text_enum!(
     /// Where a booking stands; see docs/design.md §4.

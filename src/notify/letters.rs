@@ -17,6 +17,7 @@ pub enum BookingNews {
     Cancelled,
     Promoted,
     Expired,
+    Assisted,
     Reminder,
 }
 
@@ -30,6 +31,7 @@ impl BookingNews {
             BookingNews::Cancelled => "booking_cancelled",
             BookingNews::Promoted => "booking_promoted",
             BookingNews::Expired => "booking_expired",
+            BookingNews::Assisted => "booking_assisted",
             BookingNews::Reminder => "booking_reminder",
         }
     }
@@ -145,6 +147,12 @@ impl BookingNews {
                 "预约申请已过期",
                 "Your request expired without taking place.",
                 "您的预约申请已过期。",
+            ),
+            Assisted => (
+                "An operator will run your booking with you",
+                "预约改为由操作员协助",
+                "No qualification of yours covers this booking to its end any more, so an operator of the resource will run it with you.",
+                "您的操作资格已不能覆盖该预约的全部时段，届时将由该仪器的操作员协助您完成。",
             ),
             Reminder => (
                 "Reminder",

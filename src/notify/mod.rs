@@ -82,6 +82,7 @@ fn news_of(event: &str, to: BookingState) -> Option<BookingNews> {
         ("cancelled" | "cancelled_by_staff" | "cancelled_for_blackout", _) => Cancelled,
         ("promoted_from_waitlist", _) => Promoted,
         ("expired", _) => Expired,
+        ("operation_assisted", _) => Assisted,
         _ => return None,
     })
 }

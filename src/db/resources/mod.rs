@@ -12,7 +12,7 @@ use super::schema::{jurisdictions, organizations, resources};
 use crate::domain::ids::{OrganizationId, ResourceId};
 use crate::domain::opening::{OpeningHours, default_weekly};
 use crate::domain::resource::ResourceFields;
-use crate::domain::types::ResourceStatus;
+use crate::domain::types::{ResourceStatus, SelfOperation};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct ResourceRow {
@@ -42,7 +42,6 @@ pub struct ResourceRow {
     pub teardown_min: i32,
     pub approval_policy: String,
     pub conflict_policy: String,
-    pub requires_qualification: bool,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -50,6 +49,7 @@ pub struct ResourceRow {
     /// overlap lookup.
     pub longest_block_min: i32,
     pub no_show_grace_min: i32,
+    pub self_operation: SelfOperation,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -81,7 +81,7 @@ pub struct ResourceValues {
     pub teardown_min: i32,
     pub approval_policy: String,
     pub conflict_policy: String,
-    pub requires_qualification: bool,
+    pub self_operation: SelfOperation,
     pub no_show_grace_min: i32,
     pub updated_at: NaiveDateTime,
 }
@@ -120,7 +120,7 @@ impl ResourceValues {
             teardown_min: r.teardown_min,
             approval_policy: fields.approval_policy.as_str().into(),
             conflict_policy: fields.conflict_policy.as_str().into(),
-            requires_qualification: fields.requires_qualification,
+            self_operation: fields.self_operation(),
             no_show_grace_min: r.no_show_grace_min,
             updated_at: now,
         }

@@ -4,7 +4,7 @@ use super::ResourceRow;
 use crate::db::jurisdictions::JurisdictionRow;
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::resource::{BookingRules, Rates, ResourceFields};
-use crate::domain::types::{ApprovalPolicy, ConflictPolicy, ResourceKind};
+use crate::domain::types::{ApprovalPolicy, ConflictPolicy, ResourceKind, SelfOperation};
 
 /// A resource with what its representation needs from other tables.
 #[derive(Debug, Clone)]
@@ -64,7 +64,8 @@ impl ResourceView {
             conflict_policy: ConflictPolicy::parse(&r.conflict_policy)
                 .unwrap_or(ConflictPolicy::FirstCome),
             rates: self.rates,
-            requires_qualification: r.requires_qualification,
+            requires_qualification: r.self_operation != SelfOperation::Open,
+            qualified_only: r.self_operation == SelfOperation::QualifiedOnly,
             operator_ids: self.operator_ids.iter().map(|id| UserId(*id)).collect(),
         }
     }

@@ -9,6 +9,7 @@ use crate::db::blackouts::BlackoutRow;
 use crate::db::resources::ResourceView;
 use crate::domain::opening::{OpeningHours as Hours, format_hhmm, weekday_name};
 use crate::domain::resource::{BookingRules, Rates};
+use crate::domain::types::SelfOperation;
 use crate::error::ServiceError;
 
 #[derive(Debug, Serialize)]
@@ -48,6 +49,7 @@ pub struct Resource {
     pub conflict_policy: String,
     pub rates: Rates,
     pub requires_qualification: bool,
+    pub qualified_only: bool,
     pub operator_ids: Vec<i64>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -88,7 +90,8 @@ impl From<ResourceView> for Resource {
             approval_policy: r.approval_policy,
             conflict_policy: r.conflict_policy,
             rates: v.rates,
-            requires_qualification: r.requires_qualification,
+            requires_qualification: r.self_operation != SelfOperation::Open,
+            qualified_only: r.self_operation == SelfOperation::QualifiedOnly,
             operator_ids: v.operator_ids,
             version: r.version,
             created_at: utc(r.created_at),
