@@ -406,13 +406,7 @@ async fn manual_approval_by_the_operator(app: TestApp) {
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
     assert_eq!(twice.code(), "invalid_state");
-    let history = app.get(&format!("/api/v1/bookings/{id}/history"), &t).await;
-    let events: Vec<&str> = history.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event"].as_str().unwrap())
-        .collect();
+    let events = app.events(id, &t).await;
     assert_eq!(events, vec!["requested", "approved"]);
 
     let other_op = app.login(MANAGER).await;

@@ -245,6 +245,32 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The events of a booking's history, oldest first.
+    pub async fn events(&self, booking: i64, token: &str) -> Vec<String> {
+        let history = self
+            .get(&format!("/api/v1/bookings/{booking}/history"), token)
+            .await;
+        assert_eq!(history.status, StatusCode::OK, "{:?}", history.body);
+        history.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Opens resource `id` around the clock, every day of the week.
+    pub async fn open_around_the_clock(&self, id: i64, manager: &str) {
+        let weekly: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .map(|d| serde_json::json!({"weekday": d, "start": "00:00", "end": "24:00"}))
+            .collect();
+        let path = format!("/api/v1/resources/{id}/opening-hours");
+        let body = Some(serde_json::json!({ "weekly": weekly }));
+        let hours = self.request(Method::PUT, &path, Some(manager), body).await;
+        assert_eq!(hours.status, StatusCode::OK, "{:?}", hours.body);
+    }
+
     /// The Message-ID the outbox row `id` goes out with, from a sender on `domain`.
     pub fn message_id(&self, id: i64, domain: &str) -> String {
         use diesel::prelude::*;

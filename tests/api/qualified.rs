@@ -98,16 +98,11 @@ async fn a_revocation_turns_upcoming_bookings_assisted_and_tells_the_booker(app:
         .await;
     assert_eq!(revoked.status, StatusCode::OK, "{:?}", revoked.body);
     assert_eq!(operation(&app, &t, booking_id).await, "assisted");
-    let history = app
-        .get(&format!("/api/v1/bookings/{booking_id}/history"), &t)
-        .await;
-    let events: Vec<&str> = history.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event"].as_str().unwrap())
-        .collect();
-    assert!(events.contains(&"operation_assisted"), "{events:?}");
+    let events = app.events(booking_id, &t).await;
+    assert!(
+        events.iter().any(|e| e == "operation_assisted"),
+        "{events:?}"
+    );
     let admin = app.login(ADMIN).await;
     let told = app
         .list_all("/api/v1/admin/messages", &admin)

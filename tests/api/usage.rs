@@ -61,13 +61,7 @@ async fn check_in_and_out_record_actual_use(app: TestApp) {
     assert_eq!(out.status, StatusCode::OK);
     assert_eq!(out.body["state"], "completed");
     assert!(out.body["check_out_at"].is_string());
-    let history = app.get(&format!("/api/v1/bookings/{id}/history"), &t).await;
-    let events: Vec<&str> = history.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event"].as_str().unwrap())
-        .collect();
+    let events = app.events(id, &t).await;
     assert_eq!(events, vec!["requested", "checked_in", "checked_out"]);
 }
 

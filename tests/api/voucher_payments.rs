@@ -32,21 +32,7 @@ pub(crate) async fn named_instrument(
     let made = app.post("/api/v1/resources", manager, body).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     let id = made.body["id"].as_i64().unwrap();
-    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let weekly: Vec<Value> = days
-        .iter()
-        .map(|d| json!({"weekday": d, "start": "00:00", "end": "24:00"}))
-        .collect();
-    let path = format!("/api/v1/resources/{id}/opening-hours");
-    let hours = app
-        .request(
-            Method::PUT,
-            &path,
-            Some(manager),
-            Some(json!({"weekly": weekly})),
-        )
-        .await;
-    assert_eq!(hours.status, StatusCode::OK, "{:?}", hours.body);
+    app.open_around_the_clock(id, manager).await;
     id
 }
 

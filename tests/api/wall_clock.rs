@@ -1,8 +1,8 @@
 //! Durations are real elapsed time, on the night the clocks go back as on any other: the rules,
 //! the quote, the booking's price and its capture all count the same minutes.
 
-use actix_web::http::{Method, StatusCode};
-use serde_json::{Value, json};
+use actix_web::http::StatusCode;
+use serde_json::json;
 
 use crate::bookings::booking;
 use crate::harness::{BOOKER, MANAGER, Response, TestApp};
@@ -19,20 +19,7 @@ async fn berlin_night_instrument(app: &TestApp, manager: &str) -> i64 {
     let made = app.post("/api/v1/resources", manager, body).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     let id = made.body["id"].as_i64().unwrap();
-    let weekly: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .iter()
-        .map(|d| json!({"weekday": d, "start": "00:00", "end": "24:00"}))
-        .collect();
-    let path = format!("/api/v1/resources/{id}/opening-hours");
-    let hours = app
-        .request(
-            Method::PUT,
-            &path,
-            Some(manager),
-            Some(json!({"weekly": weekly})),
-        )
-        .await;
-    assert_eq!(hours.status, StatusCode::OK, "{:?}", hours.body);
+    app.open_around_the_clock(id, manager).await;
     id
 }
 
