@@ -45,7 +45,23 @@ pub struct VoucherPayment {
 pub enum Failure {
     /// The slot is taken: the intervals that block it.
     Conflict(Vec<Span>),
+    /// The resource takes no bookings then (closed, or blacked out): the answer to give, to which
+    /// alternatives can be added.
+    Closed(ServiceError),
     Service(ServiceError),
+}
+
+impl Failure {
+    /// The answer when no alternatives are added.
+    pub fn into_error(self) -> ServiceError {
+        match self {
+            Failure::Service(e) | Failure::Closed(e) => e,
+            Failure::Conflict(_) => ServiceError::new(
+                ErrorCode::SlotUnavailable,
+                "the booking no longer fits: its slot is taken",
+            ),
+        }
+    }
 }
 
 impl From<ServiceError> for Failure {
@@ -68,6 +84,10 @@ impl From<diesel::result::Error> for Failure {
 pub fn refusal_error(refusal: Refusal) -> Failure {
     match refusal {
         Refusal::Conflict { spans } => Failure::Conflict(spans),
+        closed @ (Refusal::Blackout { .. } | Refusal::OutsideOpeningHours) => {
+            let (field, message) = explain(&closed);
+            Failure::Closed(ServiceError::invalid_field(field, message))
+        }
         other => {
             let (field, message) = explain(&other);
             Failure::Service(ServiceError::invalid_field(field, message))

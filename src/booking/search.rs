@@ -1,6 +1,8 @@
 //! "Which instrument in the region is free then, for that long?": the catalogue search narrowed
 //! to active resources, each asked of the availability engine, earliest slot first.
 
+use chrono::Duration;
+
 use super::calendar::{self, Loaded};
 use crate::db::DbConnection;
 use crate::db::resources;
@@ -34,49 +36,73 @@ pub fn free_spans(
 /// How many catalogue matches are examined for free slots.
 pub const MAX_CANDIDATES: i64 = 200;
 
-/// A resource and its earliest bookable slot of the requested length in the window.
+/// A resource and its earliest bookable slots of the requested length in the window.
 pub struct Candidate {
     pub loaded: Loaded,
-    pub slot: Span,
+    /// Earliest first, none overlapping another.
+    pub slots: Vec<Span>,
+}
+
+impl Candidate {
+    /// The order of a search's answer: earliest first slot, then the cheaper for enterprises,
+    /// then the lower id.
+    pub fn rank(&self) -> (Instant, i64, i64) {
+        let first = self.slots.first().map_or(Instant::MAX_UTC, |s| s.start);
+        let v = &self.loaded.view;
+        (first, v.rates.enterprise, v.row.id)
+    }
+}
+
+/// What a regional search asks: for how long, how many units, and how many slots per resource.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted {
+    pub minutes: i64,
+    pub quantity: i64,
+    pub per_resource: usize,
 }
 
 pub fn search(
     conn: &mut DbConnection,
     mut filter: ResourceFilter,
     window: Span,
-    minutes: i64,
-    quantity: i64,
+    wanted: Wanted,
     now: Instant,
 ) -> Result<Vec<Candidate>, ServiceError> {
     filter.statuses = vec![ResourceStatus::Active];
     let mut found = Vec::new();
     for view in resources::list(conn, &filter, None, MAX_CANDIDATES)? {
-        if view.row.capacity < quantity {
+        if view.row.capacity < wanted.quantity {
             continue;
         }
         let loaded = calendar::load(conn, view, window, now)?;
-        let cal = loaded.calendar();
-        let first = cal
-            .bookable_spans(window, quantity, now, minutes)
-            .into_iter()
-            .find_map(|span| {
-                let length =
-                    chrono::Duration::minutes(minutes.max(cal.rules.min_duration_min.into()));
-                let end = cal.ceil_to_grid(span.start + length);
-                let slot = Span::new(span.start, end);
-                (span.contains(&slot) && cal.check(slot, quantity, now).is_ok()).then_some(slot)
-            });
-        if let Some(slot) = first {
-            found.push(Candidate { loaded, slot });
+        let slots = slots_of(&loaded, window, wanted, now);
+        if !slots.is_empty() {
+            found.push(Candidate { loaded, slots });
         }
     }
-    // Earliest first; among equals the cheaper for enterprises, then the lower id.
-    found.sort_by_key(|c| {
-        (
-            c.slot.start,
-            c.loaded.view.rates.enterprise,
-            c.loaded.view.row.id,
-        )
-    });
+    found.sort_by_key(Candidate::rank);
     Ok(found)
+}
+
+/// Up to `wanted.per_resource` slots of the wanted length, each starting where a free interval
+/// does or where the slot before it ends.
+fn slots_of(loaded: &Loaded, window: Span, wanted: Wanted, now: Instant) -> Vec<Span> {
+    let cal = loaded.calendar();
+    let length = Duration::minutes(wanted.minutes.max(cal.rules.min_duration_min.into()));
+    let mut slots = Vec::new();
+    for span in cal.bookable_spans(window, wanted.quantity, now, wanted.minutes) {
+        let mut start = span.start;
+        while slots.len() < wanted.per_resource {
+            let slot = Span::new(start, cal.ceil_to_grid(start + length));
+            if !span.contains(&slot) || cal.check(slot, wanted.quantity, now).is_err() {
+                break;
+            }
+            slots.push(slot);
+            start = slot.end;
+        }
+        if slots.len() == wanted.per_resource {
+            break;
+        }
+    }
+    slots
 }

@@ -73,6 +73,7 @@ pub fn create_series(
         let outcome = match create::create(conn, actor, &request, now) {
             Ok(made) => Outcome::Booked(Box::new(made.row)),
             Err(Failure::Conflict(_)) => Outcome::Skipped("the slot is taken".into()),
+            Err(Failure::Closed(e)) => Outcome::Skipped(e.detail),
             Err(Failure::Service(e))
                 if matches!(
                     e.code,

@@ -260,9 +260,9 @@ fn offers(
         return Ok(String::new());
     }
     let mut out = text::t(l, "Free alternatives:", "可选的空闲时段：").to_owned();
-    for (loaded, span) in found {
-        let r = &loaded.view.row;
-        let slot = text::local_slot(span.start, span.end, loaded.tz);
+    for offer in found {
+        let r = &offer.view.row;
+        let slot = text::local_slot(offer.span.start, offer.span.end, offer.tz);
         out.push_str(&format!(
             "\n- {}, {slot}",
             text::t(l, &r.name_en, &r.name_zh)

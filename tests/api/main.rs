@@ -4,6 +4,7 @@ mod harness;
 
 mod accounts;
 mod allocations;
+mod alternatives;
 mod booking_races;
 mod bookings;
 mod bounds;

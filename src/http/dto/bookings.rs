@@ -302,11 +302,13 @@ pub struct FreeResource {
     pub rates: Rates,
 }
 
-/// A resource and its earliest free slot that fits the search.
+/// A resource and its earliest free slots that fit the search.
 #[derive(Debug, Serialize)]
 pub struct FreeSlot {
     pub resource: FreeResource,
+    /// The earliest of `slots`.
     pub slot: Slot,
+    pub slots: Vec<Slot>,
 }
 
 impl From<Candidate> for FreeSlot {
@@ -328,14 +330,8 @@ impl From<Candidate> for FreeSlot {
                 city_en: v.jurisdiction.name_en,
                 rates: v.rates,
             },
-            slot: Slot::new(c.slot, tz),
+            slot: Slot::new(c.slots[0], tz),
+            slots: c.slots.into_iter().map(|s| Slot::new(s, tz)).collect(),
         }
     }
-}
-
-/// The whole answer of a regional search: one page, never continued.
-#[derive(Debug, Serialize)]
-pub struct FreeSlots {
-    pub items: Vec<FreeSlot>,
-    pub next_cursor: Option<String>,
 }

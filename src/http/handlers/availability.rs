@@ -13,7 +13,7 @@ use crate::domain::availability::Span;
 use crate::domain::booking::{MAX_SLOT_MIN, search_window};
 use crate::domain::ids::ResourceId;
 use crate::error::{ErrorCode, ServiceError};
-use crate::http::dto::bookings::{FreeSlot, FreeSlots, Slot};
+use crate::http::dto::bookings::{FreeSlot, Slot};
 use crate::http::dto::parse_instant;
 use crate::http::read;
 
@@ -107,15 +107,15 @@ fn whole(
         })
 }
 
-/// Free slots across the region: catalogue filters plus `from`, `to`, `duration_min` and
-/// `quantity`; at most `limit` resources (default 50), earliest slot first.
+/// Free slots across the region: catalogue filters plus `from`, `to`, `duration_min`, `quantity`
+/// and `slots` (per resource, default 3); a page of resources (default 50), earliest slot first.
 pub async fn search_availability(
     state: web::Data<AppState>,
     _user: Actor,
     req: HttpRequest,
 ) -> Result<HttpResponse, ServiceError> {
     use crate::http::handlers::resources::{CatalogueQuery, parse_filter};
-    let extra_keys = ["from", "to", "duration_min", "quantity"];
+    let extra_keys = ["from", "to", "duration_min", "quantity", "slots"];
     let CatalogueQuery {
         mut filter,
         city,
@@ -124,24 +124,50 @@ pub async fn search_availability(
     } = parse_filter(req.query_string(), &extra_keys)?;
     let window = window_of(&extra)?;
     required(&extra, "duration_min")?;
-    let minutes = whole(&extra, "duration_min", 0, MAX_SLOT_MIN)?;
-    let quantity = whole(&extra, "quantity", 1, 1_000_000)?;
+    let wanted = search::Wanted {
+        minutes: whole(&extra, "duration_min", 0, MAX_SLOT_MIN)?,
+        quantity: whole(&extra, "quantity", 1, 1_000_000)?,
+        per_resource: whole(&extra, "slots", 3, 20)? as usize,
+    };
+    let after = page.after.as_deref().map(rank_of).transpose()?;
     let now = state.clock.now();
     let found = read(&state, move |conn| {
         if let Some(city) = city {
             filter.jurisdiction_codes =
                 Some(crate::db::jurisdictions::codes_matching(conn, &city)?);
         }
-        search::search(conn, filter, window, minutes, quantity, now)
+        search::search(conn, filter, window, wanted, now)
     })
     .await?;
-    let items = found
+    let rows: Vec<search::Candidate> = found
         .into_iter()
-        .take(page.limit as usize)
-        .map(FreeSlot::from)
+        .filter(|c| after.is_none_or(|a| c.rank() > a))
+        .take(page.fetch() as usize)
         .collect();
-    Ok(ok(FreeSlots {
-        items,
-        next_cursor: None,
-    }))
+    Ok(ok(page.finish(
+        rows,
+        |c| rank_text(c.rank()),
+        FreeSlot::from,
+    )))
+}
+
+type Rank = (chrono::DateTime<chrono::Utc>, i64, i64);
+
+/// A candidate's place in the answer as a cursor's text: first slot, enterprise rate, id.
+fn rank_text((start, rate, id): Rank) -> String {
+    format!("{}:{rate}:{id}", start.timestamp())
+}
+
+fn rank_of(text: &str) -> Result<Rank, ServiceError> {
+    let bad = || {
+        ServiceError::new(
+            ErrorCode::InvalidCursor,
+            "cursor does not belong to this search; start again without it",
+        )
+    };
+    let mut parts = text.split(':').map(str::parse::<i64>);
+    let mut next = || parts.next().and_then(Result::ok).ok_or_else(bad);
+    let (start, rate, id) = (next()?, next()?, next()?);
+    let start = chrono::DateTime::from_timestamp(start, 0).ok_or_else(bad)?;
+    Ok((start, rate, id))
 }

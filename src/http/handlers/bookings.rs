@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::{created, keyed, ok};
 use crate::app::AppState;
-use crate::booking::alternatives::alternatives;
-use crate::booking::calendar::{Loaded, naive};
+use crate::booking::alternatives::{Offer, alternatives};
+use crate::booking::calendar::naive;
 use crate::booking::create::{self, Failure, Request, VoucherPayment};
 use crate::booking::{self as engine, decide};
 use crate::db::DbConnection;
@@ -91,6 +91,7 @@ fn voucher_payment(body: &CreateBooking) -> Result<Option<VoucherPayment>, Servi
 enum Created {
     New(Value),
     Taken(Vec<Span>),
+    Closed(ServiceError),
 }
 
 pub async fn create_booking(
@@ -118,11 +119,12 @@ pub async fn create_booking(
                     .map_err(ServiceError::internal)?,
             )),
             Err(Failure::Conflict(spans)) => Ok(Created::Taken(spans)),
+            Err(Failure::Closed(e)) => Ok(Created::Closed(e)),
             Err(Failure::Service(e)) => Err(e),
         };
         let keep = |c: &Created| match c {
             Created::New(body) => Some((StatusCode::CREATED, body.to_string())),
-            Created::Taken(_) => None,
+            Created::Taken(_) | Created::Closed(_) => None,
         };
         once(conn, actor.id, key.as_ref(), naive(now), work, keep)
     })
@@ -137,6 +139,9 @@ pub async fn create_booking(
             Ok(answer.json(body))
         }
         Once::Fresh(Created::Taken(spans)) => Err(conflict(&state, &request, spans).await?),
+        Once::Fresh(Created::Closed(e)) => {
+            Err(e.with_extra("alternatives", offers(&state, &request).await?))
+        }
     }
 }
 
@@ -151,12 +156,7 @@ async fn conflict(
     r: &Request,
     spans: Vec<Span>,
 ) -> Result<ServiceError, ServiceError> {
-    let (resource, wanted, quantity, now) = (r.resource, r.span, r.quantity, state.clock.now());
-    let alts = read(state, move |conn| {
-        alternatives(conn, resource, wanted, quantity, now)
-    })
-    .await?;
-    let alts: Vec<Alternative> = alts.iter().map(|(l, s)| alternative(l, *s)).collect();
+    let alts = offers(state, r).await?;
     let conflicts: Vec<Interval> = spans.into_iter().map(Interval::from).collect();
     Ok(ServiceError::new(
         ErrorCode::SlotUnavailable,
@@ -166,14 +166,27 @@ async fn conflict(
     .with_extra("alternatives", alts))
 }
 
-fn alternative(loaded: &Loaded, span: Span) -> Alternative {
-    let v = &loaded.view;
+/// The free slots to offer instead of the one `r` asked for.
+async fn offers(
+    state: &web::Data<AppState>,
+    r: &Request,
+) -> Result<Vec<Alternative>, ServiceError> {
+    let (resource, wanted, quantity, now) = (r.resource, r.span, r.quantity, state.clock.now());
+    let found = read(state, move |conn| {
+        alternatives(conn, resource, wanted, quantity, now)
+    })
+    .await?;
+    Ok(found.iter().map(alternative).collect())
+}
+
+fn alternative(offer: &Offer) -> Alternative {
+    let v = &offer.view;
     Alternative {
         resource_id: v.row.id,
         resource_name_en: v.row.name_en.clone(),
         resource_name_zh: v.row.name_zh.clone(),
         province: v.jurisdiction.province.clone(),
-        slot: Slot::new(span, loaded.tz),
+        slot: Slot::new(offer.span, offer.tz),
     }
 }
 
@@ -220,13 +233,7 @@ where
     F: FnOnce(&mut DbConnection) -> Result<BookingRow, Failure> + Send + 'static,
 {
     keyed(state, (user.id, key), (StatusCode::OK, None), move |conn| {
-        let row = f(conn).map_err(|e| match e {
-            Failure::Service(e) => e,
-            Failure::Conflict(_) => ServiceError::new(
-                ErrorCode::SlotUnavailable,
-                "the booking no longer fits: its slot is taken",
-            ),
-        })?;
+        let row = f(conn).map_err(Failure::into_error)?;
         let view = resources::find(conn, ResourceId(row.resource_id))?
             .ok_or_else(|| ServiceError::internal("resource vanished"))?;
         serde_json::to_value(Booking::new(row, tz_of(&view))).map_err(ServiceError::internal)
