@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 
+use super::behalf::booker_of;
 use super::calendar::{self, Loaded, naive};
 use super::operation::needs_assistance;
 use super::{Step, log, log_new, payment};
@@ -30,6 +31,8 @@ pub struct Request {
     pub series: Option<String>,
     pub purpose_kind: PurposeKind,
     pub payment: Option<VoucherPayment>,
+    /// The booker a resource's staff book for, if not themselves.
+    pub on_behalf: Option<UserId>,
 }
 
 /// Paying part of a booking with a voucher, on the quote the booker accepted.
@@ -179,20 +182,21 @@ pub fn expire_overdue(
     Ok(())
 }
 
-/// Books `req` for `actor`, or waitlists it when it does not fit and they asked to wait.
+/// Books `req` for `actor` (or for the booker staff book it for), or waitlists it when it does
+/// not fit and they asked to wait.
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
     req: &Request,
     now: Instant,
 ) -> Result<Made, Failure> {
-    actor.require(&[Role::Booker]).map_err(ServiceError::from)?;
-    let org = actor.org.ok_or_else(|| {
-        ServiceError::forbidden("bookings are made for an organisation; admins have none")
-    })?;
+    if req.on_behalf.is_none() {
+        actor.require(&[Role::Booker]).map_err(ServiceError::from)?;
+    }
     let loaded = open_resource(conn, req.resource, req.span, now)?;
+    let (booker, org) = booker_of(conn, actor, req.on_behalf, &loaded.view)?;
     let state = initial_state(&loaded, req, now)?;
-    let operator_assisted = needs_assistance(conn, &loaded.view, actor.id, naive(req.span.end))?;
+    let operator_assisted = needs_assistance(conn, &loaded.view, booker, naive(req.span.end))?;
     if operator_assisted && loaded.view.row.self_operation == SelfOperation::QualifiedOnly {
         return Err(not_qualified().into());
     }
@@ -202,7 +206,7 @@ pub fn create(
         operator_assisted,
         priced,
     };
-    let new = new_booking(&loaded, req, (actor.id, org), &terms, now);
+    let new = new_booking(&loaded, req, (booker, org), &terms, now);
     let block_min = (new.block_end - new.block_start).num_minutes() as i32;
     if block_min > loaded.view.row.longest_block_min {
         bookings::note_block_length(conn, req.resource, block_min)?;
@@ -213,7 +217,9 @@ pub fn create(
         from: None,
         to: state,
     };
-    log_new(conn, &row, &loaded.view, actor.id, step)?;
+    let why =
+        (booker != actor.id).then_some("booked on the booker's behalf by the resource's staff");
+    log_new(conn, &row, &loaded.view, (actor.id, why), step)?;
     if let Some(voucher) = row.voucher_id {
         let (claim, amount) = (Claim::Booking(row.id), row.voucher_share_fen);
         payment::hold(conn, voucher, claim, amount, actor.id, new.created_at)?;

@@ -3,6 +3,7 @@
 //! docs/design.md §4 holds under any concurrency.
 
 pub mod alternatives;
+pub mod behalf;
 pub mod blackout;
 pub mod calendar;
 pub mod create;
@@ -118,7 +119,7 @@ pub fn log_new(
     conn: &mut DbConnection,
     row: &BookingRow,
     view: &ResourceView,
-    actor: UserId,
+    (actor, reason): (UserId, Option<&str>),
     step: Step<'_>,
 ) -> Result<(), ServiceError> {
     let e = crate::db::booking_events::Event {
@@ -127,7 +128,7 @@ pub fn log_new(
         event: step.event,
         from_state: step.from.map(BookingState::as_str),
         to_state: step.to.as_str(),
-        reason: None,
+        reason,
         at: row.created_at,
     };
     let event_id = crate::db::booking_events::add_event(conn, &e)?;
@@ -137,7 +138,7 @@ pub fn log_new(
         event: step.event,
         to: step.to,
         actor: Some(actor),
-        reason: None,
+        reason,
         at: row.created_at,
     };
     crate::notify::booking_step(conn, &news, Some((row, view)))

@@ -5,6 +5,7 @@ mod harness;
 mod accounts;
 mod allocations;
 mod alternatives;
+mod behalf;
 mod booking_races;
 mod bookings;
 mod bounds;

@@ -132,6 +132,8 @@ pub struct CreateBooking {
     pub purpose_kind: PurposeKind,
     pub voucher_id: Option<i64>,
     pub accepted_co_payment_fen: Option<i64>,
+    /// For a resource's staff: the booker to book for.
+    pub booker_id: Option<i64>,
 }
 
 fn research() -> PurposeKind {

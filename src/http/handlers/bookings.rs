@@ -61,6 +61,7 @@ pub(super) fn parse_request(body: &CreateBooking) -> Result<Request, ServiceErro
         series: None,
         purpose_kind: body.purpose_kind,
         payment: voucher_payment(body)?,
+        on_behalf: body.booker_id.map(crate::domain::ids::UserId),
     })
 }
 

@@ -6,12 +6,13 @@ use serde::Deserialize;
 
 use super::{Located, at_id, created, keyed, ok};
 use crate::app::AppState;
+use crate::booking::behalf::booker_of;
 use crate::booking::payment;
 use crate::db::resources;
 use crate::db::vouchers as store;
 use crate::domain::actor::Actor;
 use crate::domain::availability::Span;
-use crate::domain::ids::{ProgramId, ResourceId, VoucherId};
+use crate::domain::ids::{ProgramId, ResourceId, UserId, VoucherId};
 use crate::domain::money::PurposeKind;
 use crate::domain::programs::ProgramDraft;
 use crate::domain::types::VoucherStatus;
@@ -128,6 +129,8 @@ pub struct QuoteQuery {
     quantity: i64,
     voucher_id: Option<i64>,
     purpose_kind: Option<PurposeKind>,
+    /// For a resource's staff: quote for this booker, as a booking on their behalf would be priced.
+    booker_id: Option<i64>,
 }
 
 fn one() -> i64 {
@@ -174,12 +177,17 @@ pub async fn get_quote(
             "must be between 1 and 1000000",
         ));
     }
-    let org = user.org.ok_or_else(|| {
-        ServiceError::forbidden("quotes are for an organisation's bookers; admins have none")
-    })?;
     let purpose = q.purpose_kind.unwrap_or(PurposeKind::Research);
     let body = read(&state, move |conn| {
         let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
+        let org = match q.booker_id {
+            Some(b) => booker_of(conn, &user, Some(UserId(b)), &view)?.1,
+            None => user.org.ok_or_else(|| {
+                ServiceError::forbidden(
+                    "quotes are for an organisation's bookers; admins have none",
+                )
+            })?,
+        };
         let now = clock.now();
         if let Some(span) = slot {
             crate::booking::create::check_quoted(conn, &view, (span, q.quantity), now)?;
