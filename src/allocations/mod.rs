@@ -185,7 +185,7 @@ pub fn request(
             ends_on: r.ends_on,
             requested_unit_hours: r.unit_hours,
             customer_category: q.price.customer_category.as_str().into(),
-            rate_fen: q.price.rate_fen_per_unit_hour,
+            rate_fen: q.price.rate_fen,
             purpose_kind: purpose.as_str().into(),
             voucher_id: r.voucher_id,
             accepted_co_payment_fen: r.accepted_co_payment_fen,

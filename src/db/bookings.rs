@@ -9,6 +9,7 @@ use crate::domain::actor::Reach;
 use super::DbConnection;
 use super::schema::{bookings, resources};
 use crate::domain::ids::{BookingId, ResourceId};
+use crate::domain::money::Tariff;
 use crate::domain::types::BookingState;
 
 #[derive(Debug, Clone, Queryable)]
@@ -45,6 +46,18 @@ pub struct BookingRow {
     pub final_voucher_fen: Option<i64>,
     /// Whole minutes from check-in to check-out times units, once completed (for reports).
     pub used_unit_minutes: Option<i64>,
+    /// The shift's length when priced per shift; none when priced per unit-hour.
+    pub shift_min: Option<i32>,
+}
+
+impl BookingRow {
+    /// The rate it was booked at and what that rate is charged per.
+    pub fn tariff(&self) -> Tariff {
+        Tariff {
+            rate: self.rate_fen,
+            shift_min: self.shift_min.map(i64::from),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -75,6 +88,7 @@ pub struct NewBooking {
     pub purpose_kind: String,
     pub voucher_id: Option<i64>,
     pub voucher_share_fen: i64,
+    pub shift_min: Option<i32>,
 }
 
 /// Serialises writers on one resource. On PostgreSQL the resource row is locked until the

@@ -102,6 +102,7 @@ diesel::table! {
         resource_id -> BigInt,
         category -> Text,
         fen_per_unit_hour -> BigInt,
+        per -> Text,
     }
 }
 
@@ -178,6 +179,7 @@ diesel::table! {
         final_gross_fen -> Nullable<BigInt>,
         final_voucher_fen -> Nullable<BigInt>,
         used_unit_minutes -> Nullable<BigInt>,
+        shift_min -> Nullable<Integer>,
     }
 }
 

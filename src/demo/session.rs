@@ -85,11 +85,12 @@ fn seed_in(conn: &mut DbConnection, now: Instant) -> Result<i64, ServiceError> {
         created_at: naive(start - Duration::days(1)),
         updated_at: naive(start),
         customer_category: quote.price.customer_category.as_str().into(),
-        rate_fen: quote.price.rate_fen_per_unit_hour,
+        rate_fen: quote.price.rate_fen,
         gross_fen: quote.price.gross_fen,
         purpose_kind: PurposeKind::Research.as_str().into(),
         voucher_id: Some(voucher),
         voucher_share_fen: quote.voucher_share(),
+        shift_min: None,
     };
     let minutes = (block.end - block.start).num_minutes() as i32;
     bookings::note_block_length(conn, nmr, minutes)?;

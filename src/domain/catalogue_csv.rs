@@ -3,7 +3,9 @@
 
 use super::Issue;
 use super::resource::{BookingRulesInput, Rates, ResourceFields, parse_spec_pairs};
-use super::types::{ApprovalPolicy, ConflictPolicy, Province, ResourceKind, ResourceStatus};
+use super::types::{
+    ApprovalPolicy, ConflictPolicy, Province, RatePer, ResourceKind, ResourceStatus,
+};
 
 pub const COLUMNS: [&str; 19] = [
     "kind",
@@ -172,6 +174,7 @@ fn resource_fields(cells: &Cells) -> Result<ResourceFields, String> {
             internal: cells.number("rate_internal")?,
             academic: cells.number("rate_academic")?,
             enterprise: cells.number("rate_enterprise")?,
+            per: RatePer::UnitHour,
         },
         requires_qualification: false,
         qualified_only: false,

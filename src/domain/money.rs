@@ -53,15 +53,53 @@ pub fn gross_fee(rate: Fen, quantity: i64, minutes: i64) -> Option<Fen> {
     Fen::try_from((numerator + 30) / 60).ok()
 }
 
+/// A rate and what it is charged per: a unit-hour, or a shift of `shift_min` minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tariff {
+    pub rate: Fen,
+    pub shift_min: Option<i64>,
+}
+
+impl Tariff {
+    /// The fee for `quantity` units over `minutes`: per unit-hour to the minute; per shift for
+    /// the number of shifts to the nearest whole one, at least one (so the seven- or nine-hour
+    /// night a clock changes is one eight-hour shift). `None` when it would not fit in fen.
+    pub fn fee(&self, quantity: i64, minutes: i64) -> Option<Fen> {
+        match self.shift_min {
+            None => gross_fee(self.rate, quantity, minutes),
+            Some(shift) => {
+                let shifts = ((minutes + shift / 2) / shift.max(1)).max(1);
+                let fee = i128::from(self.rate) * i128::from(quantity) * i128::from(shifts);
+                Fen::try_from(fee).ok()
+            }
+        }
+    }
+
+    /// [`Tariff::fee`], or a 422 naming `field` when the fee would not fit.
+    pub fn fee_for(&self, quantity: i64, minutes: i64, field: &str) -> Result<Fen, Issue> {
+        self.fee(quantity, minutes).ok_or_else(|| too_large(field))
+    }
+
+    /// The rate per unit-hour, or what a shift's rate comes to per hour, rounded half up.
+    pub fn per_unit_hour(&self) -> Fen {
+        match self.shift_min {
+            None => self.rate,
+            Some(shift) => (self.rate * 60 + shift / 2) / shift.max(1),
+        }
+    }
+}
+
+fn too_large(field: &str) -> Issue {
+    Issue::field(
+        field,
+        "the fee (rate × quantity × time) is beyond what the service can record; \
+         ask for less time or fewer units",
+    )
+}
+
 /// [`gross_fee`], or a 422 naming `field` when the fee would not fit.
 pub fn fee_for(rate: Fen, quantity: i64, minutes: i64, field: &str) -> Result<Fen, Issue> {
-    gross_fee(rate, quantity, minutes).ok_or_else(|| {
-        Issue::field(
-            field,
-            "the fee (rate × quantity × time) is beyond what the service can record; \
-             ask for less time or fewer units",
-        )
-    })
+    gross_fee(rate, quantity, minutes).ok_or_else(|| too_large(field))
 }
 
 /// Adds fees, or a 422 naming `field` when the total would not fit.
@@ -226,6 +264,29 @@ mod tests {
             eligible_kinds: vec![ResourceKind::Instrument, ResourceKind::Facility],
             eligible_categories: vec![],
         }
+    }
+
+    #[test]
+    fn a_shift_rate_charges_whole_shifts() {
+        let beamline = Tariff {
+            rate: 3_000_000,
+            shift_min: Some(480),
+        };
+        assert_eq!(beamline.fee(1, 480), Some(3_000_000));
+        assert_eq!(beamline.fee(1, 960), Some(6_000_000));
+        // The spring and autumn nights: seven or nine real hours are one shift.
+        assert_eq!(beamline.fee(1, 420), Some(3_000_000));
+        assert_eq!(beamline.fee(1, 540), Some(3_000_000));
+        // Any use at all is a shift; half a shift more rounds up.
+        assert_eq!(beamline.fee(1, 30), Some(3_000_000));
+        assert_eq!(beamline.fee(2, 720), Some(12_000_000));
+        assert_eq!(beamline.per_unit_hour(), 375_000);
+        let hourly = Tariff {
+            rate: 60_000,
+            shift_min: None,
+        };
+        assert_eq!(hourly.fee(1, 90), Some(90_000));
+        assert_eq!(hourly.per_unit_hour(), 60_000);
     }
 
     fn nmr() -> Service<'static> {

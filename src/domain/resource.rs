@@ -5,7 +5,9 @@ use serde_json::{Map, Value};
 
 use super::ids::{OrganizationId, UserId};
 use super::money::MAX_RATE_FEN;
-use super::types::{ApprovalPolicy, ConflictPolicy, ResourceKind, ResourceStatus, SelfOperation};
+use super::types::{
+    ApprovalPolicy, ConflictPolicy, RatePer, ResourceKind, ResourceStatus, SelfOperation,
+};
 use super::{Checks, Issue};
 
 const MINUTES_PER_DAY: i32 = 1440;
@@ -40,13 +42,19 @@ pub struct BookingRules {
     pub no_show_grace_min: i32,
 }
 
-/// Price per unit-hour in fen for each customer category.
+/// Price in fen for each customer category, per unit-hour or per shift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rates {
     pub internal: i64,
     pub academic: i64,
     pub enterprise: i64,
+    #[serde(default = "per_unit_hour")]
+    pub per: RatePer,
+}
+
+fn per_unit_hour() -> RatePer {
+    RatePer::UnitHour
 }
 
 /// Everything a manager writes about a resource. Create takes it with defaults; update takes a
@@ -242,6 +250,11 @@ impl ResourceFields {
             "must be at most 500 characters, without control characters",
         );
         c.check(
+            self.rates.per == RatePer::UnitHour || self.kind != ResourceKind::Computing,
+            "rates.per",
+            "computing is priced per unit-hour, as its allocations are",
+        );
+        c.check(
             !self.qualified_only || self.requires_qualification,
             "qualified_only",
             "takes effect only with requires_qualification: true; set both",
@@ -254,7 +267,7 @@ impl ResourceFields {
             c.check(
                 (0..=MAX_RATE_FEN).contains(&value),
                 field,
-                format!("must be between 0 and {MAX_RATE_FEN} fen per unit-hour"),
+                format!("must be between 0 and {MAX_RATE_FEN} fen per unit-hour or shift"),
             );
         }
         c.issues()

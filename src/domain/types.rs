@@ -48,6 +48,11 @@ text_enum!(
     /// assistance; or qualified users only.
     SelfOperation { Open => "open", Assisted => "assisted", QualifiedOnly => "qualified_only" }
 );
+text_enum!(
+    /// What a rate card charges per: a unit-hour, to the minute, or a shift (the resource's
+    /// granularity), in whole shifts.
+    RatePer { UnitHour => "unit_hour", Shift => "shift" }
+);
 text_enum!(ConflictPolicy { FirstCome => "first_come", OperatorChoice => "operator_choice" });
 text_enum!(
     /// Where a booking stands; see docs/design.md §4.

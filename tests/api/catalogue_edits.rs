@@ -68,7 +68,7 @@ async fn manager_creates_and_edits_with_if_match(app: TestApp) {
     assert_eq!(updated.body["name_en"], "Confocal Raman microscope");
     assert_eq!(
         updated.body["rates"],
-        json!({"internal": 3000, "academic": 6000, "enterprise": 15000})
+        json!({"internal": 3000, "academic": 6000, "enterprise": 15000, "per": "unit_hour"})
     );
     assert_eq!(updated.body["specs"], json!({"laser_nm": 532}));
     assert_ne!(updated.header("etag").unwrap(), etag);

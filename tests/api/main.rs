@@ -28,6 +28,7 @@ mod reminders;
 mod reports;
 mod server;
 mod sessions;
+mod shifts;
 mod sign_in;
 mod smtp;
 mod storage_faults;

@@ -8,7 +8,7 @@ use crate::db::bookings::BookingRow;
 use crate::db::vouchers::{self as store, Line};
 use crate::domain::ids::{BookingId, ProgramId, UserId, VoucherId};
 use crate::domain::ledger::{Claim, Entry};
-use crate::domain::money::{self, Fen};
+use crate::domain::money::Fen;
 use crate::error::{ErrorCode, ServiceError};
 use crate::vouchers::shanghai_year;
 
@@ -134,7 +134,10 @@ pub fn final_gross(booking: &BookingRow) -> Fen {
         (Some(i), Some(o)) => ((o - i).num_milliseconds().max(0) + 30_000) / 60_000,
         _ => (booking.end_at - booking.start_at).num_minutes(),
     };
-    money::gross_fee(booking.rate_fen, booking.quantity, used).unwrap_or(Fen::MAX)
+    booking
+        .tariff()
+        .fee(booking.quantity, used)
+        .unwrap_or(Fen::MAX)
 }
 
 /// At completion: captures the voucher's share of the charge for the actual use (at the

@@ -11,8 +11,8 @@ use crate::db::resources::ResourceView;
 use crate::db::{DbConnection, organizations};
 use crate::domain::availability::Instant;
 use crate::domain::ids::{OrganizationId, VoucherId};
-use crate::domain::money::{self, CustomerCategory, Fen, PurposeKind, Service, Split};
-use crate::domain::types::{OrgKind, Province, ResourceKind};
+use crate::domain::money::{self, CustomerCategory, Fen, PurposeKind, Service, Split, Tariff};
+use crate::domain::types::{OrgKind, Province, RatePer, ResourceKind};
 use crate::error::{ErrorCode, ServiceError};
 use crate::vouchers::{self};
 
@@ -26,6 +26,12 @@ pub use ledger::{
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Price {
     pub customer_category: CustomerCategory,
+    /// The rate, per unit-hour or per shift as `rate_per` says.
+    pub rate_fen: Fen,
+    pub rate_per: RatePer,
+    /// The shift's length when priced per shift.
+    pub shift_min: Option<i64>,
+    /// The rate per unit-hour, or what a shift's rate comes to per hour.
     pub rate_fen_per_unit_hour: Fen,
     pub quantity: i64,
     pub minutes: i64,
@@ -75,12 +81,17 @@ pub fn price(
         CustomerCategory::Academic => view.rates.academic,
         CustomerCategory::Enterprise => view.rates.enterprise,
     };
+    let shift_min = (view.rates.per == RatePer::Shift).then(|| view.row.granularity_min.into());
+    let tariff = Tariff { rate, shift_min };
     Ok(Price {
         customer_category: category,
-        rate_fen_per_unit_hour: rate,
+        rate_fen: rate,
+        rate_per: view.rates.per,
+        shift_min,
+        rate_fen_per_unit_hour: tariff.per_unit_hour(),
         quantity,
         minutes,
-        gross_fen: money::fee_for(rate, quantity, minutes, "end")?,
+        gross_fen: tariff.fee_for(quantity, minutes, "end")?,
     })
 }
 

@@ -9,11 +9,14 @@ use crate::db::DbConnection;
 use crate::db::schema::{resource_operators, resource_rates, resource_specs};
 use crate::domain::ids::{ResourceId, UserId};
 use crate::domain::resource::{Rates, ResourceFields};
+use crate::domain::types::RatePer;
 
 // For one resource the queries filter with `=`, which diesel prepares once and caches; `IN`
 // with a varying number of ids is prepared anew each time.
 
-fn rate_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String, i64)>> {
+type RateRow = (i64, String, i64, String);
+
+fn rate_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<RateRow>> {
     match ids {
         [one] => resource_rates::table
             .filter(resource_rates::resource_id.eq(*one))
@@ -45,11 +48,12 @@ pub(super) fn complete(
 ) -> QueryResult<Vec<ResourceView>> {
     let ids: Vec<i64> = rows.iter().map(|(r, _, _)| r.id).collect();
     let mut rates: HashMap<i64, Rates> = HashMap::new();
-    for (id, category, fen) in rate_rows(conn, &ids)? {
+    for (id, category, fen, per) in rate_rows(conn, &ids)? {
         let entry = rates.entry(id).or_insert(Rates {
             internal: 0,
             academic: 0,
             enterprise: 0,
+            per: RatePer::parse(&per).unwrap_or(RatePer::UnitHour),
         });
         match category.as_str() {
             "internal" => entry.internal = fen,
@@ -69,6 +73,7 @@ pub(super) fn complete(
                     internal: 0,
                     academic: 0,
                     enterprise: 0,
+                    per: RatePer::UnitHour,
                 }),
                 operator_ids: operators.remove(&row.id).unwrap_or_default(),
                 row,
@@ -116,6 +121,7 @@ pub(super) fn write_children(
                 resource_rates::resource_id.eq(id),
                 resource_rates::category.eq(category),
                 resource_rates::fen_per_unit_hour.eq(fen),
+                resource_rates::per.eq(r.per.as_str()),
             ))
             .execute(conn)?;
     }

@@ -12,7 +12,7 @@ use crate::db::bookings::BookingRow;
 use crate::domain::availability::{Instant, Span};
 use crate::domain::money::PurposeKind;
 use crate::domain::resource::Rates;
-use crate::domain::types::BookingState;
+use crate::domain::types::{BookingState, RatePer};
 use crate::http::dto::resources::InstitutionRef;
 
 /// An instant in the resource's local time, with its offset.
@@ -50,6 +50,10 @@ pub struct Booking {
 #[derive(Debug, Serialize)]
 pub struct Payment {
     pub customer_category: String,
+    /// The rate booked at, per unit-hour or per shift as `rate_per` says.
+    pub rate_fen: i64,
+    pub rate_per: &'static str,
+    pub shift_min: Option<i32>,
     pub rate_fen_per_unit_hour: i64,
     pub gross_fen: i64,
     pub purpose_kind: String,
@@ -67,7 +71,13 @@ impl Payment {
     fn of(b: &BookingRow) -> Payment {
         Payment {
             customer_category: b.customer_category.clone(),
-            rate_fen_per_unit_hour: b.rate_fen,
+            rate_fen: b.rate_fen,
+            rate_per: match b.shift_min {
+                Some(_) => RatePer::Shift.as_str(),
+                None => RatePer::UnitHour.as_str(),
+            },
+            shift_min: b.shift_min,
+            rate_fen_per_unit_hour: b.tariff().per_unit_hour(),
             gross_fen: b.gross_fen,
             purpose_kind: b.purpose_kind.clone(),
             voucher_id: b.voucher_id,

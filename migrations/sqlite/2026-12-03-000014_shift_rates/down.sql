@@ -1,0 +1,2 @@
+ALTER TABLE bookings DROP COLUMN shift_min;
+ALTER TABLE resource_rates DROP COLUMN per;
