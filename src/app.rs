@@ -100,6 +100,8 @@ route_table! {
     "/api/v1/bookings" => { get: bookings::list_bookings, post: bookings::create_booking },
     "/api/v1/bookings/{id}" => { get: bookings::get_booking },
     "/api/v1/booking-series" => { post: booking_series::create_booking_series },
+    "/api/v1/booking-series/{id}" => { get: booking_series::get_booking_series },
+    "/api/v1/booking-series/{id}/cancel" => { post: booking_series::cancel_booking_series },
     "/api/v1/approval-queue" => { get: approval_queue::list_approval_queue },
     "/api/v1/resources/{id}/quote" => { get: vouchers::get_quote },
     "/api/v1/voucher-programs" => { get: vouchers::list_voucher_programs, post: vouchers::create_voucher_program },

@@ -197,6 +197,24 @@ pub fn cancel(
     reason: &str,
     now: Instant,
 ) -> Result<BookingRow, Failure> {
+    cancel_as(conn, actor, (id, Told::Alone), reason, now)
+}
+
+/// How a cancellation is told: in its own message, or in its series' one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Told {
+    Alone,
+    WithSeries,
+}
+
+/// [`cancel`], told as `told` says.
+pub fn cancel_as(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (id, told): (BookingId, Told),
+    reason: &str,
+    now: Instant,
+) -> Result<BookingRow, Failure> {
     let Visible { booking, staff, .. } = visible(conn, actor, id)?;
     let loaded = open_resource_any(conn, &booking, now)?;
     let booking = bookings::find(conn, id)?.ok_or_else(|| ServiceError::not_found("booking"))?;
@@ -225,7 +243,9 @@ pub fn cancel(
     )? {
         return Err(wrong_state(&booking, "cancelled").into());
     }
-    let event = if staff && booking.booker_id != actor.id.0 {
+    let event = if told == Told::WithSeries {
+        "cancelled_with_series"
+    } else if staff && booking.booker_id != actor.id.0 {
         "cancelled_by_staff"
     } else {
         "cancelled"
@@ -242,7 +262,12 @@ pub fn cancel(
         },
         Some(reason),
     )?;
-    payment::release(conn, &booking, Some(actor.id), "cancelled", at)?;
+    match told {
+        Told::Alone => payment::release(conn, &booking, Some(actor.id), "cancelled", at)?,
+        Told::WithSeries => {
+            payment::release_untold(conn, &booking, Some(actor.id), "cancelled", at)?
+        }
+    }
     if booking.blocking {
         promote_waitlist(conn, &booking, now)?;
     }

@@ -14,6 +14,7 @@ pub mod queue;
 pub mod room;
 pub mod search;
 pub mod series;
+pub mod series_life;
 pub mod usage;
 
 use chrono::NaiveDateTime;
@@ -146,12 +147,12 @@ pub fn log_new(
 
 /// The booking as an iCalendar event: confirmed, tentative while it waits, or cancelled.
 pub fn booking_ics(b: &BookingRow, view: &ResourceView) -> String {
+    bookings_ics(std::slice::from_ref(b), view)
+}
+
+/// Bookings of one resource as one calendar, an event each.
+pub fn bookings_ics(bs: &[BookingRow], view: &ResourceView) -> String {
     let r = &view.row;
-    let status = match b.state {
-        BookingState::Confirmed | BookingState::Completed => "CONFIRMED",
-        BookingState::Pending | BookingState::Waitlisted => "TENTATIVE",
-        _ => "CANCELLED",
-    };
     let summary = format!("{} / {}", r.name_en, r.name_zh);
     let location = format!(
         "{}, {} {}",
@@ -159,19 +160,33 @@ pub fn booking_ics(b: &BookingRow, view: &ResourceView) -> String {
     )
     .trim_end()
     .to_owned();
-    let description = format!(
-        "Booking {} ({}), quantity {}: {}",
-        b.id, b.state, b.quantity, b.purpose
-    );
-    crate::domain::ics::calendar(&crate::domain::ics::Event {
-        uid: format!("booking-{}@instrument-booking", b.id),
-        stamp: b.updated_at.and_utc(),
-        start: b.start_at.and_utc(),
-        end: b.end_at.and_utc(),
-        summary: &summary,
-        location: &location,
-        description: &description,
-        status,
-        sequence: b.version,
-    })
+    let descriptions: Vec<String> = bs
+        .iter()
+        .map(|b| {
+            format!(
+                "Booking {} ({}), quantity {}: {}",
+                b.id, b.state, b.quantity, b.purpose
+            )
+        })
+        .collect();
+    let events: Vec<crate::domain::ics::Event<'_>> = bs
+        .iter()
+        .zip(&descriptions)
+        .map(|(b, description)| crate::domain::ics::Event {
+            uid: format!("booking-{}@instrument-booking", b.id),
+            stamp: b.updated_at.and_utc(),
+            start: b.start_at.and_utc(),
+            end: b.end_at.and_utc(),
+            summary: &summary,
+            location: &location,
+            description,
+            status: match b.state {
+                BookingState::Confirmed | BookingState::Completed => "CONFIRMED",
+                BookingState::Pending | BookingState::Waitlisted => "TENTATIVE",
+                _ => "CANCELLED",
+            },
+            sequence: b.version,
+        })
+        .collect();
+    crate::domain::ics::calendar_of(&events)
 }

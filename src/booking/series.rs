@@ -4,12 +4,14 @@
 use chrono::{Duration, TimeZone};
 use chrono_tz::Tz;
 
+use super::calendar::naive;
 use super::create::{self, Failure, Request};
 use crate::db::bookings::BookingRow;
 use crate::db::{DbConnection, resources};
 use crate::domain::actor::Actor;
 use crate::domain::availability::{Instant, Span};
 use crate::error::{ErrorCode, ServiceError};
+use crate::notify::series::{Line, SeriesNews};
 
 pub enum Outcome {
     Booked(Box<BookingRow>),
@@ -86,6 +88,19 @@ pub fn create_series(
         };
         out.push((span, outcome));
     }
+    let lines: Vec<Line<'_>> = out
+        .iter()
+        .map(|(span, outcome)| Line {
+            span: *span,
+            outcome: match outcome {
+                Outcome::Booked(b) => Ok(b.as_ref()),
+                Outcome::Skipped(why) => Err(why.as_str()),
+            },
+        })
+        .collect();
+    let booker = first.on_behalf.unwrap_or(actor.id).0;
+    let news = (series.as_str(), SeriesNews::Booked);
+    crate::notify::series::told(conn, news, (booker, &view), &lines, naive(now))?;
     Ok((series, out))
 }
 

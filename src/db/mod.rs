@@ -19,6 +19,7 @@ pub mod qualifications;
 pub mod reports;
 pub mod resources;
 pub mod schema;
+pub mod series;
 pub mod sessions;
 pub mod settings;
 pub mod settlements;

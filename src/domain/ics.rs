@@ -47,12 +47,28 @@ fn fold(line: &str) -> String {
 }
 
 pub fn calendar(e: &Event<'_>) -> String {
+    calendar_of(std::slice::from_ref(e))
+}
+
+/// One calendar holding several events, such as a weekly series' occurrences.
+pub fn calendar_of(events: &[Event<'_>]) -> String {
+    let head = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//instrument-booking//YRD shared instruments//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ];
+    let mut out: String = head.iter().map(|l| fold(l)).collect();
+    for e in events {
+        out.push_str(&event(e));
+    }
+    out.push_str(&fold("END:VCALENDAR"));
+    out
+}
+
+fn event(e: &Event<'_>) -> String {
     let lines = [
-        "BEGIN:VCALENDAR".to_owned(),
-        "VERSION:2.0".to_owned(),
-        "PRODID:-//instrument-booking//YRD shared instruments//EN".to_owned(),
-        "CALSCALE:GREGORIAN".to_owned(),
-        "METHOD:PUBLISH".to_owned(),
         "BEGIN:VEVENT".to_owned(),
         format!("UID:{}", e.uid),
         format!("DTSTAMP:{}", stamp(e.stamp)),
@@ -64,7 +80,6 @@ pub fn calendar(e: &Event<'_>) -> String {
         format!("STATUS:{}", e.status),
         format!("SEQUENCE:{}", e.sequence),
         "END:VEVENT".to_owned(),
-        "END:VCALENDAR".to_owned(),
     ];
     lines.iter().map(|l| fold(l)).collect()
 }

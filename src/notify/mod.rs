@@ -4,6 +4,7 @@
 
 pub mod allocations;
 pub mod letters;
+pub mod series;
 pub mod text;
 
 use chrono::NaiveDateTime;
@@ -120,6 +121,10 @@ pub fn booking_step(
             (&loaded.0, &loaded.1)
         }
     };
+    if step.event == "requested" && booking.series_id.is_some() {
+        // A new series is told in one message for all its occurrences (`series`).
+        return Ok(());
+    }
     let about = About { booking, view };
     if let Some(to) = recipient(conn, booking.booker_id)? {
         let mut detail = detail(conn, step, booking, to.locale)?;

@@ -26,6 +26,7 @@ mod qualified;
 mod region;
 mod reminders;
 mod reports;
+mod series;
 mod server;
 mod sessions;
 mod shifts;

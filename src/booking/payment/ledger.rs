@@ -9,6 +9,7 @@ use crate::db::vouchers::{self as store, Line};
 use crate::domain::ids::{BookingId, ProgramId, UserId, VoucherId};
 use crate::domain::ledger::{Claim, Entry};
 use crate::domain::money::Fen;
+use crate::domain::types::Movement;
 use crate::error::{ErrorCode, ServiceError};
 use crate::vouchers::shanghai_year;
 
@@ -72,14 +73,29 @@ pub fn release(
     reason: &str,
     at: NaiveDateTime,
 ) -> Result<(), ServiceError> {
+    release_booking(conn, booking, (actor, reason), at, true)
+}
+
+/// [`release`] without a receipt, for a change told in a message of its own (a series').
+pub fn release_untold(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    actor: Option<UserId>,
+    reason: &str,
+    at: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    release_booking(conn, booking, (actor, reason), at, false)
+}
+
+fn release_booking(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    why: (Option<UserId>, &str),
+    at: NaiveDateTime,
+    tell: bool,
+) -> Result<(), ServiceError> {
     match booking.voucher_id {
-        Some(voucher) => release_claim(
-            conn,
-            voucher,
-            Claim::Booking(booking.id),
-            (actor, reason),
-            at,
-        ),
+        Some(voucher) => release_open(conn, voucher, Claim::Booking(booking.id), why, at, tell),
         None => Ok(()),
     }
 }
@@ -89,8 +105,19 @@ pub fn release_claim(
     conn: &mut DbConnection,
     voucher: i64,
     claim: Claim,
+    why: (Option<UserId>, &str),
+    at: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    release_open(conn, voucher, claim, why, at, true)
+}
+
+fn release_open(
+    conn: &mut DbConnection,
+    voucher: i64,
+    claim: Claim,
     (actor, reason): (Option<UserId>, &str),
     at: NaiveDateTime,
+    tell: bool,
 ) -> Result<(), ServiceError> {
     lock_vouchers(conn, voucher)?;
     let rows = store::ledger_rows(conn, voucher)?;
@@ -103,7 +130,9 @@ pub fn release_claim(
         .map_err(ServiceError::internal)?
         .clone();
     let row = store::append(conn, &line(voucher, &entry, actor, Some(reason), at))?;
-    receipt(conn, &row)?;
+    if tell {
+        receipt(conn, &row)?;
+    }
     expire_released(conn, &mut ledger, voucher, at)
 }
 
@@ -247,6 +276,10 @@ fn receipt(conn: &mut DbConnection, row: &store::LedgerRow) -> Result<(), Servic
     };
     let b = crate::db::bookings::find(conn, BookingId(booking))?
         .ok_or_else(|| ServiceError::internal("ledger line for a missing booking"))?;
+    if row.movement == Movement::Hold && b.series_id.is_some() {
+        // A series' holds are told with the series, in one message.
+        return Ok(());
+    }
     let v = store::find_voucher(conn, VoucherId(row.voucher_id))?
         .ok_or_else(|| ServiceError::not_found("voucher"))?;
     let program = store::find_program(conn, ProgramId(v.program_id))?

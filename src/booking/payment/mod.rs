@@ -20,6 +20,7 @@ mod ledger;
 
 pub use ledger::{
     capture, capture_allocation, final_gross, hold, lock_vouchers, release, release_claim,
+    release_untold,
 };
 
 /// The fee for a slot at the caller's customer category.

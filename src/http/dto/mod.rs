@@ -7,6 +7,7 @@ pub mod messages;
 pub mod qualifications;
 pub mod reports;
 pub mod resources;
+pub mod series;
 pub mod settings;
 pub mod vouchers;
 
