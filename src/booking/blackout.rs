@@ -55,7 +55,7 @@ pub fn add(
     let id = ResourceId(new.resource_id);
     let longest =
         bookings::lock_resource(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
-    let hit = bookings::blocking_between(conn, id, new.start_at, new.end_at, longest, naive(now))?;
+    let hit = colliding(conn, id, (new.start_at, new.end_at), longest, naive(now))?;
     let collisions = match (hit.is_empty(), choice) {
         (true, _) => Vec::new(),
         (false, None) => {
@@ -71,15 +71,49 @@ pub fn add(
                 .insert("bookings".into(), serde_json::json!(listed));
             return Err(err);
         }
-        (false, Some(OnCollision::Keep)) => {
-            hit.iter().map(|b| collision(b, Some("kept"))).collect()
-        }
+        (false, Some(OnCollision::Keep)) => keep_all(conn, actor, &hit, &new.reason, naive(now))?,
         (false, Some(OnCollision::Cancel)) => {
             cancel_all(conn, actor, &hit, &new.reason, naive(now))?
         }
     };
     let row = crate::db::blackouts::insert_blackout(conn, &new)?;
     Ok((row, collisions))
+}
+
+/// The bookings a blackout over `[from, to)` collides with: those holding the time, and the
+/// requests waiting for it (waitlisted, or competing for an operator's choice), which the
+/// blackout would leave waiting in vain.
+fn colliding(
+    conn: &mut DbConnection,
+    id: ResourceId,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+    longest: i32,
+    now: NaiveDateTime,
+) -> Result<Vec<BookingRow>, ServiceError> {
+    let mut hit = bookings::blocking_between(conn, id, from, to, longest, now)?;
+    let waiting = bookings::requests_between(conn, id, from, to, longest)?;
+    let held: Vec<i64> = hit.iter().map(|b| b.id).collect();
+    hit.extend(waiting.into_iter().filter(|b| !held.contains(&b.id)));
+    Ok(hit)
+}
+
+/// Keeps the bookings; a booker whose request waits for time the blackout now covers is told.
+fn keep_all(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    hit: &[BookingRow],
+    reason: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<Collision>, ServiceError> {
+    for b in hit.iter().filter(|b| !b.blocking) {
+        let step = Step {
+            event: "blackout_over_request",
+            from: Some(b.state),
+            to: b.state,
+        };
+        log(conn, at, b.id, Some(actor.id), step, Some(reason))?;
+    }
+    Ok(hit.iter().map(|b| collision(b, Some("kept"))).collect())
 }
 
 fn cancel_all(

@@ -18,6 +18,7 @@ pub enum BookingNews {
     Promoted,
     Expired,
     Assisted,
+    BlackedOut,
     Reminder,
 }
 
@@ -32,6 +33,7 @@ impl BookingNews {
             BookingNews::Promoted => "booking_promoted",
             BookingNews::Expired => "booking_expired",
             BookingNews::Assisted => "booking_assisted",
+            BookingNews::BlackedOut => "booking_blacked_out",
             BookingNews::Reminder => "booking_reminder",
         }
     }
@@ -153,6 +155,12 @@ impl BookingNews {
                 "预约改为由操作员协助",
                 "No qualification of yours covers this booking to its end any more, so an operator of the resource will run it with you.",
                 "您的操作资格已不能覆盖该预约的全部时段，届时将由该仪器的操作员协助您完成。",
+            ),
+            BlackedOut => (
+                "A blackout covers the slot you asked for",
+                "您申请的时段已停用",
+                "The resource is closed (a blackout) over the slot your request waits for, so it cannot be confirmed as it stands. You may cancel it and book another slot.",
+                "该仪器在您申请的时段内停用，该申请目前无法获批。您可以取消该申请并预约其他时段。",
             ),
             Reminder => (
                 "Reminder",

@@ -84,6 +84,7 @@ fn news_of(event: &str, to: BookingState) -> Option<BookingNews> {
         ("promoted_from_waitlist", _) => Promoted,
         ("expired", _) => Expired,
         ("operation_assisted", _) => Assisted,
+        ("blackout_over_request", _) => BlackedOut,
         _ => return None,
     })
 }
@@ -149,7 +150,8 @@ pub fn booking_step(
         };
         queue(conn, &to, &letter, env)?;
     }
-    if news == BookingNews::Received {
+    let now_pending = news == BookingNews::Promoted && booking.state == BookingState::Pending;
+    if news == BookingNews::Received || now_pending {
         tell_operators(conn, step, &about)?;
     }
     Ok(())

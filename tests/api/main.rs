@@ -35,6 +35,7 @@ mod smtp;
 mod storage_faults;
 mod text;
 mod tokens;
+mod told;
 mod upkeep;
 mod usage;
 mod voucher_payments;
