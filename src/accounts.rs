@@ -7,7 +7,7 @@ use crate::db::users::{self, NewUser, UserChanges, UserRow};
 use crate::db::{DbConnection, jurisdictions, tokens};
 use crate::domain::actor::{Actor, Reach};
 use crate::domain::ids::{OrganizationId, UserId};
-use crate::domain::types::{Locale, OrgKind, Role};
+use crate::domain::types::{Locale, OrgKind, Province, Role};
 use crate::domain::{Issue, uscc};
 use crate::error::ServiceError;
 use chrono::NaiveDateTime;
@@ -49,7 +49,8 @@ pub fn check_organization(
             issues.push(Issue::field(field, "must be 1 to 200 characters"));
         }
     }
-    if jurisdictions::find(conn, &values.jurisdiction_code)?.is_none() {
+    let place = jurisdictions::find(conn, &values.jurisdiction_code)?;
+    if place.is_none() {
         issues.push(Issue::field(
             "jurisdiction_code",
             format!(
@@ -58,11 +59,9 @@ pub fn check_organization(
             ),
         ));
     }
-    if let Some(Err(reason)) = values.uscc.as_deref().map(uscc::validate) {
-        issues.push(Issue::field(
-            "uscc",
-            format!("not a valid unified social credit code: {reason}"),
-        ));
+    let province = place.and_then(|p| Province::parse(&p.province));
+    if let Some(issue) = uscc_issue(&values, province) {
+        issues.push(issue);
     }
     if !issues.is_empty() {
         return Err(ServiceError::validation(issues));
@@ -83,6 +82,39 @@ pub fn check_organization(
         )));
     }
     Ok(values)
+}
+
+/// What is wrong with an organisation's USCC, if anything: enterprises and institutions carry
+/// one, and any code names the province the organisation is registered in.
+fn uscc_issue(values: &OrganizationValues, province: Option<Province>) -> Option<Issue> {
+    let needs = matches!(
+        OrgKind::parse(&values.kind),
+        Some(OrgKind::Enterprise | OrgKind::Institution)
+    );
+    let Some(code) = values.uscc.as_deref() else {
+        return needs.then(|| {
+            Issue::field(
+                "uscc",
+                "enterprises and institutions give their unified social credit code",
+            )
+        });
+    };
+    if let Err(reason) = uscc::validate(code) {
+        let message = format!("not a valid unified social credit code: {reason}");
+        return Some(Issue::field("uscc", message));
+    }
+    let registered = uscc::province(code);
+    match province {
+        Some(p) if registered != Some(p) => Some(Issue::field(
+            "uscc",
+            format!(
+                "positions 3 to 8 name the place of registration, which is not in {}, where \
+                 jurisdiction_code places the organisation",
+                p.name_en()
+            ),
+        )),
+        _ => None,
+    }
 }
 
 pub fn create_organization(

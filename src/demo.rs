@@ -83,7 +83,8 @@ fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ServiceError> {
     }
     seed_vouchers(conn, &agencies, acme)?;
     let fudan = institutions["Fudan University"];
-    let staff = seed_users(conn, hash, (fudan, acme, agencies[0].1))?;
+    let issuers = (agencies[0].1, agencies[1].1);
+    let staff = seed_users(conn, hash, (fudan, acme), issuers)?;
     seed_catalogue(conn, staff, fudan)
 }
 
@@ -91,7 +92,8 @@ fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ServiceError> {
 fn seed_users(
     conn: &mut DbConnection,
     hash: &str,
-    (fudan, acme, agency): (OrganizationId, OrganizationId, OrganizationId),
+    (fudan, acme): (OrganizationId, OrganizationId),
+    (shanghai, jiangsu): (OrganizationId, OrganizationId),
 ) -> Result<(UserId, UserId), ServiceError> {
     let people = [
         ("admin@demo.test", Role::Admin, None, Locale::En),
@@ -116,7 +118,13 @@ fn seed_users(
         (
             "issuer@sh.demo.test",
             Role::Issuer,
-            Some(agency),
+            Some(shanghai),
+            Locale::ZhCn,
+        ),
+        (
+            "issuer@js.demo.test",
+            Role::Issuer,
+            Some(jiangsu),
             Locale::ZhCn,
         ),
     ];

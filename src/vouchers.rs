@@ -146,6 +146,29 @@ pub fn load(
 
 /// Grants a voucher of `program` to an enterprise, with its opening ledger line, for the
 /// programme's issuing agency (or an admin).
+/// Refuses a grant to an enterprise registered outside the programme's province.
+fn in_jurisdiction(
+    conn: &mut DbConnection,
+    org: &crate::db::organizations::OrganizationRow,
+    p: &store::ProgramRow,
+) -> Result<(), ServiceError> {
+    let place = crate::db::jurisdictions::find(conn, &org.jurisdiction_code)?
+        .ok_or_else(|| ServiceError::internal("organisation without a jurisdiction"))?;
+    if place.province == p.issuer_province {
+        return Ok(());
+    }
+    let name = |code: &str| Province::parse(code).map_or(code.to_owned(), |p| p.name_en().into());
+    Err(ServiceError::invalid_field(
+        "enterprise_id",
+        format!(
+            "the enterprise is registered in {}; programme {} grants only to enterprises in {}",
+            name(&place.province),
+            p.code,
+            name(&p.issuer_province)
+        ),
+    ))
+}
+
 pub fn grant(
     conn: &mut DbConnection,
     actor: &crate::domain::actor::Actor,
@@ -164,13 +187,12 @@ pub fn grant(
             "only the programme's issuing agency grants its vouchers",
         ));
     }
-    let org = organizations::find(conn, OrganizationId(enterprise))?;
-    if org.is_none_or(|o| o.kind != "enterprise") {
-        return Err(ServiceError::invalid_field(
-            "enterprise_id",
-            "vouchers are granted to enterprises",
-        ));
-    }
+    let org = organizations::find(conn, OrganizationId(enterprise))?
+        .filter(|o| o.kind == "enterprise")
+        .ok_or_else(|| {
+            ServiceError::invalid_field("enterprise_id", "vouchers are granted to enterprises")
+        })?;
+    in_jurisdiction(conn, &org, &p)?;
     if amount <= 0 || amount > 100_000_000_000 {
         return Err(ServiceError::invalid_field(
             "amount_fen",

@@ -40,6 +40,18 @@ text_enum!(
 text_enum!(OrgKind { Institution => "institution", Enterprise => "enterprise", Agency => "agency" });
 text_enum!(Locale { ZhCn => "zh-CN", En => "en" });
 text_enum!(Province { SH => "SH", JS => "JS", ZJ => "ZJ", AH => "AH" });
+
+impl Province {
+    /// The province's English name.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Province::SH => "Shanghai",
+            Province::JS => "Jiangsu",
+            Province::ZJ => "Zhejiang",
+            Province::AH => "Anhui",
+        }
+    }
+}
 text_enum!(ResourceKind { Instrument => "instrument", Facility => "facility", Computing => "computing" });
 text_enum!(ResourceStatus { Active => "active", Suspended => "suspended", Retired => "retired" });
 text_enum!(ApprovalPolicy { Auto => "auto", Manual => "manual" });

@@ -57,6 +57,19 @@ pub fn validate(code: &str) -> Result<&str, UsccError> {
     Ok(code)
 }
 
+/// The province a valid code was registered in, from its administrative division (positions 3
+/// and 4); none outside the four provinces of the region.
+pub fn province(code: &str) -> Option<crate::domain::types::Province> {
+    use crate::domain::types::Province;
+    match code.get(2..4)? {
+        "31" => Some(Province::SH),
+        "32" => Some(Province::JS),
+        "33" => Some(Province::ZJ),
+        "34" => Some(Province::AH),
+        _ => None,
+    }
+}
+
 /// Completes 17 characters with their check character (for demo and test data).
 pub fn complete(first17: &str) -> String {
     let check = check_char(first17).unwrap_or('0');

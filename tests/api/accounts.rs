@@ -52,21 +52,34 @@ async fn bad_uscc_is_rejected_with_reason(app: TestApp) {
             .contains("18 characters")
     );
 
-    let good = app
+    // A valid code, but registered in Fujian (35): not in Anhui, where Hefei is.
+    let elsewhere = app
         .post(
             "/api/v1/organizations",
             &admin,
             org_body("91350100M000100Y43"),
         )
         .await;
+    assert_eq!(elsewhere.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = elsewhere.body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("not in Anhui"), "{message}");
+    let mut none = org_body("");
+    none["uscc"] = json!(null);
+    let missing = app.post("/api/v1/organizations", &admin, none).await;
+    assert_eq!(
+        missing.body["errors"][0]["field"], "uscc",
+        "{:?}",
+        missing.body
+    );
+
+    let code = instrument_booking::domain::uscc::complete("91340100MA2QT0001");
+    let good = app
+        .post("/api/v1/organizations", &admin, org_body(&code))
+        .await;
     assert_eq!(good.status, StatusCode::CREATED, "{:?}", good.body);
-    assert_eq!(good.body["uscc"], "91350100M000100Y43");
+    assert_eq!(good.body["uscc"], code);
     let again = app
-        .post(
-            "/api/v1/organizations",
-            &admin,
-            org_body("91350100M000100Y43"),
-        )
+        .post("/api/v1/organizations", &admin, org_body(&code))
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 }

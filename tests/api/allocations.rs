@@ -24,12 +24,13 @@ async fn gpu_partition(app: &TestApp, manager: &str) -> i64 {
     made.body["id"].as_i64().unwrap()
 }
 
-/// A Shanghai computing voucher paying half, granted to Acme: 10 000 yuan.
+/// A Jiangsu computing voucher good at Shanghai providers, paying half, granted to Acme (a
+/// Jiangsu enterprise): 10 000 yuan.
 async fn computing_voucher(app: &TestApp, booker: &str) -> i64 {
-    let issuer = app.login(ISSUER).await;
+    let issuer = app.login(JS_ISSUER).await;
     let programme = app
         .post("/api/v1/voucher-programs", &issuer, json!({
-            "code": "SH-CP", "name_en": "Shanghai computing voucher", "name_zh": "上海算力券", "kind": "computing",
+            "code": "JS-CP", "name_en": "Jiangsu computing voucher", "name_zh": "江苏算力券", "kind": "computing",
             "ratio_bps": 5000, "annual_cap_fen": 10_000_000, "valid_from": "2026-01-01", "valid_until": "2030-12-31",
             "accepted_provinces": ["SH"], "eligible_kinds": ["computing"]}))
         .await;
@@ -325,8 +326,8 @@ async fn an_allocation_is_granted_drawn_down_and_paid_in_part_by_a_voucher(app: 
         (Some(0), Some(400_000))
     );
 
-    // What the voucher paid is on Shanghai's settlement statement, named by allocation.
-    let issuer = app.login(ISSUER).await;
+    // What the voucher paid is on Jiangsu's settlement statement, named by allocation.
+    let issuer = app.login(JS_ISSUER).await;
     let today = shanghai_today();
     let s = app
         .get(
@@ -344,7 +345,7 @@ async fn an_allocation_is_granted_drawn_down_and_paid_in_part_by_a_voucher(app: 
     );
     assert_eq!(
         s.body["totals"],
-        json!([{"issuer_province": "SH", "provider_province": "SH", "amount_fen": 400_000, "lines": 2}])
+        json!([{"issuer_province": "JS", "provider_province": "SH", "amount_fen": 400_000, "lines": 2}])
     );
 
     // Someone outside Acme and Fudan does not see it.

@@ -20,6 +20,8 @@ pub const MANAGER: &str = "manager@fudan.demo.test";
 pub const OPERATOR: &str = "operator@fudan.demo.test";
 pub const BOOKER: &str = "booker@acme.demo.test";
 pub const ISSUER: &str = "issuer@sh.demo.test";
+/// The Jiangsu agency's issuer, whose programmes grant to Jiangsu enterprises such as the demo's.
+pub const JS_ISSUER: &str = "issuer@js.demo.test";
 pub const PASSWORD: &str = "demo-password";
 /// The domain of the tests' sender address.
 pub const MAIL_DOMAIN: &str = "booking.test";

@@ -16,12 +16,12 @@ async fn the_annual_cap_spans_an_enterprises_vouchers(app: TestApp) {
     let (m, t, issuer) = (
         app.login(MANAGER).await,
         app.login(BOOKER).await,
-        app.login(ISSUER).await,
+        app.login(JS_ISSUER).await,
     );
     let xrd = instrument(&app, &m, "auto").await;
     let programme = app
         .post("/api/v1/voucher-programs", &issuer, json!({
-            "code": "SH-CAP", "name_en": "Capped voucher", "name_zh": "限额创新券", "kind": "innovation",
+            "code": "JS-CAP", "name_en": "Capped voucher", "name_zh": "限额创新券", "kind": "innovation",
             "ratio_bps": 5000, "annual_cap_fen": 40_000, "valid_from": "2026-01-01", "valid_until": "2030-12-31",
             "accepted_provinces": ["SH"], "eligible_kinds": ["instrument"]}))
         .await;
@@ -185,31 +185,41 @@ async fn every_other_limit_is_named(app: TestApp) {
         app.login(MANAGER).await,
         app.login(BOOKER).await,
         app.login(ADMIN).await,
-        app.login(ISSUER).await,
+        app.login(JS_ISSUER).await,
     );
     let xrd = instrument(&app, &m, "auto").await;
     let acme = app.get("/api/v1/me", &t).await.body["organization_id"].clone();
-    let programmes = app.list_all("/api/v1/voucher-programs", &t).await;
-    let hangzhou = programmes.iter().find(|p| p["code"] == "HZ-CV").unwrap()["id"].clone();
     let grant = |program: Value| {
         json!({"program_id": program, "enterprise_id": acme, "amount_fen": 100_000,
             "expires_at": "2030-06-30T00:00:00+08:00"})
     };
-    // Hangzhou's computing voucher is good in Zhejiang only (an admin grants for any agency).
-    let hz = app.post("/api/v1/vouchers", &admin, grant(hangzhou)).await;
-    assert_eq!(hz.status, StatusCode::CREATED, "{:?}", hz.body);
+    // A Jiangsu voucher good at Jiangsu providers only (an admin grants for any agency).
+    let local = app
+        .post(
+            "/api/v1/voucher-programs",
+            &issuer,
+            json!({"code": "JS-LOCAL", "name_en": "Jiangsu local voucher", "name_zh": "江苏本地创新券",
+                "kind": "innovation", "ratio_bps": 5000, "annual_cap_fen": 1_000_000,
+                "valid_from": "2026-01-01", "valid_until": "2030-12-31", "accepted_provinces": ["JS"],
+                "eligible_kinds": ["instrument"]}),
+        )
+        .await;
+    let js_local = app
+        .post("/api/v1/vouchers", &admin, grant(local.body["id"].clone()))
+        .await;
+    assert_eq!(js_local.status, StatusCode::CREATED, "{:?}", js_local.body);
     let s = slot(next_half_hour() + Duration::hours(24), 1);
     let limit = |q: Value| q["voucher"]["limited_by"].as_str().unwrap().to_owned();
-    let hz_id = hz.body["id"].as_i64().unwrap();
+    let local_id = js_local.body["id"].as_i64().unwrap();
     assert_eq!(
-        limit(quote(&app, &t, xrd, &s, hz_id).await),
+        limit(quote(&app, &t, xrd, &s, local_id).await),
         "provider_province_not_accepted"
     );
     let microscopy = app
         .post(
             "/api/v1/voucher-programs",
             &issuer,
-            json!({"code": "SH-EM", "name_en": "Electron microscopy voucher", "name_zh": "电镜创新券",
+            json!({"code": "JS-EM", "name_en": "Electron microscopy voucher", "name_zh": "电镜创新券",
                 "kind": "innovation", "ratio_bps": 5000, "annual_cap_fen": 1_000_000,
                 "valid_from": "2026-01-01", "valid_until": "2030-12-31", "accepted_provinces": ["SH"],
                 "eligible_kinds": ["instrument"], "eligible_categories": ["microscopy"]}),

@@ -146,7 +146,7 @@ async fn quotes_split_the_fee_and_name_the_limit(app: TestApp) {
 }
 
 async fn an_issuer_grants_suspends_and_revokes(app: TestApp) {
-    let issuer = app.login(ISSUER).await;
+    let issuer = app.login(JS_ISSUER).await;
     let t = app.login(BOOKER).await;
     let acme = app.get("/api/v1/me", &t).await.body["organization_id"]
         .as_i64()
@@ -159,32 +159,40 @@ async fn an_issuer_grants_suspends_and_revokes(app: TestApp) {
     };
     let grant = |program: i64, enterprise: i64| serde_json::json!({"program_id": program, "enterprise_id": enterprise, "amount_fen": 500_000, "expires_at": "2027-06-30T00:00:00+08:00"});
     let made = app
-        .post("/api/v1/vouchers", &issuer, grant(code("SH-IV"), acme))
+        .post("/api/v1/vouchers", &issuer, grant(code("JS-IS"), acme))
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     assert_eq!(made.body["balance"]["available"], 500_000);
     let id = made.body["id"].as_i64().unwrap();
     assert_eq!(app.list_all("/api/v1/vouchers", &t).await.len(), 2);
+    let shanghai = app.login(ISSUER).await;
     assert_eq!(
-        app.list_all("/api/v1/vouchers", &issuer).await.len(),
-        1,
-        "the issuer sees its own programme's"
+        app.list_all("/api/v1/vouchers", &shanghai).await.len(),
+        0,
+        "an issuer sees its own programmes' vouchers only"
     );
 
     let not_theirs = app
-        .post("/api/v1/vouchers", &issuer, grant(code("JS-IS"), acme))
+        .post("/api/v1/vouchers", &issuer, grant(code("SH-IV"), acme))
         .await;
     assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
+    // Shanghai's programme grants to Shanghai enterprises; Acme is registered in Jiangsu.
+    let elsewhere = app
+        .post("/api/v1/vouchers", &shanghai, grant(code("SH-IV"), acme))
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = elsewhere.body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("registered in Jiangsu"), "{message}");
     let m = app.login(MANAGER).await;
     let fudan = app.get("/api/v1/me", &m).await.body["organization_id"]
         .as_i64()
         .unwrap();
     let to_institution = app
-        .post("/api/v1/vouchers", &issuer, grant(code("SH-IV"), fudan))
+        .post("/api/v1/vouchers", &issuer, grant(code("JS-IS"), fudan))
         .await;
     assert_eq!(to_institution.body["errors"][0]["field"], "enterprise_id");
     assert_eq!(
-        app.post("/api/v1/vouchers", &m, grant(code("SH-IV"), acme))
+        app.post("/api/v1/vouchers", &m, grant(code("JS-IS"), acme))
             .await
             .status,
         StatusCode::FORBIDDEN
