@@ -11,9 +11,9 @@ use crate::auth::TokenKeys;
 use crate::db::Db;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::handlers::{
-    accounts, allocations, api_tokens, approval_queue, availability, blackouts, booking_series,
-    bookings, messages, opening_hours, ops, organizations, qualifications, reports, resources,
-    settings, settlements, usage, users, vouchers,
+    accounts, allocations, api_tokens, approval_queue, audit, availability, blackouts,
+    booking_series, bookings, messages, opening_hours, ops, organizations, qualifications, reports,
+    resources, settings, settlements, usage, users, vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -140,6 +140,7 @@ route_table! {
     "/api/v1/resources/{id}/usage" => { post: allocations::record_usage },
     "/api/v1/qualifications" => { get: qualifications::list_qualifications, post: qualifications::grant_qualification },
     "/api/v1/qualifications/{id}/revoke" => { post: qualifications::revoke_qualification },
+    "/api/v1/audit-events" => { get: audit::list_audit_events },
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

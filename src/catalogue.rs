@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
+use crate::audit;
 use crate::db::organizations::{self, OrganizationRow, OrganizationValues};
 use crate::db::resources::{self, ResourceValues, ResourceView};
 use crate::db::{DbConnection, jurisdictions, users};
@@ -123,6 +124,13 @@ pub fn create_resource(
     check_fields(conn, &fields, OrganizationId(org.id))?;
     let values = ResourceValues::new(&fields, &org, now);
     let id = resources::insert(conn, &values, &fields)?;
+    let change = audit::Change {
+        subject: ("resource", id.0),
+        action: "resource.created",
+        owner: Some(org.id),
+        reason: None,
+    };
+    audit::record(conn, actor, change, (None::<&()>, Some(&fields)), now)?;
     resources::find(conn, id)?.ok_or_else(|| ServiceError::internal("inserted resource vanished"))
 }
 
@@ -178,6 +186,14 @@ pub fn update_resource(
     if !resources::update(conn, id, current.row.version, &values, &fields)? {
         return Err(stale(current.row.version));
     }
+    let change = audit::Change {
+        subject: ("resource", id.0),
+        action: "resource.updated",
+        owner: Some(owner.0),
+        reason: fields.status_reason.as_deref(),
+    };
+    let before = current.fields();
+    audit::record(conn, actor, change, (Some(&before), Some(&fields)), now)?;
     resources::find(conn, id)?.ok_or_else(|| ServiceError::internal("updated resource vanished"))
 }
 
@@ -258,6 +274,15 @@ pub fn retire_resource(
         ));
     }
     resources::retire(conn, id, reason.trim(), now)?;
+    let change = audit::Change {
+        subject: ("resource", id.0),
+        action: "resource.retired",
+        owner: Some(current.row.organization_id),
+        reason: Some(reason.trim()),
+    };
+    let status = |s: ResourceStatus| serde_json::json!({ "status": s });
+    let (before, after) = (status(current.row.status), status(ResourceStatus::Retired));
+    audit::record(conn, actor, change, (Some(&before), Some(&after)), now)?;
     resources::find(conn, id)?.ok_or_else(|| ServiceError::internal("retired resource vanished"))
 }
 

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod allocations;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod booking;
 pub mod catalogue;

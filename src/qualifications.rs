@@ -11,16 +11,17 @@ use crate::domain::actor::Actor;
 use crate::domain::ids::{ResourceId, UserId};
 use crate::error::ServiceError;
 
-/// Succeeds when `actor` runs the resource (operator of it, its institution's manager, admin).
+/// The resource's institution when `actor` runs the resource (operator of it, its institution's
+/// manager, admin).
 fn staff_resource(
     conn: &mut DbConnection,
     actor: &Actor,
     id: ResourceId,
-) -> Result<(), ServiceError> {
+) -> Result<i64, ServiceError> {
     let view = resources::find(conn, id)?
         .ok_or_else(|| ServiceError::invalid_field("resource_id", "no such resource"))?;
     if crate::booking::is_staff(conn, actor, &view)? {
-        Ok(())
+        Ok(view.row.organization_id)
     } else {
         Err(ServiceError::forbidden(
             "only the resource's operators and managers grant qualifications",
@@ -42,7 +43,7 @@ pub fn grant(
             "must be in the future",
         ));
     }
-    staff_resource(conn, actor, resource)?;
+    let owner = staff_resource(conn, actor, resource)?;
     if users::find(conn, user)?.is_none() {
         return Err(ServiceError::invalid_field("user_id", "no such user"));
     }
@@ -54,6 +55,7 @@ pub fn grant(
         at: now,
     };
     let row = store::insert(conn, &new)?;
+    audited(conn, actor, (&row, "qualification.granted"), owner, now)?;
     reassess(conn, (user, resource), actor.id, now)?;
     Ok(row)
 }
@@ -84,10 +86,34 @@ pub fn revoke(
     now: NaiveDateTime,
 ) -> Result<QualificationRow, ServiceError> {
     let found = store::find(conn, id)?.ok_or_else(|| ServiceError::not_found("qualification"))?;
-    staff_resource(conn, actor, ResourceId(found.resource_id))
+    let owner = staff_resource(conn, actor, ResourceId(found.resource_id))
         .map_err(|_| ServiceError::not_found("qualification"))?;
     let row = store::revoke(conn, id, now)?;
+    audited(conn, actor, (&row, "qualification.revoked"), owner, now)?;
     let whose = (UserId(row.user_id), ResourceId(row.resource_id));
     reassess(conn, whose, actor.id, now)?;
     Ok(row)
+}
+
+/// Records a grant or a revocation: whose qualification, for which resource, until when.
+fn audited(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (row, action): (&QualificationRow, &str),
+    owner: i64,
+    now: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let change = crate::audit::Change {
+        subject: ("qualification", row.id),
+        action,
+        owner: Some(owner),
+        reason: None,
+    };
+    let state = serde_json::json!({
+        "user_id": row.user_id,
+        "resource_id": row.resource_id,
+        "expires_at": row.expires_at.and_utc(),
+        "revoked_at": row.revoked_at.map(|t| t.and_utc()),
+    });
+    crate::audit::record(conn, actor, change, (None::<&()>, Some(&state)), now)
 }

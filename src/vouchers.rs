@@ -232,8 +232,8 @@ pub fn grant(
 pub fn set_status(
     conn: &mut DbConnection,
     actor: &crate::domain::actor::Actor,
-    id: VoucherId,
-    to: VoucherStatus,
+    (id, to): (VoucherId, VoucherStatus),
+    reason: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
     use crate::domain::ids::OrganizationId;
@@ -255,7 +255,20 @@ pub fn set_status(
         ));
     }
     store::set_status(conn, id.0, to, now)?;
-    Ok(())
+    let action = match to {
+        Active => "voucher.reinstated",
+        Suspended => "voucher.suspended",
+        Revoked => "voucher.revoked",
+    };
+    let change = crate::audit::Change {
+        subject: ("voucher", id.0),
+        action,
+        owner: Some(p.issuer_id),
+        reason,
+    };
+    let status = |s: VoucherStatus| serde_json::json!({ "status": s });
+    let (before, after) = (status(v.status), status(to));
+    crate::audit::record(conn, actor, change, (Some(&before), Some(&after)), now)
 }
 
 /// Corrects a ledger: reverses one grant, capture or expiry of a voucher with a reason, for the

@@ -72,17 +72,18 @@ pub fn blackouts_overlapping(
         .load(conn)
 }
 
-/// Deletes a blackout of the resource; false when it has no such blackout.
+/// Deletes a blackout of the resource and returns it; none when it has no such blackout.
 pub fn delete_blackout(
     conn: &mut DbConnection,
     id: ResourceId,
     blackout: BlackoutId,
-) -> QueryResult<bool> {
-    let deleted = diesel::delete(
-        blackouts::table
-            .filter(blackouts::id.eq(blackout.0))
-            .filter(blackouts::resource_id.eq(id.0)),
-    )
-    .execute(conn)?;
-    Ok(deleted > 0)
+) -> QueryResult<Option<BlackoutRow>> {
+    let mine = blackouts::table
+        .filter(blackouts::id.eq(blackout.0))
+        .filter(blackouts::resource_id.eq(id.0));
+    let found: Option<BlackoutRow> = mine.first(conn).optional()?;
+    if found.is_some() {
+        diesel::delete(mine).execute(conn)?;
+    }
+    Ok(found)
 }

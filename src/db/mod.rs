@@ -2,6 +2,7 @@
 //! the few backend-specific operations (pragmas, immediate transactions), all kept in this module.
 
 pub mod allocations;
+pub mod audit;
 pub mod blackouts;
 pub mod booking_events;
 pub mod bookings;

@@ -466,3 +466,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     resource_reminders,
     resource_ratings,
 );
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        organization_id -> Nullable<BigInt>,
+        subject_kind -> Text,
+        subject_id -> BigInt,
+        action -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}

@@ -5,6 +5,7 @@ mod harness;
 mod accounts;
 mod allocations;
 mod alternatives;
+mod audit;
 mod behalf;
 mod booking_races;
 mod bookings;

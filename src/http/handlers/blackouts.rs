@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::{created, ok};
 use crate::app::AppState;
+use crate::audit;
 use crate::db::blackouts::NewBlackout;
 use crate::db::resources;
 use crate::domain::actor::Actor;
@@ -62,7 +63,7 @@ pub async fn create_blackout(
     let (start, end, reason) = b.parse()?;
     let choice = b.collisions;
     let (row, collisions) = write(&state, move |conn| {
-        crate::catalogue::editable_resource(conn, &user, id)?;
+        let view = crate::catalogue::editable_resource(conn, &user, id)?;
         let new = NewBlackout {
             resource_id: id.0,
             start_at: start,
@@ -71,7 +72,24 @@ pub async fn create_blackout(
             created_by: user.id.0,
             created_at: clock.naive(),
         };
-        crate::booking::blackout::add(conn, &user, new, choice, clock.now())
+        let (row, collisions) =
+            crate::booking::blackout::add(conn, &user, new, choice, clock.now())?;
+        let change = audit::Change {
+            subject: ("blackout", row.id),
+            action: "blackout.created",
+            owner: Some(view.row.organization_id),
+            reason: Some(&row.reason),
+        };
+        let after =
+            serde_json::json!({"blackout": Blackout::from(row.clone()), "collisions": &collisions});
+        audit::record(
+            conn,
+            &user,
+            change,
+            (None::<&()>, Some(&after)),
+            clock.naive(),
+        )?;
+        Ok((row, collisions))
     })
     .await?;
     let at = format!("/api/v1/resources/{}/blackouts", id.0);
@@ -91,13 +109,19 @@ pub async fn delete_blackout(
 ) -> Result<HttpResponse, ServiceError> {
     let (id, blackout) = path.into_inner();
     let (id, blackout) = (ResourceId(id), BlackoutId(blackout));
+    let now = state.clock.naive();
     write(&state, move |conn| {
-        crate::catalogue::editable_resource(conn, &user, id)?;
-        if crate::db::blackouts::delete_blackout(conn, id, blackout)? {
-            Ok(())
-        } else {
-            Err(ServiceError::not_found("blackout"))
-        }
+        let view = crate::catalogue::editable_resource(conn, &user, id)?;
+        let gone = crate::db::blackouts::delete_blackout(conn, id, blackout)?
+            .ok_or_else(|| ServiceError::not_found("blackout"))?;
+        let change = audit::Change {
+            subject: ("blackout", gone.id),
+            action: "blackout.deleted",
+            owner: Some(view.row.organization_id),
+            reason: None,
+        };
+        let before = Blackout::from(gone);
+        audit::record(conn, &user, change, (Some(&before), None::<&()>), now)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod allocations;
 pub mod api_tokens;
 pub mod approval_queue;
+pub mod audit;
 pub mod availability;
 pub mod blackouts;
 pub mod booking_series;

@@ -38,6 +38,7 @@ pub async fn replace_opening_hours(
     body: Json<ReplaceOpeningHours>,
 ) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
+    let clock = state.clock.clone();
     let body = body.into_inner();
     let hours =
         written_hours::read(&body.weekly, &body.exceptions).map_err(ServiceError::validation)?;
@@ -53,11 +54,28 @@ pub async fn replace_opening_hours(
                 "change the resource's time zone with PATCH /api/v1/resources/{id}",
             ));
         }
-        crate::db::opening_hours::replace_opening_hours(conn, id, &hours)?;
-        Ok((
-            view.row.timezone,
+        let tz = view.row.timezone.clone();
+        let before = OpeningHours::new(
+            tz.clone(),
             crate::db::opening_hours::opening_hours(conn, id)?,
-        ))
+        );
+        crate::db::opening_hours::replace_opening_hours(conn, id, &hours)?;
+        let now = crate::db::opening_hours::opening_hours(conn, id)?;
+        let change = crate::audit::Change {
+            subject: ("resource", id.0),
+            action: "opening_hours.replaced",
+            owner: Some(view.row.organization_id),
+            reason: None,
+        };
+        let after = OpeningHours::new(tz.clone(), now.clone());
+        crate::audit::record(
+            conn,
+            &user,
+            change,
+            (Some(&before), Some(&after)),
+            clock.naive(),
+        )?;
+        Ok((tz, now))
     })
     .await?;
     Ok(ok(OpeningHours::new(tz, hours)))

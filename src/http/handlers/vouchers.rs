@@ -247,15 +247,34 @@ pub async fn grant_voucher(
     .await
 }
 
+/// The optional body of a status change: why, for the audit trail.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusReason {
+    reason: Option<String>,
+}
+
 async fn change_status(
     state: web::Data<AppState>,
     user: Actor,
-    id: i64,
-    to: VoucherStatus,
+    (id, to): (i64, VoucherStatus),
+    body: web::Bytes,
 ) -> Result<HttpResponse, ServiceError> {
+    let parsed: StatusReason = super::optional_json(&body, r#"{"reason": "<why>"}"#)?;
+    let reason = parsed.reason.map(|r| r.trim().to_owned());
+    if reason
+        .as_deref()
+        .is_some_and(|r| !crate::domain::prose_fits(r, 500))
+    {
+        return Err(ServiceError::invalid_field(
+            "reason",
+            "must be 1 to 500 characters",
+        ));
+    }
     let now = state.clock.naive();
     let v = write(&state, move |conn| {
-        vouchers::set_status(conn, &user, VoucherId(id), to, now)?;
+        let why = reason.as_deref();
+        vouchers::set_status(conn, &user, (VoucherId(id), to), why, now)?;
         vouchers::load(conn, VoucherId(id), now)?.ok_or_else(|| ServiceError::not_found("voucher"))
     })
     .await?;
@@ -266,24 +285,30 @@ pub async fn suspend_voucher(
     state: web::Data<AppState>,
     a: Authorized<Issuers>,
     path: web::Path<i64>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ServiceError> {
-    change_status(state, a.user, path.into_inner(), VoucherStatus::Suspended).await
+    let to = (path.into_inner(), VoucherStatus::Suspended);
+    change_status(state, a.user, to, body).await
 }
 
 pub async fn reinstate_voucher(
     state: web::Data<AppState>,
     a: Authorized<Issuers>,
     path: web::Path<i64>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ServiceError> {
-    change_status(state, a.user, path.into_inner(), VoucherStatus::Active).await
+    let to = (path.into_inner(), VoucherStatus::Active);
+    change_status(state, a.user, to, body).await
 }
 
 pub async fn revoke_voucher(
     state: web::Data<AppState>,
     a: Authorized<Issuers>,
     path: web::Path<i64>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ServiceError> {
-    change_status(state, a.user, path.into_inner(), VoucherStatus::Revoked).await
+    let to = (path.into_inner(), VoucherStatus::Revoked);
+    change_status(state, a.user, to, body).await
 }
 
 /// Reverses one grant, capture or expiry on a voucher's ledger, with the reason (its issuer).
