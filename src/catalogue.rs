@@ -313,7 +313,15 @@ pub fn import(
     let mut ids = Vec::new();
     for (org, fields) in ready {
         let values = ResourceValues::new(&fields, &org, now);
-        ids.push(resources::insert(conn, &values, &fields)?);
+        let id = resources::insert(conn, &values, &fields)?;
+        let change = audit::Change {
+            subject: ("resource", id.0),
+            action: "resource.imported",
+            owner: Some(org.id),
+            reason: None,
+        };
+        audit::record(conn, actor, change, (None::<&()>, Some(&fields)), now)?;
+        ids.push(id);
     }
     Ok(ids)
 }

@@ -53,6 +53,15 @@ async fn a_rate_edit_is_recorded_before_and_after(app: TestApp) {
     assert_eq!(update["after"]["rates"]["enterprise"], 65000);
     assert!(update["at"].is_string());
 
+    // The demo catalogue's import is on the institution's trail too.
+    let imported = events(&app, &m, "action=resource.imported").await;
+    assert!(!imported.is_empty());
+    assert!(
+        imported
+            .iter()
+            .all(|e| e["organization_id"] == update["organization_id"])
+    );
+
     let stranger = app.login(ISSUER).await;
     assert!(
         events(&app, &stranger, "subject_kind=resource")
