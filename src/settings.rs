@@ -32,17 +32,29 @@ pub fn current(
     })
 }
 
-/// Sets a resource's value, checked against its range before anything else.
+/// Sets a resource's value, checked against its range before anything else; recorded in the
+/// audit trail.
 pub fn change(
     conn: &mut DbConnection,
     actor: &Actor,
     (id, setting): (ResourceId, Setting),
-    value: i32,
+    (value, now): (i32, chrono::NaiveDateTime),
 ) -> Result<Current, ServiceError> {
     let value = setting
         .check(value)
         .map_err(|why| ServiceError::invalid_field(setting.field(), why))?;
-    crate::catalogue::editable_resource(conn, actor, id)?;
+    let view = crate::catalogue::editable_resource(conn, actor, id)?;
+    let before = current(conn, id, setting)?;
     crate::db::settings::set(conn, id, setting, value)?;
-    current(conn, id, setting)
+    let change = crate::audit::Change {
+        subject: ("resource", id.0),
+        action: "setting.changed",
+        owner: Some(view.row.organization_id),
+        reason: None,
+    };
+    let shown = |c: &Current| serde_json::json!({ setting.field(): c.value, "default": c.default });
+    let after = current(conn, id, setting)?;
+    let values = (Some(&shown(&before)), Some(&shown(&after)));
+    crate::audit::record(conn, actor, change, values, now)?;
+    Ok(after)
 }

@@ -360,5 +360,19 @@ pub fn create_program(
         created_at: now,
         code: draft.code,
     };
-    Ok(store::insert_program(conn, &new)?)
+    let row = store::insert_program(conn, &new)?;
+    let change = crate::audit::Change {
+        subject: ("voucher_program", row.id),
+        action: "voucher_program.created",
+        owner: Some(row.issuer_id),
+        reason: None,
+    };
+    let after = serde_json::json!({
+        "code": row.code, "name_en": row.name_en, "name_zh": row.name_zh, "kind": row.kind,
+        "ratio_bps": row.ratio_bps, "annual_cap_fen": row.annual_cap_fen,
+        "valid_from": row.valid_from, "valid_until": row.valid_until,
+        "accepted_provinces": row.accepted_provinces, "eligible_kinds": row.eligible_kinds,
+    });
+    crate::audit::record(conn, actor, change, (None::<&()>, Some(&after)), now)?;
+    Ok(row)
 }

@@ -97,8 +97,44 @@ pub fn approve(
             at: now.naive_utc(),
         },
     )?;
+    audited(
+        conn,
+        user,
+        (&row, &view),
+        ("allocation.approved", None),
+        now,
+    )?;
     crate::notify::allocations::decided(conn, &row, &view)?;
     Ok(row)
+}
+
+/// Records a decision on the resource's institution's trail.
+fn audited(
+    conn: &mut DbConnection,
+    user: &Actor,
+    (row, view): (&AllocationRow, &ResourceView),
+    (action, reason): (&str, Option<&str>),
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let change = crate::audit::Change {
+        subject: ("allocation", row.id),
+        action,
+        owner: Some(view.row.organization_id),
+        reason,
+    };
+    let after = serde_json::json!({
+        "state": row.state.as_str(),
+        "requested_unit_hours": row.requested_unit_hours,
+        "granted_unit_hours": row.granted_unit_hours,
+        "voucher_share_fen": row.voucher_share_fen,
+    });
+    crate::audit::record(
+        conn,
+        user,
+        change,
+        (None::<&()>, Some(&after)),
+        now.naive_utc(),
+    )
 }
 
 /// Locks the voucher, recomputes its share of the granted amount and holds it. A voucher that now
@@ -163,6 +199,8 @@ pub fn reject(
             at: now.naive_utc(),
         },
     )?;
+    let why = ("allocation.rejected", Some(reason));
+    audited(conn, user, (&row, &v.resource), why, now)?;
     crate::notify::allocations::decided(conn, &row, &v.resource)?;
     Ok(row)
 }

@@ -121,7 +121,72 @@ async fn a_voucher_suspension_is_recorded_with_its_reason(app: TestApp) {
     assert!(erase.is_err(), "the audit trail is append-only");
 }
 
+async fn accounts_settings_and_programmes_are_recorded(app: TestApp) {
+    let (admin, m, op) = (
+        app.login(ADMIN).await,
+        app.login(MANAGER).await,
+        app.login(OPERATOR).await,
+    );
+    let operator = me(&app, &op).await;
+    let renamed = app
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/users/{operator}"),
+            Some(&admin),
+            Some(json!({"display_name": "Operator Wang"})),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
+    // The operator's institution reads the change to its staff; the admin made it.
+    let trail = events(
+        &app,
+        &m,
+        &format!("subject_kind=user&subject_id={operator}"),
+    )
+    .await;
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    assert_eq!(trail[0]["after"]["display_name"], "Operator Wang");
+    assert_eq!(trail[0]["actor_id"], me(&app, &admin).await);
+    assert!(!trail[0].to_string().contains("argon2"), "no password hash");
+
+    let xrd = instrument(&app, &m, "auto").await;
+    let rated = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/resources/{xrd}/rated-hours"),
+            Some(&m),
+            Some(json!({"rated_hours_per_year": 2000})),
+        )
+        .await;
+    assert_eq!(rated.status, StatusCode::OK, "{:?}", rated.body);
+    let setting = events(&app, &m, "action=setting.changed").await;
+    assert_eq!(setting[0]["after"]["rated_hours_per_year"], 2000);
+    assert_eq!(setting[0]["before"]["default"], true);
+
+    let issuer = app.login(JS_ISSUER).await;
+    let programme = app
+        .post("/api/v1/voucher-programs", &issuer, json!({
+            "code": "JS-AUD", "name_en": "Audited voucher", "name_zh": "审计创新券", "kind": "innovation",
+            "ratio_bps": 4000, "annual_cap_fen": 100_000, "valid_from": "2026-01-01", "valid_until": "2030-12-31",
+            "accepted_provinces": ["SH"], "eligible_kinds": ["instrument"]}))
+        .await;
+    assert_eq!(
+        programme.status,
+        StatusCode::CREATED,
+        "{:?}",
+        programme.body
+    );
+    let made = events(&app, &issuer, "action=voucher_program.created").await;
+    assert_eq!(made[0]["after"]["ratio_bps"], 4000);
+    assert!(
+        events(&app, &m, "action=voucher_program.created")
+            .await
+            .is_empty()
+    );
+}
+
 on_both_backends!(
     a_rate_edit_is_recorded_before_and_after,
-    a_voucher_suspension_is_recorded_with_its_reason
+    a_voucher_suspension_is_recorded_with_its_reason,
+    accounts_settings_and_programmes_are_recorded
 );

@@ -14,7 +14,7 @@ use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::throttle;
 use crate::domain::types::Role;
 use crate::error::{ErrorCode, ServiceError};
-use crate::http::dto::accounts::{Jurisdiction, Me, TokenRequest, TokenResponse, UpdateMe};
+use crate::http::dto::accounts::{Jurisdiction, Me, TokenRequest, TokenResponse, UpdateMe, User};
 use crate::http::extract::{ClientAddress, Json};
 use crate::http::page::Page;
 use crate::http::{read, write};
@@ -145,8 +145,18 @@ pub async fn update_me(
         updated_at: Some(state.clock.naive()),
         ..UserChanges::default()
     };
+    let now = state.clock.naive();
+    let actor = user.clone();
     write(&state, move |conn| {
-        crate::accounts::update_user(conn, user.id, changes)
+        let before = crate::db::users::find(conn, actor.id)?.map(User::from);
+        let why = changes
+            .password_hash
+            .is_some()
+            .then_some("password changed");
+        let row = crate::accounts::update_user(conn, actor.id, changes)?;
+        let after = User::from(row.clone());
+        let change = super::users::user_change(&row, "user.updated", why);
+        crate::audit::record(conn, &actor, change, (before.as_ref(), Some(&after)), now)
     })
     .await?;
     me_response(&state, user).await

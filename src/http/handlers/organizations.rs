@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::{created, ok};
 use crate::app::AppState;
 use crate::db::jurisdictions;
-use crate::db::organizations::{self, OrgFilter, OrganizationValues};
+use crate::db::organizations::{self, OrgFilter, OrganizationRow, OrganizationValues};
 use crate::domain::actor::Actor;
 use crate::domain::ids::OrganizationId;
 use crate::domain::types::{OrgKind, Province};
@@ -79,10 +79,11 @@ pub async fn get_organization(
 
 pub async fn create_organization(
     state: web::Data<AppState>,
-    _admin: Authorized<Admins>,
+    admin: Authorized<Admins>,
     body: Json<CreateOrganization>,
 ) -> Result<HttpResponse, ServiceError> {
     let b = body.into_inner();
+    let now = state.clock.naive();
     let values = OrganizationValues {
         kind: b.kind.as_str().into(),
         name_en: b.name_en,
@@ -92,7 +93,11 @@ pub async fn create_organization(
         updated_at: state.clock.naive(),
     };
     let row = write(&state, move |conn| {
-        crate::accounts::create_organization(conn, values)
+        let row = crate::accounts::create_organization(conn, values)?;
+        let after = Organization::from(row.clone());
+        let change = org_change(&row, "organization.created");
+        crate::audit::record(conn, &admin.user, change, (None::<&()>, Some(&after)), now)?;
+        Ok(row)
     })
     .await?;
     let at = format!("/api/v1/organizations/{}", row.id);
@@ -101,7 +106,7 @@ pub async fn create_organization(
 
 pub async fn update_organization(
     state: web::Data<AppState>,
-    _admin: Authorized<Admins>,
+    admin: Authorized<Admins>,
     path: web::Path<i64>,
     body: Json<UpdateOrganization>,
 ) -> Result<HttpResponse, ServiceError> {
@@ -111,6 +116,7 @@ pub async fn update_organization(
     let row = write(&state, move |conn| {
         let cur = organizations::find(conn, id)?
             .ok_or_else(|| ServiceError::not_found("organisation"))?;
+        let before = Organization::from(cur.clone());
         let values = OrganizationValues {
             kind: cur.kind,
             name_en: b.name_en.unwrap_or(cur.name_en),
@@ -120,8 +126,28 @@ pub async fn update_organization(
             updated_at: clock.naive(),
         };
         let values = crate::accounts::check_organization(conn, values, Some(id))?;
-        Ok(organizations::update(conn, id, &values)?)
+        let row = organizations::update(conn, id, &values)?;
+        let change = org_change(&row, "organization.updated");
+        let after = Organization::from(row.clone());
+        let before = Some(&before);
+        crate::audit::record(
+            conn,
+            &admin.user,
+            change,
+            (before, Some(&after)),
+            clock.naive(),
+        )?;
+        Ok(row)
     })
     .await?;
     Ok(ok(Organization::from(row)))
+}
+
+fn org_change<'a>(row: &OrganizationRow, action: &'a str) -> crate::audit::Change<'a> {
+    crate::audit::Change {
+        subject: ("organization", row.id),
+        action,
+        owner: Some(row.id),
+        reason: None,
+    }
 }

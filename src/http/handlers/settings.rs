@@ -31,8 +31,9 @@ async fn put_setting(
     value: i32,
 ) -> Result<HttpResponse, ServiceError> {
     let which = (ResourceId(path.into_inner()), setting);
+    let now = state.clock.naive();
     let current = write(&state, move |conn| {
-        settings::change(conn, &actor, which, value)
+        settings::change(conn, &actor, which, (value, now))
     })
     .await?;
     Ok(ok(SettingBody(current)))

@@ -61,7 +61,7 @@ pub async fn get_user(
 
 pub async fn create_user(
     state: web::Data<AppState>,
-    _admin: Authorized<Admins>,
+    admin: Authorized<Admins>,
     body: Json<CreateUser>,
 ) -> Result<HttpResponse, ServiceError> {
     let b = body.into_inner();
@@ -76,7 +76,11 @@ pub async fn create_user(
     };
     let now = state.clock.naive();
     let row = write(&state, move |conn| {
-        crate::accounts::create_user(conn, draft, hash, now)
+        let row = crate::accounts::create_user(conn, draft, hash, now)?;
+        let after = User::from(row.clone());
+        let change = user_change(&row, "user.created", None);
+        crate::audit::record(conn, &admin.user, change, (None::<&()>, Some(&after)), now)?;
+        Ok(row)
     })
     .await?;
     let at = format!("/api/v1/users/{}", row.id);
@@ -109,11 +113,38 @@ pub async fn update_user(
     if id == admin.user.id {
         crate::accounts::check_own_standing(&changes)?;
     }
+    let now = state.clock.naive();
     let row = write(&state, move |conn| {
-        crate::accounts::update_user(conn, id, changes)
+        let before = crate::db::users::find(conn, id)?.map(User::from);
+        let why = changes.password_hash.is_some().then_some("password set");
+        let row = crate::accounts::update_user(conn, id, changes)?;
+        let after = User::from(row.clone());
+        let change = user_change(&row, "user.updated", why);
+        crate::audit::record(
+            conn,
+            &admin.user,
+            change,
+            (before.as_ref(), Some(&after)),
+            now,
+        )?;
+        Ok(row)
     })
     .await?;
     Ok(ok(User::from(row)))
+}
+
+/// A change of a user's account, on their organisation's trail (the platform's for admins).
+pub fn user_change<'a>(
+    row: &crate::db::users::UserRow,
+    action: &'a str,
+    reason: Option<&'a str>,
+) -> crate::audit::Change<'a> {
+    crate::audit::Change {
+        subject: ("user", row.id),
+        action,
+        owner: row.organization_id,
+        reason,
+    }
 }
 
 /// What a password must not be built from: the account's own email and name.
