@@ -28,13 +28,15 @@ def book(i):
         return json.load(r)["id"]
 
 
-def booking_of(outbox_ids):
-    sql = f"SELECT id, booking_id FROM outbox WHERE id IN ({','.join(map(str, outbox_ids))})"
+def booking_of(keys):
+    """The booking of each message, by the key its Message-ID is made of."""
+    quoted = ",".join(f"'{k}'" for k in keys)
+    sql = f"SELECT message_key, booking_id FROM outbox WHERE message_key IN ({quoted})"
     if url.startswith("sqlite://"):
         import sqlite3
         return dict(sqlite3.connect(url[len("sqlite://"):]).execute(sql).fetchall())
     out = subprocess.run(["psql", "-tA", "-F", " ", url, "-c", sql], check=True, capture_output=True, text=True).stdout
-    return {int(a): int(b) for a, b in (line.split() for line in out.split("\n") if line.strip())}
+    return {a: int(b) for a, b in (line.split() for line in out.split("\n") if line.strip())}
 
 
 seen = set(glob.glob(os.path.join(folder, "*.eml")))
@@ -50,9 +52,9 @@ while time.time() < deadline and len(arrived) < count:
             continue
         seen.add(path)
         with open(path, encoding="utf-8", errors="replace") as f:
-            m = re.search(r"^Message-ID: <outbox-(\d+)@", f.read(), re.M)
+            m = re.search(r"^Message-ID: <([0-9a-f]+)@", f.read(), re.M)
         if m:
-            arrived[int(m.group(1))] = os.stat(path).st_mtime
+            arrived[m.group(1)] = os.stat(path).st_mtime
     time.sleep(0.05)
 bookings = booking_of(list(arrived)) if arrived else {}
 lat = sorted((arrived[o] - done[b]) * 1000 for o, b in bookings.items() if b in done)
