@@ -10,8 +10,8 @@ use crate::db::resources::ResourceView;
 use crate::db::{DbConnection, series};
 use crate::domain::actor::Actor;
 use crate::domain::availability::{Instant, Span};
+use crate::domain::booking::cancellable;
 use crate::domain::ids::BookingId;
-use crate::domain::types::BookingState;
 use crate::error::{ErrorCode, ServiceError};
 use crate::notify::series::{Line, SeriesNews, told};
 
@@ -85,11 +85,4 @@ pub fn cancel_rest(
         told(conn, news, (booker, &view), &lines, naive(now))?;
     }
     Ok((view, out))
-}
-
-fn cancellable(s: BookingState) -> bool {
-    matches!(
-        s,
-        BookingState::Pending | BookingState::Confirmed | BookingState::Waitlisted
-    )
 }

@@ -14,7 +14,8 @@ use crate::domain::types::AllocationState;
 use crate::domain::types::Locale;
 use crate::error::ServiceError;
 
-fn resource(l: Locale, view: &ResourceView) -> String {
+/// The resource and its institution, in the recipient's language.
+pub(super) fn resource(l: Locale, view: &ResourceView) -> String {
     let r = &view.row;
     format!(
         "{} ({})",

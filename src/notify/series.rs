@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::allocations::resource;
 use super::text::{Letter, local_slot, t, yuan};
 use super::{Envelope, deciders, queue, recipient};
 use crate::db::DbConnection;
@@ -34,11 +35,6 @@ fn state_word(l: Locale, s: BookingState) -> &'static str {
         BookingState::Cancelled => t(l, "cancelled", "已取消"),
         other => other.as_str(),
     }
-}
-
-fn resource(l: Locale, view: &ResourceView) -> String {
-    let inst = t(l, &view.institution_en, &view.institution_zh);
-    format!("{} ({inst})", t(l, &view.row.name_en, &view.row.name_zh))
 }
 
 fn letter(news: SeriesNews, l: Locale, view: &ResourceView, lines: &[Line<'_>]) -> Letter {
