@@ -904,6 +904,17 @@ async fn a_weekly_series_reports_each_occurrence(app: TestApp) {
     body["weeks"] = json!(1);
     let waiting = app.post("/api/v1/booking-series", &t, body.clone()).await;
     assert_eq!(waiting.body["occurrences"][0]["result"], "waitlisted");
+    // Every week taken and no waitlist: no series is made, and each week says why.
+    body["waitlist"] = json!(false);
+    body["weeks"] = json!(2);
+    let none = app.post("/api/v1/booking-series", &t, body.clone()).await;
+    assert_eq!(
+        none.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        none.body
+    );
+    assert_eq!(none.body["occurrences"][0]["reason"], "the slot is taken");
     body["weeks"] = json!(60);
     assert_eq!(
         app.post("/api/v1/booking-series", &t, body).await.status,

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::bookings::{parse_request, tz_of};
 use super::{created, keyed, ok};
 use crate::app::AppState;
+use crate::booking::series::Outcome;
 use crate::booking::series_life;
 use crate::db::resources;
 use crate::domain::actor::Actor;
@@ -45,19 +46,26 @@ pub async fn create_booking_series(
     })?;
     let request = parse_request(&dto)?;
     let now = state.clock.now();
-    let (series, results, tz) = write(&state, move |conn| {
+    let (series, occurrences) = write(&state, move |conn| {
         let (series, results) =
             crate::booking::series::create_series(conn, &user, &request, weeks, now)?;
         let view = resources::find(conn, request.resource)?
             .ok_or_else(|| ServiceError::internal("resource vanished"))?;
-        Ok((series, results, tz_of(&view)))
+        let booked = results.iter().any(|(_, o)| matches!(o, Outcome::Booked(_)));
+        let occurrences: Vec<Occurrence> = results
+            .into_iter()
+            .enumerate()
+            .map(|(i, (span, outcome))| Occurrence::new(i, span, outcome, tz_of(&view)))
+            .collect();
+        if !booked {
+            // Nothing was booked, so there is no series: nothing is written, not even its message.
+            let detail = "no occurrence could be booked; occurrences says why for each week";
+            let e = ServiceError::new(ErrorCode::ValidationFailed, detail);
+            return Err(e.with_extra("occurrences", &occurrences));
+        }
+        Ok((series, occurrences))
     })
     .await?;
-    let occurrences = results
-        .into_iter()
-        .enumerate()
-        .map(|(i, (span, outcome))| Occurrence::new(i, span, outcome, tz))
-        .collect();
     Ok(created(
         &format!("/api/v1/booking-series/{series}"),
         Series {
