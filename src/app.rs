@@ -13,7 +13,7 @@ use crate::error::{ErrorCode, ServiceError};
 use crate::http::handlers::{
     accounts, allocations, api_tokens, approval_queue, audit, availability, blackouts,
     booking_series, bookings, messages, opening_hours, ops, organizations, qualifications, reports,
-    resources, settings, settlements, usage, users, vouchers,
+    resources, settings, settlements, statements, usage, users, vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -141,6 +141,12 @@ route_table! {
     "/api/v1/qualifications" => { get: qualifications::list_qualifications, post: qualifications::grant_qualification },
     "/api/v1/qualifications/{id}/revoke" => { post: qualifications::revoke_qualification },
     "/api/v1/audit-events" => { get: audit::list_audit_events },
+    "/api/v1/settlement-statements" => { get: statements::list_statements, post: statements::issue_statement },
+    "/api/v1/settlement-statements/{id}" => { get: statements::get_statement },
+    "/api/v1/settlement-statements/{id}/agree" => { post: statements::agree_statement },
+    "/api/v1/settlement-statements/{id}/pay" => { post: statements::pay_statement },
+    "/api/v1/settlement-statements/{id}/withdraw" => { post: statements::withdraw_statement },
+    "/api/v1/settlement-statements/{id}/dispute" => { post: statements::dispute_statement },
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

@@ -21,6 +21,8 @@ pub struct Change<'a> {
     pub action: &'a str,
     /// Whose record it is: the organisation whose staff may read it.
     pub owner: Option<i64>,
+    /// A second organisation that reads it too, such as a statement's issuing agency.
+    pub party: Option<i64>,
     pub reason: Option<&'a str>,
 }
 
@@ -45,6 +47,7 @@ pub fn record<B: Serialize, A: Serialize>(
         // The command line acts as the platform, which is no user.
         actor_id: (actor.id.0 > 0).then_some(actor.id.0),
         organization_id: change.owner,
+        party_id: change.party,
         subject_kind: change.subject.0.to_owned(),
         subject_id: change.subject.1,
         action: change.action.to_owned(),

@@ -128,6 +128,7 @@ pub fn create_resource(
         subject: ("resource", id.0),
         action: "resource.created",
         owner: Some(org.id),
+        party: None,
         reason: None,
     };
     audit::record(conn, actor, change, (None::<&()>, Some(&fields)), now)?;
@@ -190,6 +191,7 @@ pub fn update_resource(
         subject: ("resource", id.0),
         action: "resource.updated",
         owner: Some(owner.0),
+        party: None,
         reason: fields.status_reason.as_deref(),
     };
     let before = current.fields();
@@ -278,6 +280,7 @@ pub fn retire_resource(
         subject: ("resource", id.0),
         action: "resource.retired",
         owner: Some(current.row.organization_id),
+        party: None,
         reason: Some(reason.trim()),
     };
     let status = |s: ResourceStatus| serde_json::json!({ "status": s });
@@ -318,6 +321,7 @@ pub fn import(
             subject: ("resource", id.0),
             action: "resource.imported",
             owner: Some(org.id),
+            party: None,
             reason: None,
         };
         audit::record(conn, actor, change, (None::<&()>, Some(&fields)), now)?;

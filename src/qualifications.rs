@@ -107,6 +107,7 @@ fn audited(
         subject: ("qualification", row.id),
         action,
         owner: Some(owner),
+        party: None,
         reason: None,
     };
     let state = serde_json::json!({

@@ -50,6 +50,7 @@ pub fn change(
         subject: ("resource", id.0),
         action: "setting.changed",
         owner: Some(view.row.organization_id),
+        party: None,
         reason: None,
     };
     let shown = |c: &Current| serde_json::json!({ setting.field(): c.value, "default": c.default });

@@ -264,6 +264,7 @@ pub fn set_status(
         subject: ("voucher", id.0),
         action,
         owner: Some(p.issuer_id),
+        party: None,
         reason,
     };
     let status = |s: VoucherStatus| serde_json::json!({ "status": s });
@@ -365,6 +366,7 @@ pub fn create_program(
         subject: ("voucher_program", row.id),
         action: "voucher_program.created",
         owner: Some(row.issuer_id),
+        party: None,
         reason: None,
     };
     let after = serde_json::json!({

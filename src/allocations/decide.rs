@@ -120,6 +120,7 @@ fn audited(
         subject: ("allocation", row.id),
         action,
         owner: Some(view.row.organization_id),
+        party: None,
         reason,
     };
     let after = serde_json::json!({

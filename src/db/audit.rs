@@ -18,6 +18,7 @@ pub struct AuditRow {
     pub before_json: Option<String>,
     pub after_json: Option<String>,
     pub reason: Option<String>,
+    pub party_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -32,6 +33,7 @@ pub struct NewAudit {
     pub before_json: Option<String>,
     pub after_json: Option<String>,
     pub reason: Option<String>,
+    pub party_id: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewAudit) -> QueryResult<()> {
@@ -61,7 +63,11 @@ pub fn list(
 ) -> QueryResult<Vec<AuditRow>> {
     let mut q = a::table.order(a::id).into_boxed();
     if let Some(orgs) = &f.organizations {
-        q = q.filter(a::organization_id.eq_any(orgs.clone()));
+        q = q.filter(
+            a::organization_id
+                .eq_any(orgs.clone())
+                .or(a::party_id.eq_any(orgs.clone())),
+        );
     }
     if let Some(kind) = &f.subject_kind {
         q = q.filter(a::subject_kind.eq(kind.clone()));

@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod settings;
 pub mod settlements;
 pub mod sign_in;
+pub mod statements;
 pub mod tokens;
 mod transaction;
 pub mod types;

@@ -479,5 +479,39 @@ diesel::table! {
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
         reason -> Nullable<Text>,
+        party_id -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    settlement_statements (id) {
+        id -> BigInt,
+        issuer_id -> BigInt,
+        provider_id -> BigInt,
+        period_from -> Date,
+        period_to -> Date,
+        amount_fen -> BigInt,
+        line_count -> BigInt,
+        status -> Text,
+        issued_at -> Timestamp,
+        agreed_at -> Nullable<Timestamp>,
+        paid_at -> Nullable<Timestamp>,
+        payment_reference -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        closed_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    settlement_lines (statement_id, entry_id) {
+        statement_id -> BigInt,
+        entry_id -> BigInt,
+        live -> Bool,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settlement_lines,
+    settlement_statements,
+    voucher_ledger
+);

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{
-    allocations, bookings, resources, voucher_ledger, voucher_programs, vouchers,
+    allocations, bookings, resources, settlement_lines, voucher_ledger, voucher_programs, vouchers,
 };
 use crate::db::vouchers::LedgerRow;
 use crate::domain::types::Movement;
@@ -19,6 +19,10 @@ pub struct Scope {
     pub issuer: Option<i64>,
     pub provider: Option<i64>,
     pub program: Option<i64>,
+    /// Only the lines of this statement.
+    pub statement: Option<i64>,
+    /// Only entries on no live statement: what is left to settle.
+    pub unsettled: bool,
 }
 
 /// Captures and reversed captures in `[from, to)` within `scope`, oldest first.
@@ -54,6 +58,18 @@ pub fn movements(
             .filter(vouchers::program_id.eq(program))
             .select(vouchers::id);
         q = q.filter(voucher_ledger::voucher_id.eq_any(of_program));
+    }
+    if let Some(statement) = scope.statement {
+        let on_it = settlement_lines::table
+            .filter(settlement_lines::statement_id.eq(statement))
+            .select(settlement_lines::entry_id);
+        q = q.filter(voucher_ledger::id.eq_any(on_it));
+    }
+    if scope.unsettled {
+        let settled = settlement_lines::table
+            .filter(settlement_lines::live.eq(true))
+            .select(settlement_lines::entry_id);
+        q = q.filter(voucher_ledger::id.ne_all(settled));
     }
     if let Some(provider) = scope.provider {
         let theirs = resources::table

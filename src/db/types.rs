@@ -10,7 +10,7 @@ use diesel::sql_types::{SingleValue, Text};
 
 use crate::domain::types::{
     AllocationState, BookingState, MessageStatus, Movement, ResourceStatus, SelfOperation,
-    VoucherStatus,
+    StatementStatus, VoucherStatus,
 };
 
 macro_rules! text_column {
@@ -76,7 +76,8 @@ text_column!(
     VoucherStatus,
     MessageStatus,
     Movement,
-    SelfOperation
+    SelfOperation,
+    StatementStatus
 );
 
 #[cfg(test)]

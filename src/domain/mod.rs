@@ -19,6 +19,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sharing;
 pub mod spreadsheet;
+pub mod statement;
 pub mod throttle;
 pub mod token_life;
 pub mod types;

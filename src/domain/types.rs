@@ -100,6 +100,15 @@ text_enum!(
     MessageStatus { Pending => "pending", Sending => "sending", Sent => "sent", Failed => "failed" }
 );
 
+text_enum!(
+    /// Where a settlement statement stands: issued by the provider, agreed and then paid by the
+    /// issuer; or withdrawn by the provider or disputed by the issuer before it was agreed.
+    StatementStatus {
+        Issued => "issued", Agreed => "agreed", Paid => "paid", Withdrawn => "withdrawn",
+        Disputed => "disputed",
+    }
+);
+
 impl Role {
     /// The organisation kinds a user of this role may belong to; admins belong to none.
     pub fn allowed_org_kinds(self) -> &'static [OrgKind] {

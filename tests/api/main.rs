@@ -33,6 +33,7 @@ mod sessions;
 mod shifts;
 mod sign_in;
 mod smtp;
+mod statements;
 mod storage_faults;
 mod text;
 mod tokens;

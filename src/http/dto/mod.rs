@@ -9,6 +9,7 @@ pub mod reports;
 pub mod resources;
 pub mod series;
 pub mod settings;
+pub mod statements;
 pub mod vouchers;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -33,6 +33,8 @@ pub struct AuditEvent {
     pub at: DateTime<Utc>,
     pub actor_id: Option<i64>,
     pub organization_id: Option<i64>,
+    /// A second organisation the record concerns, such as a statement's issuing agency.
+    pub party_id: Option<i64>,
     pub subject_kind: String,
     pub subject_id: i64,
     pub action: String,
@@ -49,6 +51,7 @@ impl From<AuditRow> for AuditEvent {
             at: r.at.and_utc(),
             actor_id: r.actor_id,
             organization_id: r.organization_id,
+            party_id: r.party_id,
             subject_kind: r.subject_kind,
             subject_id: r.subject_id,
             action: r.action,

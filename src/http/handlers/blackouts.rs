@@ -78,6 +78,7 @@ pub async fn create_blackout(
             subject: ("blackout", row.id),
             action: "blackout.created",
             owner: Some(view.row.organization_id),
+            party: None,
             reason: Some(&row.reason),
         };
         let after =
@@ -118,6 +119,7 @@ pub async fn delete_blackout(
             subject: ("blackout", gone.id),
             action: "blackout.deleted",
             owner: Some(view.row.organization_id),
+            party: None,
             reason: None,
         };
         let before = Blackout::from(gone);

@@ -18,6 +18,7 @@ pub mod reports;
 pub mod resources;
 pub mod settings;
 pub mod settlements;
+pub mod statements;
 pub mod usage;
 pub mod users;
 pub mod vouchers;

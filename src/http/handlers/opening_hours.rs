@@ -65,6 +65,7 @@ pub async fn replace_opening_hours(
             subject: ("resource", id.0),
             action: "opening_hours.replaced",
             owner: Some(view.row.organization_id),
+            party: None,
             reason: None,
         };
         let after = OpeningHours::new(tz.clone(), now.clone());

@@ -148,6 +148,7 @@ fn org_change<'a>(row: &OrganizationRow, action: &'a str) -> crate::audit::Chang
         subject: ("organization", row.id),
         action,
         owner: Some(row.id),
+        party: None,
         reason: None,
     }
 }

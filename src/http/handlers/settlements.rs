@@ -45,6 +45,7 @@ pub async fn get_settlements(
         issuer: q.issuer_id,
         provider: q.provider_id,
         program: q.program_id,
+        ..Default::default()
     };
     let scope = settlements::scope_for(&user, requested)?;
     let (from, to) = months::whole_days(q.from, q.to)?;

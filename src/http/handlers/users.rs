@@ -143,6 +143,7 @@ pub fn user_change<'a>(
         subject: ("user", row.id),
         action,
         owner: row.organization_id,
+        party: None,
         reason,
     }
 }

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
+pub mod statements;
+
 pub use crate::db::settlements::Scope;
 use crate::db::settlements::{movements, resources_of};
 use crate::db::vouchers::{self as store, ProgramRow};
