@@ -213,11 +213,9 @@ pub fn cancel(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<AllocationRow, ServiceError> {
-    for_change(conn, user, AllocationId(id), false)?;
-    Ok(store::set_state(
-        conn,
-        id,
-        AllocationState::Cancelled,
-        now.naive_utc(),
-    )?)
+    let v = for_change(conn, user, AllocationId(id), false)?;
+    let row = store::set_state(conn, id, AllocationState::Cancelled, now.naive_utc())?;
+    let withdrawn = ("allocation.cancelled", None);
+    audited(conn, user, (&row, &v.resource), withdrawn, now)?;
+    Ok(row)
 }

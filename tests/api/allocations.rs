@@ -513,6 +513,18 @@ async fn requests_are_checked_and_decided_by_the_resources_staff(app: TestApp) {
         .post(&format!("/api/v1/allocations/{c}/cancel"), &t, json!({}))
         .await;
     assert_eq!(withdrawn.body["state"], "cancelled", "{:?}", withdrawn.body);
+    for (id, action, reason) in [
+        (b, "allocation.rejected", json!("account in use")),
+        (c, "allocation.cancelled", Value::Null),
+    ] {
+        let path = format!("/api/v1/audit-events?subject_kind=allocation&subject_id={id}");
+        let trail = app.list_all(&path, &m).await;
+        assert_eq!(trail.len(), 1, "{trail:?}");
+        assert_eq!(
+            (&trail[0]["action"], &trail[0]["reason"]),
+            (&json!(action), &reason)
+        );
+    }
 
     // Usage for a pending allocation, or posted by a booker, is refused.
     let d = app
