@@ -330,15 +330,21 @@ fn actor_of(user: &UserRow) -> Result<Actor, ServiceError> {
     })
 }
 
+/// The actor a user's account makes them, and the language they read.
+fn caller_of(user: &UserRow) -> Result<(Actor, Locale), ServiceError> {
+    let locale = Locale::parse(&user.locale).unwrap_or(Locale::ZhCn);
+    Ok((actor_of(user)?, locale))
+}
+
 /// Who an access token signed at `version` speaks for now; `None` when the account is gone,
 /// deactivated, or its credentials changed since.
 pub fn session_actor(
     conn: &mut DbConnection,
     id: UserId,
     version: i64,
-) -> Result<Option<Actor>, ServiceError> {
+) -> Result<Option<(Actor, Locale)>, ServiceError> {
     match users::find(conn, id)? {
-        Some(u) if u.active && u.token_version == version => Ok(Some(actor_of(&u)?)),
+        Some(u) if u.active && u.token_version == version => Ok(Some(caller_of(&u)?)),
         _ => Ok(None),
     }
 }
@@ -348,9 +354,12 @@ pub fn api_token_actor(
     conn: &mut DbConnection,
     digest: &str,
     now: NaiveDateTime,
-) -> Result<Option<(Actor, NaiveDateTime)>, ServiceError> {
+) -> Result<Option<(Actor, Locale, NaiveDateTime)>, ServiceError> {
     match tokens::authenticate(conn, digest, now)? {
-        Some((user, Some(expires))) => Ok(Some((actor_of(&user)?, expires))),
+        Some((user, Some(expires))) => {
+            let (actor, locale) = caller_of(&user)?;
+            Ok(Some((actor, locale, expires)))
+        }
         _ => Ok(None),
     }
 }

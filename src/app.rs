@@ -211,7 +211,7 @@ async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
             allowed.join(", ")
         ),
     );
-    let mut resp = actix_web::ResponseError::error_response(&err);
+    let mut resp = HttpResponse::from_error(err);
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
         resp.headers_mut()
             .insert(actix_web::http::header::ALLOW, value);
@@ -265,6 +265,7 @@ impl Application {
                 .wrap(middleware::from_fn(crate::http::authn::authenticate))
                 .wrap(middleware::from_fn(crate::http::middleware::body_deadline))
                 .wrap(middleware::from_fn(reject_nul))
+                .wrap(middleware::from_fn(crate::http::locale::localize))
                 .wrap(middleware::from_fn(observe))
         })
         .shutdown_timeout(30)

@@ -167,13 +167,7 @@ impl ServiceError {
     }
 
     pub fn validation(issues: Vec<Issue>) -> ServiceError {
-        let detail = match issues.as_slice() {
-            [one] => match &one.field {
-                Some(field) => format!("{field}: {}", one.message),
-                None => one.message.clone(),
-            },
-            _ => format!("{} fields are invalid; see errors", issues.len()),
-        };
+        let detail = summary(&issues);
         ServiceError::new(ErrorCode::ValidationFailed, detail).with_issues(issues)
     }
 
@@ -183,6 +177,17 @@ impl ServiceError {
 
     pub fn conflict(detail: impl Into<String>) -> ServiceError {
         ServiceError::new(ErrorCode::AlreadyExists, detail)
+    }
+}
+
+/// The detail of a validation failure: its one issue, or how many there are.
+pub fn summary(issues: &[Issue]) -> String {
+    match issues {
+        [one] => match &one.field {
+            Some(field) => format!("{field}: {}", one.message),
+            None => one.message.clone(),
+        },
+        _ => format!("{} fields are invalid; see errors", issues.len()),
     }
 }
 

@@ -13,6 +13,7 @@ use actix_web::{HttpMessage, HttpRequest, web};
 use crate::app::AppState;
 use crate::auth::{API_TOKEN_PREFIX, digest_api_token};
 use crate::domain::actor::Actor;
+use crate::domain::types::Locale;
 use crate::error::{ErrorCode, ServiceError};
 
 /// The caller behind a request's credential, and when that credential stops working.
@@ -21,6 +22,8 @@ pub struct Credential {
     pub actor: Actor,
     /// When the access or API token expires, on the service's clock.
     pub expires_at: chrono::NaiveDateTime,
+    /// The language the user reads.
+    pub locale: Locale,
 }
 
 /// What the middleware found: a credential, or why there is none (code and detail).
@@ -75,6 +78,14 @@ pub fn authenticated(req: &HttpRequest) -> Result<Credential, ServiceError> {
     }
 }
 
+/// The language of the user behind `req`'s credential, when it has a good one.
+pub fn caller_locale(req: &HttpRequest) -> Option<Locale> {
+    match req.extensions().get::<Outcome>() {
+        Some(Outcome(Ok(credential))) => Some(credential.locale),
+        _ => None,
+    }
+}
+
 /// The token of an `Authorization` header; the scheme is matched without regard to case
 /// (RFC 9110 section 11.1).
 fn bearer_token(req: &HttpRequest) -> Result<String, ServiceError> {
@@ -114,7 +125,7 @@ async fn access_token_user(
         crate::accounts::session_actor(conn, id, version)
     })
     .await?;
-    let actor = actor.ok_or_else(|| {
+    let (actor, locale) = actor.ok_or_else(|| {
         unauthorized(
             ErrorCode::InvalidToken,
             "the access token is no longer valid: the account was deactivated or its password \
@@ -126,6 +137,7 @@ async fn access_token_user(
     Ok(Credential {
         actor,
         expires_at: state.clock.naive() + left,
+        locale,
     })
 }
 
@@ -139,11 +151,15 @@ async fn api_token_user(
         crate::accounts::api_token_actor(conn, &digest, now)
     })
     .await?;
-    let (actor, expires_at) = found.ok_or_else(|| {
+    let (actor, locale, expires_at) = found.ok_or_else(|| {
         unauthorized(
             ErrorCode::InvalidToken,
             "the API token is unknown, revoked or expired",
         )
     })?;
-    Ok(Credential { actor, expires_at })
+    Ok(Credential {
+        actor,
+        expires_at,
+        locale,
+    })
 }

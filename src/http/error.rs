@@ -2,10 +2,13 @@
 //! the cause logged once, here; client faults carry the detail that says what to fix.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{RETRY_AFTER as RETRY_AFTER_HEADER, WWW_AUTHENTICATE};
+use actix_web::http::header::{
+    CONTENT_LANGUAGE, RETRY_AFTER as RETRY_AFTER_HEADER, WWW_AUTHENTICATE,
+};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::domain::types::Locale;
 pub use crate::error::{ErrorCode, Issue, ServiceError};
 use crate::sign_in::RETRY_AFTER;
 
@@ -48,22 +51,31 @@ impl ResponseError for ServiceError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        if status.is_server_error() {
+        if self.status_code().is_server_error() {
             tracing::error!(code = %self.code, cause = self.cause().unwrap_or(""), "request failed");
         }
+        self.render(Locale::En)
+    }
+}
+
+impl ServiceError {
+    /// The problem+json response, its texts in `locale`.
+    pub fn render(&self, locale: Locale) -> HttpResponse {
+        let status = self.status_code();
+        let texts = crate::http::locale::texts(self, locale);
         let code = self.code.as_str();
         let body = Problem {
             kind: format!("/problems/{code}"),
-            title: status.canonical_reason().unwrap_or("Error"),
+            title: texts.title,
             status: status.as_u16(),
-            detail: &self.detail,
+            detail: &texts.detail,
             code,
-            errors: &self.issues,
-            extra: &self.extra,
+            errors: &texts.issues,
+            extra: &texts.extra,
         };
         let mut resp = HttpResponse::build(status);
         resp.content_type("application/problem+json");
+        resp.insert_header((CONTENT_LANGUAGE, locale.as_str()));
         if status == StatusCode::UNAUTHORIZED {
             resp.insert_header((WWW_AUTHENTICATE, challenge(self.code)));
         }

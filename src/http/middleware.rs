@@ -228,7 +228,7 @@ pub async fn reject_nul(
             ErrorCode::InvalidQuery,
             "the path and query must not contain NUL (%00) characters",
         );
-        let resp = actix_web::ResponseError::error_response(&err);
+        let resp = actix_web::HttpResponse::from_error(err);
         return Ok(req.into_response(resp).map_into_right_body());
     }
     next.call(req)

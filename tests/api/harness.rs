@@ -189,7 +189,8 @@ impl TestApp {
         let client = awc::Client::default();
         let mut req = client
             .request(method, format!("{}{}", self.base, path))
-            .insert_header(("Content-Type", content_type));
+            .insert_header(("Content-Type", content_type))
+            .insert_header(("Accept-Language", "en"));
         if let Some(t) = token {
             req = req.insert_header(("Authorization", format!("Bearer {t}")));
         }
@@ -330,7 +331,11 @@ pub async fn call(
     let client = awc::Client::builder()
         .timeout(std::time::Duration::from_secs(60))
         .finish();
-    let mut req = client.request(method, format!("{base}{path}"));
+    // The suite reads English problems unless a test asks for another language; an empty
+    // Accept-Language asks for none, leaving the user's own.
+    let mut req = client
+        .request(method, format!("{base}{path}"))
+        .insert_header(("Accept-Language", "en"));
     if let Some(t) = token {
         req = req.insert_header(("Authorization", format!("Bearer {t}")));
     }

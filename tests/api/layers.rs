@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 /// Every Rust file under `src/`, with its path relative to `src/` and its text up to its tests.
-fn sources() -> Vec<(String, String)> {
+pub(crate) fn sources() -> Vec<(String, String)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     walk(&root, &mut files);

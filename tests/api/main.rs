@@ -17,6 +17,7 @@ mod errors;
 mod exports;
 mod faults;
 mod hygiene;
+mod languages;
 mod layers;
 mod mail;
 mod money;
