@@ -1,5 +1,6 @@
 //! Facilities priced per shift: the rate card states its unit, and the quote, the booking, the
-//! capture on recorded use and the settlement statement all count whole shifts.
+//! capture on recorded use, the settlement report and an issued statement all count whole
+//! shifts.
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -93,6 +94,15 @@ async fn a_shift_is_priced_booked_captured_and_settled_per_shift(app: TestApp) {
     let line = &statement.body["lines"][0];
     assert_eq!(line["booking_id"], booking);
     assert_eq!(line["amount_fen"], 100_000);
+
+    // Issued to Jiangsu's agency, the statement claims the one shift.
+    let period = json!({"issuer_id": line["issuer_id"], "from": day, "to": day});
+    let issued = app.post("/api/v1/settlement-statements", &m, period).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{:?}", issued.body);
+    assert_eq!(
+        (&issued.body["amount_fen"], &issued.body["line_count"]),
+        (&json!(100_000), &json!(1))
+    );
 }
 
 async fn computing_is_priced_per_unit_hour_only(app: TestApp) {
