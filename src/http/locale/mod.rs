@@ -6,7 +6,7 @@
 mod catalogue;
 
 use actix_web::HttpRequest;
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::ACCEPT_LANGUAGE;
@@ -50,38 +50,28 @@ fn locale_of(req: &HttpRequest) -> Locale {
         .unwrap_or(Locale::En)
 }
 
-/// Renders a problem again in Chinese when that is the caller's language, keeping the headers
-/// the first rendering was given (such as `Allow`).
-pub async fn localize(
+/// Renders a problem again in Chinese when that is the caller's language: the body and the
+/// headers of the rendering replace the first ones, others (such as `Allow`) stay. Other
+/// responses pass untouched.
+pub async fn localize<B: MessageBody + 'static>(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let res = next.call(req).await?.map_into_boxed_body();
-    if locale_of(res.request()) != Locale::ZhCn {
-        return Ok(res);
-    }
-    let chinese = res
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let problem = res
         .response()
         .error()
-        .and_then(|e| e.as_error::<ServiceError>())
-        .map(|e| e.render(Locale::ZhCn));
-    Ok(match chinese {
-        Some(fresh) => {
-            let first = res.response().headers().clone();
-            res.map_body(|head, _| {
-                for (name, value) in first.iter() {
-                    if !fresh.headers().contains_key(name) {
-                        head.headers.insert(name.clone(), value.clone());
-                    }
-                }
-                for (name, value) in fresh.headers() {
-                    head.headers.insert(name.clone(), value.clone());
-                }
-                fresh.into_body()
-            })
+        .and_then(|e| e.as_error::<ServiceError>());
+    let chinese = match problem {
+        Some(p) if locale_of(res.request()) == Locale::ZhCn => p.render(Locale::ZhCn),
+        _ => return Ok(res.map_into_left_body()),
+    };
+    Ok(res.map_body(|head, _| {
+        for (name, value) in chinese.headers() {
+            head.headers.insert(name.clone(), value.clone());
         }
-        None => res,
-    })
+        EitherBody::right(chinese.into_body())
+    }))
 }
 
 /// What a problem says, in one language.
