@@ -93,24 +93,31 @@ pub fn movements(
     q.load(conn)
 }
 
-/// Every line's booking → resource and allocation → resource, in one query each.
+/// Every line's booking → resource and allocation → resource, a query per 10 000 of each (well
+/// below either backend's limit of bound parameters).
 pub fn resources_of(
     conn: &mut DbConnection,
     rows: &[LedgerRow],
 ) -> QueryResult<(HashMap<i64, i64>, HashMap<i64, i64>)> {
     let booked: Vec<i64> = rows.iter().filter_map(|r| r.booking_id).collect();
     let allocated: Vec<i64> = rows.iter().filter_map(|r| r.allocation_id).collect();
-    let of_booking = bookings::table
-        .filter(bookings::id.eq_any(booked))
-        .select((bookings::id, bookings::resource_id))
-        .load(conn)?
-        .into_iter()
-        .collect();
-    let of_allocation = allocations::table
-        .filter(allocations::id.eq_any(allocated))
-        .select((allocations::id, allocations::resource_id))
-        .load(conn)?
-        .into_iter()
-        .collect();
+    let mut of_booking = HashMap::new();
+    for ids in booked.chunks(CHUNK) {
+        let found: Vec<(i64, i64)> = bookings::table
+            .filter(bookings::id.eq_any(ids))
+            .select((bookings::id, bookings::resource_id))
+            .load(conn)?;
+        of_booking.extend(found);
+    }
+    let mut of_allocation = HashMap::new();
+    for ids in allocated.chunks(CHUNK) {
+        let found: Vec<(i64, i64)> = allocations::table
+            .filter(allocations::id.eq_any(ids))
+            .select((allocations::id, allocations::resource_id))
+            .load(conn)?;
+        of_allocation.extend(found);
+    }
     Ok((of_booking, of_allocation))
 }
+
+const CHUNK: usize = 10_000;
