@@ -269,6 +269,7 @@ pub fn list(
     }
     if let Some(r) = f.resource {
         q = q.filter(bookings::resource_id.eq(r));
+        q = within_blocks(conn, q, ResourceId(r), (f.from, f.to))?;
     }
     if let Some(s) = &f.state {
         q = q.filter(bookings::state.eq(*s));
@@ -283,6 +284,28 @@ pub fn list(
         q = q.filter(bookings::id.gt(a));
     }
     q.limit(limit).load(conn)
+}
+
+type Boxed<'a> = bookings::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
+
+/// Bounds a resource's bookings by `block_start` as well as by their times, so that the
+/// `(resource_id, block_start)` index reads only the period's rows, not the resource's history: a
+/// booking that ends after `from` starts its block no earlier than the longest block before it.
+fn within_blocks<'a>(
+    conn: &mut DbConnection,
+    mut q: Boxed<'a>,
+    resource: ResourceId,
+    (from, to): (Option<NaiveDateTime>, Option<NaiveDateTime>),
+) -> QueryResult<Boxed<'a>> {
+    if let Some(from) = from {
+        let longest = lock_free_longest(conn, resource).optional()?.unwrap_or(0);
+        let lower = from - Duration::minutes(i64::from(longest) + 1);
+        q = q.filter(bookings::block_start.ge(lower));
+    }
+    if let Some(to) = to {
+        q = q.filter(bookings::block_start.lt(to));
+    }
+    Ok(q)
 }
 
 /// The resource's longest-booking bound, read without locking (for read-only lookups).

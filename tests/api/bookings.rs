@@ -922,7 +922,53 @@ async fn a_weekly_series_reports_each_occurrence(app: TestApp) {
     );
 }
 
+/// A resource's bookings between two times: every one that overlaps them, also one that began
+/// long before, and none that ends where the period starts.
+async fn a_resource_period_lists_every_booking_overlapping_it(app: TestApp) {
+    use crate::voucher_payments::{instrument, next_half_hour};
+    let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
+    let xrd = instrument(&app, &m, "auto").await;
+    let day = next_half_hour() + Duration::days(1);
+    let book = |from: i64, minutes: i64| {
+        let start = day + Duration::minutes(from);
+        json!({"resource_id": xrd, "start": start.to_rfc3339(),
+               "end": (start + Duration::minutes(minutes)).to_rfc3339(), "purpose": "diffraction"})
+    };
+    let mut ids = Vec::new();
+    for (from, minutes) in [(0, 600), (600, 30), (1380, 60)] {
+        let made = app.post("/api/v1/bookings", &t, book(from, minutes)).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+        ids.push(made.body["id"].clone());
+    }
+    let listed = |from: i64, to: i64| {
+        let (app, m) = (&app, &m);
+        let at = |min: i64| crate::bookings::enc(&(day + Duration::minutes(min)).to_rfc3339());
+        let path = format!(
+            "/api/v1/bookings?resource_id={xrd}&from={}&to={}",
+            at(from),
+            at(to)
+        );
+        async move {
+            let items = app.list_all(&path, m).await;
+            items.iter().map(|b| b["id"].clone()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(540, 615).await, [ids[0].clone(), ids[1].clone()]);
+    assert_eq!(
+        listed(30, 60).await,
+        [ids[0].clone()],
+        "begun nine hours before"
+    );
+    assert_eq!(
+        listed(630, 700).await,
+        Vec::<Value>::new(),
+        "ended where the period starts"
+    );
+    assert_eq!(listed(0, 2000).await, ids);
+}
+
 on_both_backends!(
+    a_resource_period_lists_every_booking_overlapping_it,
     a_weekly_series_reports_each_occurrence,
     a_blackout_over_bookings_lets_the_manager_choose,
     the_region_answers_which_nmr_is_free,
