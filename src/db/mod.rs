@@ -9,6 +9,7 @@ pub mod bookings;
 pub mod dialect;
 pub mod due;
 pub mod fault;
+mod group;
 pub mod idempotency;
 pub mod jurisdictions;
 pub mod opening_hours;
@@ -139,6 +140,8 @@ pub struct Db {
     write_lock: Arc<Mutex<()>>,
     /// Advanced by each storage fault; connections opened before it are closed (see `pool`).
     epoch: Arc<AtomicU64>,
+    /// On SQLite, the queue of the writer thread that commits requests' writes together.
+    writer: Option<std::sync::mpsc::Sender<group::Job>>,
 }
 
 impl Db {
@@ -178,13 +181,25 @@ impl Db {
                 epoch: epoch.clone(),
                 census: Default::default(),
             })?;
-        let db = Db {
+        let mut db = Db {
             pool,
             backend,
             write_lock: Arc::new(Mutex::new(())),
             epoch,
+            writer: None,
         };
         db.migrate()?;
+        if backend == Backend::Sqlite {
+            let (queue, jobs) = std::sync::mpsc::channel();
+            let core = db.clone();
+            std::thread::Builder::new()
+                .name("sqlite-writer".into())
+                .spawn(move || group::writer(core, jobs))
+                .map_err(|e| {
+                    StorageError::Query(diesel::result::Error::QueryBuilderError(e.into()))
+                })?;
+            db.writer = Some(queue);
+        }
         Ok(db)
     }
 
@@ -292,6 +307,37 @@ impl Db {
         let outcome = f(&mut conn);
         self.discard_on_fault(&mut conn, &outcome);
         outcome
+    }
+
+    /// Queues `f` as one write on SQLite's writer thread, which commits it together with the
+    /// other writes waiting then (see [`group`]); the future is its answer. Without a writer
+    /// thread (PostgreSQL, where writers lock only the rows they change) `f` is handed back.
+    #[allow(clippy::type_complexity)]
+    pub fn queue_write<T, E, F>(
+        &self,
+        f: F,
+    ) -> Result<std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send>>, F>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<diesel::result::Error> + Faulty + Send + 'static,
+    {
+        let Some(queue) = &self.writer else {
+            return Err(f);
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job = group::job(f, move |answer| {
+            let _ = tx.send(answer);
+        });
+        let gone = || E::from(group::failure_of("the database writer has stopped"));
+        let sent = queue.send(job).is_ok();
+        Ok(Box::pin(async move {
+            match sent {
+                // No answer means the write panicked; the transaction went on without it.
+                true => rx.await.unwrap_or_else(|_| Err(gone())),
+                false => Err(gone()),
+            }
+        }))
     }
 
     /// Runs `f` inside one write transaction: `BEGIN IMMEDIATE` under the writer lock on SQLite,

@@ -178,6 +178,7 @@ const NOT_PROBLEMS: &[&str] = &[
     "cannot hash password: {}",
     "cannot sign token: {}",
     "body too slow",
+    "the database writer has stopped",
     "{} is not a {}",
     // How the storage's own messages are recognised.
     "connection to server",

@@ -16,6 +16,7 @@ mod credentials;
 mod errors;
 mod exports;
 mod faults;
+mod group_commit;
 mod hygiene;
 mod languages;
 mod layers;
