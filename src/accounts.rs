@@ -332,7 +332,7 @@ fn actor_of(user: &UserRow) -> Result<Actor, ServiceError> {
 
 /// The actor a user's account makes them, and the language they read.
 fn caller_of(user: &UserRow) -> Result<(Actor, Locale), ServiceError> {
-    let locale = Locale::parse(&user.locale).unwrap_or(Locale::ZhCn);
+    let locale = Locale::of_user(&user.locale);
     Ok((actor_of(user)?, locale))
 }
 

@@ -56,13 +56,7 @@ where
 
 /// A failure of the transaction as a database error, keeping the database's own message, by
 /// which a storage fault is recognised.
-pub(super) fn failure_of(message: &str) -> Error {
-    failure(message.to_owned())
-}
-
-/// A failure of the transaction as a database error, keeping the database's own message, by
-/// which a storage fault is recognised.
-fn failure(message: String) -> Error {
+pub(super) fn failure(message: String) -> Error {
     Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message))
 }
 

@@ -329,7 +329,7 @@ impl Db {
         let job = group::job(f, move |answer| {
             let _ = tx.send(answer);
         });
-        let gone = || E::from(group::failure_of("the database writer has stopped"));
+        let gone = || E::from(group::failure("the database writer has stopped".into()));
         let sent = queue.send(job).is_ok();
         Ok(Box::pin(async move {
             match sent {

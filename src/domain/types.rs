@@ -109,6 +109,13 @@ text_enum!(
     }
 );
 
+impl Locale {
+    /// A user's stored language; Chinese, the platform's, for anything unreadable.
+    pub fn of_user(stored: &str) -> Locale {
+        Locale::parse(stored).unwrap_or(Locale::ZhCn)
+    }
+}
+
 impl Role {
     /// The organisation kinds a user of this role may belong to; admins belong to none.
     pub fn allowed_org_kinds(self) -> &'static [OrgKind] {

@@ -33,7 +33,7 @@ pub fn recipient(conn: &mut DbConnection, id: i64) -> Result<Option<Recipient>, 
         .map(|u| Recipient {
             id: u.id,
             email: u.email,
-            locale: Locale::parse(&u.locale).unwrap_or(Locale::ZhCn),
+            locale: Locale::of_user(&u.locale),
         }))
 }
 
