@@ -44,7 +44,7 @@ pub struct StorageArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP API server (migrations are applied first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load the demo region: institutions, enterprises, demo accounts and the demo catalogue.
@@ -57,6 +57,18 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
+    /// PostgreSQL streaming replicas (comma-separated URLs) that answer catalogue, availability
+    /// and report reads; writes and every check that guards a booking stay on DATABASE_URL.
+    #[arg(
+        long,
+        env = "DATABASE_REPLICA_URLS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub database_replica_urls: Vec<String>,
+    /// A replica further behind the primary than this many milliseconds answers no reads.
+    #[arg(long, env = "REPLICA_MAX_LAG_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(200..=600_000))]
+    pub replica_max_lag_ms: u64,
     /// Address to listen on.
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,

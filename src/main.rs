@@ -34,7 +34,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Box<dyn Error>> {
     let url = cli.storage.database_url()?;
     match cli.command {
-        Command::Serve(args) => serve(&cli.storage, &url, args),
+        Command::Serve(args) => serve(&cli.storage, &url, *args),
         Command::Migrate => {
             let db = Db::open(&url, 1)?;
             println!(
@@ -69,7 +69,12 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     let (backend, _) = Backend::parse(url)?;
     // Everything is checked before the port is bound.
     let secret = config::jwt_secret(args.jwt_secret.as_deref(), backend, &storage.data_dir)?;
-    let db = Db::open_with(url, storage.options())?;
+    let mut db = Db::open_with(url, storage.options())?;
+    db.attach_replicas(
+        &args.database_replica_urls,
+        std::time::Duration::from_millis(args.replica_max_lag_ms),
+        storage.db_pool_size,
+    )?;
     db.optimize()?;
     if instrument_booking::db::reports::totals::ensure(&db)? {
         tracing::info!("built the reports' monthly totals from every recorded use");

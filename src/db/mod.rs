@@ -18,6 +18,7 @@ pub mod organizations;
 pub mod outbox;
 mod pool;
 pub mod qualifications;
+mod replicas;
 pub mod reports;
 pub mod resources;
 pub mod schema;
@@ -96,6 +97,8 @@ pub enum StorageError {
     Query(#[from] diesel::result::Error),
     #[error("cannot open the database: {0}")]
     Connect(#[from] ConnectionError),
+    #[error("replicas: {0}")]
+    Replica(String),
 }
 
 impl Backend {
@@ -142,6 +145,8 @@ pub struct Db {
     epoch: Arc<AtomicU64>,
     /// On SQLite, the queue of the writer thread that commits requests' writes together.
     writer: Option<std::sync::mpsc::Sender<group::Job>>,
+    /// On PostgreSQL, the streaming replicas that may answer reads.
+    replicas: Option<Arc<replicas::Replicas>>,
 }
 
 impl Db {
@@ -187,6 +192,7 @@ impl Db {
             write_lock: Arc::new(Mutex::new(())),
             epoch,
             writer: None,
+            replicas: None,
         };
         db.migrate()?;
         if backend == Backend::Sqlite {
@@ -205,6 +211,44 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Lets the streaming replicas at `urls` answer routed reads (see [`Db::read_routed`]) while
+    /// they are no more than `max_lag` behind this primary.
+    pub fn attach_replicas(
+        &mut self,
+        urls: &[String],
+        max_lag: Duration,
+        pool_size: u32,
+    ) -> Result<(), StorageError> {
+        if urls.is_empty() {
+            return Ok(());
+        }
+        if self.backend != Backend::Postgres {
+            return Err(StorageError::Replica(
+                "read replicas need a PostgreSQL primary in DATABASE_URL".into(),
+            ));
+        }
+        self.replicas = Some(replicas::Replicas::start(
+            self.pool.clone(),
+            urls,
+            max_lag,
+            pool_size,
+        )?);
+        Ok(())
+    }
+
+    /// How far behind each replica is (`None`: down or not yet caught up).
+    pub fn replica_lags(&self) -> Vec<Option<Duration>> {
+        self.replicas.as_ref().map(|r| r.lags()).unwrap_or_default()
+    }
+
+    /// Remembers that `user` has just written: their routed reads stay on the primary until a
+    /// replica has replayed the write.
+    pub fn note_write(&self, user: i64) {
+        if let Some(r) = &self.replicas {
+            r.note_write(user);
+        }
     }
 
     /// The pool's connections: open, idle among them, and the most it opens.
@@ -307,6 +351,21 @@ impl Db {
         let outcome = f(&mut conn);
         self.discard_on_fault(&mut conn, &outcome);
         outcome
+    }
+
+    /// Runs read-only `f` on a replica fit for `reader` when there is one (see [`replicas`]),
+    /// else on the primary. For reads that guard no invariant: the catalogue, listings, reports.
+    pub fn read_routed<T, E, F>(&self, reader: Option<i64>, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Clone,
+        E: From<r2d2::PoolError> + Faulty,
+    {
+        if let Some(r) = &self.replicas
+            && let Some(outcome) = r.read(reader, f.clone())
+        {
+            return outcome;
+        }
+        self.read_blocking(f)
     }
 
     /// Queues `f` as one write on SQLite's writer thread, which commits it together with the

@@ -47,13 +47,24 @@ pub async fn authenticate(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if req.headers().contains_key(AUTHORIZATION) && may_need_caller(req.path()) {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let found = match (state, bearer_token(req.request())) {
-            (Some(state), Ok(token)) => resolve(&state, &token).await,
+        let found = match (&state, bearer_token(req.request())) {
+            (Some(state), Ok(token)) => resolve(state, &token).await,
             (None, _) => Err(ServiceError::internal("application state missing")),
             (_, Err(e)) => Err(e),
         };
+        let writer = match (&found, &state) {
+            (Ok(c), Some(state)) if !req.method().is_safe() => Some((state.clone(), c.actor.id)),
+            _ => None,
+        };
         let outcome = found.map_err(|e| (e.code, e.detail));
         req.extensions_mut().insert(Outcome(outcome));
+        let answered = next.call(req).await;
+        // After the answer, so a write's commit precedes the moment noted: the caller's reads
+        // stay on the primary until a replica has replayed it.
+        if let Some((state, user)) = writer {
+            state.db.note_write(user.0);
+        }
+        return answered;
     }
     next.call(req).await
 }

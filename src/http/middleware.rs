@@ -8,7 +8,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 use prometheus::{
-    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
 };
 use tracing::Instrument;
 
@@ -26,6 +26,7 @@ pub struct Metrics {
     outbox: IntGaugeVec,
     oldest_waiting: IntGauge,
     pool: IntGaugeVec,
+    replica_lag: GaugeVec,
 }
 
 impl Metrics {
@@ -66,6 +67,14 @@ impl Metrics {
             ),
             &["state"],
         )?;
+        let replica_lag = GaugeVec::new(
+            Opts::new(
+                "db_replica_lag_seconds",
+                "How far each read replica is behind the primary (-1: down or not caught up)",
+            ),
+            &["replica"],
+        )?;
+        registry.register(Box::new(replica_lag.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(outbox.clone()))?;
@@ -81,6 +90,7 @@ impl Metrics {
             outbox,
             oldest_waiting,
             pool,
+            replica_lag,
         })
     }
 
@@ -97,6 +107,16 @@ impl Metrics {
     pub fn set_pool(&self, (open, idle, max): (u32, u32, u32)) {
         for (state, n) in [("open", open), ("idle", idle), ("max", max)] {
             self.pool.with_label_values(&[state]).set(i64::from(n));
+        }
+    }
+
+    /// Sets each replica's lag, numbered from 1 in the order of `DATABASE_REPLICA_URLS`.
+    pub fn set_replica_lags(&self, lags: &[Option<std::time::Duration>]) {
+        for (i, lag) in lags.iter().enumerate() {
+            let seconds = lag.map_or(-1.0, |d| d.as_secs_f64());
+            self.replica_lag
+                .with_label_values(&[&(i + 1).to_string()])
+                .set(seconds);
         }
     }
 

@@ -26,6 +26,21 @@ where
     web::block(move || db.read_blocking(f)).await?
 }
 
+/// Runs read-only work that guards no invariant (the catalogue, availability listings, reports)
+/// on a streaming replica when one is fresh enough for `reader`, else as [`read`] does.
+pub async fn read_routed<T, F>(
+    state: &web::Data<AppState>,
+    reader: crate::domain::ids::UserId,
+    f: F,
+) -> Result<T, ServiceError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Clone + Send + 'static,
+    T: Send + 'static,
+{
+    let (db, reader) = (state.db.clone(), reader.0);
+    web::block(move || db.read_routed(Some(reader), f)).await?
+}
+
 /// Runs `f` in one write transaction on the blocking pool; an error rolls everything back.
 pub async fn write<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, ServiceError>
 where

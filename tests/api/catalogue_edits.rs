@@ -54,6 +54,8 @@ async fn manager_creates_and_edits_with_if_match(app: TestApp) {
         .await;
     assert_eq!(no_if_match.status, StatusCode::PRECONDITION_REQUIRED);
 
+    let horiba = |found: Vec<Value>| found.iter().any(|r| r["id"] == id);
+    assert!(horiba(app.list_all("/api/v1/resources?q=horiba", &m).await));
     let patch = json!({"name_en": "Confocal Raman microscope", "rates": {"enterprise": 15000}, "specs": {"vendor": null}});
     let updated = app
         .request_with(
@@ -91,6 +93,10 @@ async fn manager_creates_and_edits_with_if_match(app: TestApp) {
         .list_all("/api/v1/resources?q=confocal%20raman", &m)
         .await;
     assert_eq!(search.len(), 1, "search sees the edit");
+    assert!(
+        !horiba(app.list_all("/api/v1/resources?q=horiba", &m).await),
+        "and no longer finds the vendor the edit removed"
+    );
 }
 
 async fn invalid_resources_name_every_field(app: TestApp) {

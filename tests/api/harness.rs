@@ -33,6 +33,31 @@ fn postgres_admin_url() -> String {
     })
 }
 
+/// The admin URL of the streaming replica of that server, which the test command also started.
+pub fn replica_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_REPLICA_URL").unwrap_or_else(|_| {
+        panic!("TEST_POSTGRES_REPLICA_URL is not set: run scripts/test, which starts a replica")
+    })
+}
+
+/// The replica's URL of the primary's database at `url`.
+fn replica_of(url: &str) -> String {
+    let name = url.rsplit_once('/').unwrap().1;
+    let base = replica_admin_url();
+    format!("{}/{name}", base.rsplit_once('/').unwrap().0)
+}
+
+/// Waits until the replica of `db` is fresh: within a tenth of a second of the primary.
+pub async fn caught_up(db: &Db) {
+    for _ in 0..300 {
+        if db.replica_lags()[0].is_some_and(|lag| lag < std::time::Duration::from_millis(100)) {
+            return;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the replica did not catch up with the primary within 6 s");
+}
+
 /// Owns a test database and removes it when the test ends.
 enum Store {
     Sqlite { _dir: tempfile::TempDir },
@@ -104,6 +129,16 @@ fn serve(db: Db, workers: usize, clock: Clock) -> (String, actix_web::dev::Serve
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, None).await
+    }
+
+    /// A server on PostgreSQL whose routed reads may go to the test command's streaming replica
+    /// while it is within `max_lag` of the primary; returns once the replica has caught up.
+    pub async fn spawn_with_replica(max_lag: std::time::Duration) -> TestApp {
+        TestApp::spawn_with(Backend::Postgres, Some(max_lag)).await
+    }
+
+    async fn spawn_with(backend: Backend, replica_lag: Option<std::time::Duration>) -> TestApp {
         let (url, store) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -122,8 +157,14 @@ impl TestApp {
                 (format!("{base}/{name}"), Store::Postgres { admin, name })
             }
         };
-        let db = Db::open(&url, 8).expect("open test database");
+        let mut db = Db::open(&url, 8).expect("open test database");
         instrument_booking::demo::seed(&db).expect("seed demo data");
+        if let Some(max_lag) = replica_lag {
+            let replica = replica_of(&url);
+            db.attach_replicas(std::slice::from_ref(&replica), max_lag, 4)
+                .expect("attach the replica");
+            caught_up(&db).await;
+        }
         let clock = Clock::system();
         let (base, handle) = serve(db.clone(), 2, clock.clone());
         TestApp {

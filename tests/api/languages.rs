@@ -198,6 +198,10 @@ const NOT_PROBLEMS: &[&str] = &[
     "cannot apply migrations: {}",
     "cannot open the database pool: {}",
     "cannot open the database: {}",
+    "read replicas need a PostgreSQL primary in DATABASE_URL",
+    "cannot start the replica watcher: {}",
+    "{}: a replica is a PostgreSQL server",
+    "resources.id IN (SELECT rowid FROM resource_search WHERE resource_search MATCH ",
     "database error: {}",
     "unsupported database URL scheme in {}: use sqlite://PATH or postgres://USER@HOST/DB",
     // SQL.

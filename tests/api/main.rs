@@ -28,6 +28,7 @@ mod processes;
 mod qualified;
 mod region;
 mod reminders;
+mod replicas;
 mod reports;
 mod series;
 mod server;

@@ -1,6 +1,7 @@
 //! Catalogue search: the filters of a query as one SQL statement.
 
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 
 use super::{Joined, ResourceView, parts::complete};
 use crate::db::DbConnection;
@@ -36,8 +37,20 @@ pub fn list(
     if let Some(min) = filter.min_value_cny {
         query = query.filter(resources::original_value_cny.ge(min));
     }
+    let indexed_text = matches!(conn, DbConnection::Sqlite(_));
     for term in &filter.terms {
-        query = query.filter(resources::search_text.like(like_pattern(term)).escape('\\'));
+        query = if indexed_text && term.chars().count() >= TRIGRAM {
+            query.filter(
+                diesel::dsl::sql::<Bool>(
+                    "resources.id IN (SELECT rowid FROM resource_search WHERE resource_search MATCH ",
+                )
+                .bind::<Text, _>(fts_phrase(term))
+                .sql(")"),
+            )
+        } else {
+            // PostgreSQL's trigram index serves this LIKE itself (for three characters or more).
+            query.filter(resources::search_text.like(like_pattern(term)).escape('\\'))
+        };
     }
     for spec in &filter.specs {
         let matching = resource_specs::table
@@ -63,6 +76,15 @@ pub fn list(
     }
     let rows: Vec<Joined> = query.limit(limit).load(conn)?;
     complete(conn, rows)
+}
+
+/// The shortest term a trigram index can find; shorter ones are matched by scanning.
+const TRIGRAM: usize = 3;
+
+/// An FTS5 phrase of `term`: with the trigram tokenizer it matches `term` anywhere in the text,
+/// ignoring case.
+fn fts_phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
 }
 
 /// A LIKE pattern matching `term` anywhere, with LIKE's own wildcards escaped.

@@ -15,7 +15,7 @@ use crate::domain::ids::ResourceId;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::bookings::{FreeSlot, Slot};
 use crate::http::dto::parse_instant;
-use crate::http::read;
+use crate::http::read_routed;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +33,7 @@ fn one() -> i64 {
 
 pub async fn get_resource_availability(
     state: web::Data<AppState>,
-    _user: Actor,
+    user: Actor,
     path: web::Path<i64>,
     query: web::Query<AvailabilityQuery>,
 ) -> Result<HttpResponse, ServiceError> {
@@ -58,7 +58,7 @@ pub async fn get_resource_availability(
     }
     let now = state.clock.now();
     let wanted = (q.quantity, duration);
-    let (loaded, slots) = read(&state, move |conn| {
+    let (loaded, slots) = read_routed(&state, user.id, move |conn| {
         search::free_spans(conn, id, window, wanted, now)
     })
     .await?;
@@ -111,7 +111,7 @@ fn whole(
 /// and `slots` (per resource, default 3); a page of resources (default 50), earliest slot first.
 pub async fn search_availability(
     state: web::Data<AppState>,
-    _user: Actor,
+    user: Actor,
     req: HttpRequest,
 ) -> Result<HttpResponse, ServiceError> {
     use crate::http::handlers::resources::{CatalogueQuery, parse_filter};
@@ -131,7 +131,7 @@ pub async fn search_availability(
     };
     let after = page.after.as_deref().map(rank_of).transpose()?;
     let now = state.clock.now();
-    let found = read(&state, move |conn| {
+    let found = read_routed(&state, user.id, move |conn| {
         if let Some(city) = city {
             filter.jurisdiction_codes =
                 Some(crate::db::jurisdictions::codes_matching(conn, &city)?);

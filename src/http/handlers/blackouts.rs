@@ -16,7 +16,7 @@ use crate::http::dto::resources::{Blackout, CreateBlackout, CreatedBlackout};
 use crate::http::extract::Json;
 use crate::http::extract::{Authorized, Managers};
 use crate::http::page::Page;
-use crate::http::{read, write};
+use crate::http::{read_routed, write};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +28,7 @@ pub struct BlackoutQuery {
 
 pub async fn list_blackouts(
     state: web::Data<AppState>,
-    _user: Actor,
+    user: Actor,
     path: web::Path<i64>,
     query: web::Query<BlackoutQuery>,
 ) -> Result<HttpResponse, ServiceError> {
@@ -41,7 +41,7 @@ pub async fn list_blackouts(
         .transpose()?;
     let page = Page::parse(q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after_id()?, page.fetch());
-    let rows = read(&state, move |conn| {
+    let rows = read_routed(&state, user.id, move |conn| {
         resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
         Ok(crate::db::blackouts::list_blackouts(
             conn, id, from, after, fetch,

@@ -12,15 +12,15 @@ use crate::error::ServiceError;
 use crate::http::dto::resources::{OpeningHours, ReplaceOpeningHours};
 use crate::http::extract::Json;
 use crate::http::extract::{Authorized, Managers};
-use crate::http::{read, write};
+use crate::http::{read_routed, write};
 
 pub async fn get_opening_hours(
     state: web::Data<AppState>,
-    _user: Actor,
+    user: Actor,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
-    let (tz, hours) = read(&state, move |conn| {
+    let (tz, hours) = read_routed(&state, user.id, move |conn| {
         let view = resources::find(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
         Ok((
             view.row.timezone,

@@ -40,6 +40,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, Service
         Err(e) => tracing::warn!(error = %e, "metrics: the outbox backlog could not be read"),
     }
     state.metrics.set_pool(state.db.pool_use());
+    state.metrics.set_replica_lags(&state.db.replica_lags());
     let text = prometheus::TextEncoder::new()
         .encode_to_string(&state.metrics.registry.gather())
         .map_err(ServiceError::internal)?;

@@ -12,7 +12,7 @@ use crate::domain::types::Locale;
 use crate::error::ServiceError;
 use crate::http::dto::reports::{FlowReport, Period, Rebuilt, SharingReport};
 use crate::http::extract::{Admins, Authorized};
-use crate::http::{read, write};
+use crate::http::{read_routed, write};
 use crate::reports::{self, Level, Scope};
 
 #[derive(Debug, Deserialize)]
@@ -51,7 +51,7 @@ pub async fn get_sharing_report(
     };
     let level = q.level.unwrap_or(Level::Instrument);
     let (from, to) = months::whole_days(q.from, q.to)?;
-    let (rows, total) = read(&state, move |conn| {
+    let (rows, total) = read_routed(&state, user.id, move |conn| {
         reports::sharing_report(conn, scope, level, from, to)
     })
     .await?;
@@ -91,8 +91,10 @@ pub async fn get_flow_report(
     let q = query.into_inner();
     let scope = reports::scope_of(&user)?;
     let (from, to) = months::whole_days(q.from, q.to)?;
-    let (by_user, by_issuer) =
-        read(&state, move |conn| reports::flows(conn, scope, from, to)).await?;
+    let (by_user, by_issuer) = read_routed(&state, user.id, move |conn| {
+        reports::flows(conn, scope, from, to)
+    })
+    .await?;
     if q.format == Some(Format::Csv) {
         let body = reports::flows::flows_csv(&by_user, &by_issuer)?;
         let name = format!("flows-{}-{}.csv", q.from, q.to);
@@ -131,7 +133,7 @@ fn svg(body: String) -> HttpResponse {
         .body(body)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UtilisationChartQuery {
     year: i32,
@@ -191,7 +193,7 @@ pub async fn get_utilisation_chart(
         ));
     }
     let mine = reports::institution_seen_by(&user)?;
-    let body = read(&state, move |conn| {
+    let body = read_routed(&state, user.id, move |conn| {
         let l = locale_of(conn, &user, q.lang)?;
         let (scope, name) = chart_subject(conn, &q, mine, l)?;
         let months = reports::monthly_utilisation(conn, scope, q.year)?;
@@ -241,7 +243,7 @@ pub async fn get_flow_chart(
         q.matrix.unwrap_or(Matrix::User),
         q.measure.unwrap_or(Measure::Hours),
     );
-    let body = read(&state, move |conn| {
+    let body = read_routed(&state, user.id, move |conn| {
         let l = locale_of(conn, &user, q.lang)?;
         let (by_user, by_issuer) = reports::flows(conn, scope, from, to)?;
         let flows = match matrix {

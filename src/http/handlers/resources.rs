@@ -16,7 +16,7 @@ use crate::http::dto::resources::{ImportResult, Resource, RetireResource};
 use crate::http::extract::Json;
 use crate::http::extract::{Authorized, Managers};
 use crate::http::page::Page;
-use crate::http::{read, write};
+use crate::http::{read_routed, write};
 
 /// A resource with its version as a strong ETag.
 fn with_etag(mut resp: HttpResponse, view: ResourceView) -> HttpResponse {
@@ -58,7 +58,7 @@ pub fn parse_filter(query: &str, extra_keys: &[&str]) -> Result<CatalogueQuery, 
 
 pub async fn list_resources(
     state: web::Data<AppState>,
-    _user: Actor,
+    user: Actor,
     req: HttpRequest,
 ) -> Result<HttpResponse, ServiceError> {
     let CatalogueQuery {
@@ -68,7 +68,7 @@ pub async fn list_resources(
         ..
     } = parse_filter(req.query_string(), &[])?;
     let (after, fetch) = (page.after_id()?, page.fetch());
-    let rows = read(&state, move |conn| {
+    let rows = read_routed(&state, user.id, move |conn| {
         if let Some(city) = city {
             filter.jurisdiction_codes = Some(jurisdictions::codes_matching(conn, &city)?);
         }
@@ -80,11 +80,11 @@ pub async fn list_resources(
 
 pub async fn get_resource(
     state: web::Data<AppState>,
-    _user: Actor,
+    user: Actor,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
-    let view = read(&state, move |conn| Ok(resources::find(conn, id)?)).await?;
+    let view = read_routed(&state, user.id, move |conn| Ok(resources::find(conn, id)?)).await?;
     let view = view.ok_or_else(|| ServiceError::not_found("resource"))?;
     Ok(with_etag(HttpResponse::Ok().finish(), view))
 }
