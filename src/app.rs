@@ -33,6 +33,8 @@ pub struct AppState {
     pub mail_domain: String,
     /// How long a request's body may take to arrive.
     pub body_timeout: std::time::Duration,
+    /// Account checks and catalogue views read moments ago.
+    pub reads: crate::http::cache::ReadCache,
 }
 
 /// Largest JSON body accepted; larger ones get 413.

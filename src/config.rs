@@ -69,6 +69,10 @@ pub struct ServeArgs {
     /// A replica further behind the primary than this many milliseconds answers no reads.
     #[arg(long, env = "REPLICA_MAX_LAG_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(200..=600_000))]
     pub replica_max_lag_ms: u64,
+    /// How long an account check or a resource read through this server is reused, in
+    /// milliseconds; a write through this server forgets them at once. 0 reads every time.
+    #[arg(long, env = "READ_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub read_cache_ms: u64,
     /// Address to listen on.
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,

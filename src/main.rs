@@ -15,6 +15,7 @@ use instrument_booking::domain::actor::Actor;
 use instrument_booking::domain::ids::OrganizationId;
 use instrument_booking::domain::types::{Locale, Role};
 use instrument_booking::error::ServiceError;
+use instrument_booking::http::cache::ReadCache;
 use instrument_booking::http::middleware::Metrics;
 use instrument_booking::mail::Mailer;
 use instrument_booking::{accounts, catalogue, db, demo, jobs, telemetry};
@@ -98,6 +99,7 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         trusted_proxies: args.trusted_proxies.clone(),
         body_timeout: std::time::Duration::from_secs(args.body_timeout_seconds),
         mail_domain: instrument_booking::mail::domain_of(&sender.from).to_owned(),
+        reads: ReadCache::new(std::time::Duration::from_millis(args.read_cache_ms)),
     };
     tracing::info!(bind = %args.bind, database = %redact(url), "serving");
     let (jobs_db, wake) = (state.db.clone(), state.outbox.clone());

@@ -238,6 +238,11 @@ impl Db {
         Ok(())
     }
 
+    /// Whether routed reads may go to a replica.
+    pub fn has_replicas(&self) -> bool {
+        self.replicas.is_some()
+    }
+
     /// How far behind each replica is (`None`: down or not yet caught up).
     pub fn replica_lags(&self) -> Vec<Option<Duration>> {
         self.replicas.as_ref().map(|r| r.lags()).unwrap_or_default()

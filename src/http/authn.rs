@@ -62,6 +62,7 @@ pub async fn authenticate(
         // After the answer, so a write's commit precedes the moment noted: the caller's reads
         // stay on the primary until a replica has replayed it.
         if let Some((state, user)) = writer {
+            state.reads.written();
             state.db.note_write(user.0);
         }
         return answered;
@@ -132,10 +133,20 @@ async fn access_token_user(
         )
     })?;
     let version = claims.ver;
-    let actor = crate::http::read(state, move |conn| {
-        crate::accounts::session_actor(conn, id, version)
-    })
-    .await?;
+    let actor = match state.reads.account(id, version) {
+        Some(known) => known,
+        None => {
+            let generation = state.reads.generation();
+            let found = crate::http::read(state, move |conn| {
+                crate::accounts::session_actor(conn, id, version)
+            })
+            .await?;
+            state
+                .reads
+                .keep_account(id, version, found.clone(), generation);
+            found
+        }
+    };
     let (actor, locale) = actor.ok_or_else(|| {
         unauthorized(
             ErrorCode::InvalidToken,

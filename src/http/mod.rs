@@ -1,6 +1,7 @@
 //! The HTTP edge: extractors, DTOs, handlers and the error mapping. No SQL lives here.
 
 pub mod authn;
+pub mod cache;
 pub mod dto;
 pub mod error;
 pub mod extract;

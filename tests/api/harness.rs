@@ -9,6 +9,7 @@ use instrument_booking::app::{AppState, Application};
 use instrument_booking::auth::TokenKeys;
 use instrument_booking::db::Db;
 use instrument_booking::domain::clock::Clock;
+use instrument_booking::http::cache::ReadCache;
 use instrument_booking::http::middleware::Metrics;
 use serde_json::Value;
 
@@ -118,6 +119,7 @@ fn serve(db: Db, workers: usize, clock: Clock) -> (String, actix_web::dev::Serve
         trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
         body_timeout: std::time::Duration::from_secs(2),
         mail_domain: MAIL_DOMAIN.into(),
+        reads: ReadCache::new(std::time::Duration::from_secs(1)),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let app = Application::build(state, listener, Some(workers)).unwrap();

@@ -26,6 +26,7 @@ mod notices;
 mod openapi;
 mod processes;
 mod qualified;
+mod read_cache;
 mod region;
 mod reminders;
 mod replicas;

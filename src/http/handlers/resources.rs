@@ -84,7 +84,20 @@ pub async fn get_resource(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
-    let view = read_routed(&state, user.id, move |conn| Ok(resources::find(conn, id)?)).await?;
+    // A replica's view may predate a write its next reader made: with replicas, no view is kept.
+    let keep = !state.db.has_replicas();
+    let view = match state.reads.resource(id).filter(|_| keep) {
+        Some(known) => known,
+        None => {
+            let generation = state.reads.generation();
+            let found =
+                read_routed(&state, user.id, move |conn| Ok(resources::find(conn, id)?)).await?;
+            if keep {
+                state.reads.keep_resource(id, found.clone(), generation);
+            }
+            found
+        }
+    };
     let view = view.ok_or_else(|| ServiceError::not_found("resource"))?;
     Ok(with_etag(HttpResponse::Ok().finish(), view))
 }
