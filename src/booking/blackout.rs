@@ -53,8 +53,9 @@ pub fn add(
     now: Instant,
 ) -> Result<(BlackoutRow, Vec<Collision>), ServiceError> {
     let id = ResourceId(new.resource_id);
-    let longest =
-        bookings::lock_resource(conn, id)?.ok_or_else(|| ServiceError::not_found("resource"))?;
+    let longest = bookings::lock_resource(conn, id)?
+        .ok_or_else(|| ServiceError::not_found("resource"))?
+        .longest_block_min;
     let hit = colliding(conn, id, (new.start_at, new.end_at), longest, naive(now))?;
     let collisions = match (hit.is_empty(), choice) {
         (true, _) => Vec::new(),

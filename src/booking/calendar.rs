@@ -77,6 +77,18 @@ pub fn load(
     window: Span,
     now: Instant,
 ) -> Result<Loaded, ServiceError> {
+    let hours = crate::db::opening_hours::opening_hours(conn, ResourceId(view.row.id))?;
+    load_with(conn, (view, hours), window, now)
+}
+
+/// Loads what touches `window` (widened by its buffers) for a resource whose view and opening
+/// hours were read already.
+pub fn load_with(
+    conn: &mut DbConnection,
+    (view, hours): (ResourceView, OpeningHours),
+    window: Span,
+    now: Instant,
+) -> Result<Loaded, ServiceError> {
     let tz: Tz = view
         .row
         .timezone
@@ -86,7 +98,6 @@ pub fn load(
     let r = view.rules();
     let from = naive(window.start - Duration::minutes(i64::from(r.setup_min + r.teardown_min)));
     let to = naive(window.end + Duration::minutes(i64::from(r.setup_min + r.teardown_min)));
-    let hours = crate::db::opening_hours::opening_hours(conn, id)?;
     let blackouts = crate::db::blackouts::blackouts_overlapping(conn, id, from, to)?
         .into_iter()
         .map(|b| Span::new(instant(b.start_at), instant(b.end_at)))

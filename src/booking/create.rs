@@ -98,6 +98,24 @@ pub fn refusal_error(refusal: Refusal) -> Failure {
     }
 }
 
+/// What a booking reads of its resource before it locks it: the catalogue view and the opening
+/// hours, which change rarely. Reading them first keeps the lock (PostgreSQL's row lock, SQLite's
+/// one writer) for what must be read under it; the lock then confirms the view is current.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    view: crate::db::resources::ResourceView,
+    hours: crate::domain::opening::OpeningHours,
+}
+
+/// The resource `id` as a booking of it starts from; `None` when there is no such resource.
+pub fn prepare(conn: &mut DbConnection, id: ResourceId) -> Result<Option<Prepared>, ServiceError> {
+    let Some(view) = resources::find(conn, id)? else {
+        return Ok(None);
+    };
+    let hours = crate::db::opening_hours::opening_hours(conn, id)?;
+    Ok(Some(Prepared { view, hours }))
+}
+
 /// Locks the resource and loads it around `span`; refuses resources that take no bookings.
 pub fn open_resource(
     conn: &mut DbConnection,
@@ -105,16 +123,36 @@ pub fn open_resource(
     span: Span,
     now: Instant,
 ) -> Result<Loaded, Failure> {
-    if bookings::lock_resource(conn, id)?.is_none() {
+    let prepared = prepare(conn, id)?;
+    open_prepared(conn, (id, prepared), span, now)
+}
+
+/// [`open_resource`] from what was read before the lock. The view is read again under the lock
+/// when the row's version moved since (an edit of rates, rules, operators or status); its
+/// longest booking, which bounds the overlap search, is always the locked row's. Opening hours
+/// are kept as read: their writers do not take the resource's lock, so reading them under it
+/// would order nothing.
+pub fn open_prepared(
+    conn: &mut DbConnection,
+    (id, prepared): (ResourceId, Option<Prepared>),
+    span: Span,
+    now: Instant,
+) -> Result<Loaded, Failure> {
+    let Some(locked) = bookings::lock_resource(conn, id)? else {
         return Err(ServiceError::invalid_field(
             "resource_id",
             format!("resource {id} does not exist"),
         )
         .into());
-    }
+    };
     expire_overdue(conn, id, now)?;
-    let view = resources::find(conn, id)?
-        .ok_or_else(|| ServiceError::internal("locked resource vanished"))?;
+    let Prepared { mut view, hours } = match prepared {
+        Some(p) if p.view.row.version == locked.version => p,
+        _ => {
+            prepare(conn, id)?.ok_or_else(|| ServiceError::internal("locked resource vanished"))?
+        }
+    };
+    view.row.longest_block_min = locked.longest_block_min;
     if view.row.status != ResourceStatus::Active {
         let why = view.row.status_reason.clone().unwrap_or_default();
         return Err(ServiceError::invalid_field(
@@ -126,7 +164,7 @@ pub fn open_resource(
         )
         .into());
     }
-    Ok(calendar::load(conn, view, span, now)?)
+    Ok(calendar::load_with(conn, (view, hours), span, now)?)
 }
 
 /// Holds a quoted slot to the rules a booking of it would be held to (length, grid, lead time,
@@ -190,10 +228,21 @@ pub fn create(
     req: &Request,
     now: Instant,
 ) -> Result<Made, Failure> {
+    let prepared = prepare(conn, req.resource)?;
+    create_prepared(conn, actor, (req, prepared), now)
+}
+
+/// [`create`] from what [`prepare`] read before the transaction.
+pub fn create_prepared(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (req, prepared): (&Request, Option<Prepared>),
+    now: Instant,
+) -> Result<Made, Failure> {
     if req.on_behalf.is_none() {
         actor.require(&[Role::Booker]).map_err(ServiceError::from)?;
     }
-    let loaded = open_resource(conn, req.resource, req.span, now)?;
+    let loaded = open_prepared(conn, (req.resource, prepared), req.span, now)?;
     let (booker, org) = booker_of(conn, actor, req.on_behalf, &loaded.view)?;
     let state = initial_state(&loaded, req, now)?;
     let operator_assisted = needs_assistance(conn, &loaded.view, booker, naive(req.span.end))?;

@@ -94,14 +94,30 @@ pub struct NewBooking {
 /// Serialises writers on one resource. On PostgreSQL the resource row is locked until the
 /// transaction ends; on SQLite the `BEGIN IMMEDIATE` transaction already holds the only write
 /// lock. Backend-specific by necessity: `FOR UPDATE` does not exist on SQLite.
-pub fn lock_resource(conn: &mut DbConnection, id: ResourceId) -> QueryResult<Option<i32>> {
+pub fn lock_resource(
+    conn: &mut DbConnection,
+    id: ResourceId,
+) -> QueryResult<Option<LockedResource>> {
     let query = resources::table
         .find(id.0)
-        .select(resources::longest_block_min);
-    match conn {
-        DbConnection::Postgresql(pg) => query.for_update().first(pg).optional(),
-        DbConnection::Sqlite(_) => query.first(conn).optional(),
-    }
+        .select((resources::longest_block_min, resources::version));
+    let found: Option<(i32, i64)> = match conn {
+        DbConnection::Postgresql(pg) => query.for_update().first(pg).optional()?,
+        DbConnection::Sqlite(_) => query.first(conn).optional()?,
+    };
+    Ok(found.map(|(longest_block_min, version)| LockedResource {
+        longest_block_min,
+        version,
+    }))
+}
+
+/// What a locked resource's row says at the moment of the lock: its longest booking, which
+/// bounds the overlap search, and its version, which every edit of the row (rates, rules,
+/// operators and status included) advances.
+#[derive(Debug, Clone, Copy)]
+pub struct LockedResource {
+    pub longest_block_min: i32,
+    pub version: i64,
 }
 
 /// Raises the resource's longest-booking bound when a longer booking arrives.

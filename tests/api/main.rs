@@ -24,6 +24,7 @@ mod mail;
 mod money;
 mod notices;
 mod openapi;
+mod prepared;
 mod processes;
 mod qualified;
 mod read_cache;

@@ -113,8 +113,17 @@ pub async fn create_booking(
     let now = state.clock.now();
     let actor = user.clone();
     let r = request.clone();
+    // The resource's view and hours are read before the write, so that the resource's lock (and
+    // on SQLite the one writer) is held only for what must be read under it.
+    let id = request.resource;
+    let prepared = read(&state, move |conn| create::prepare(conn, id)).await?;
     let outcome = write(&state, move |conn| {
-        let work = |conn: &mut DbConnection| match create::create(conn, &actor, &r, now) {
+        let work = |conn: &mut DbConnection| match create::create_prepared(
+            conn,
+            &actor,
+            (&r, prepared),
+            now,
+        ) {
             Ok(made) => Ok(Created::New(
                 serde_json::to_value(Booking::new(made.row, made.tz))
                     .map_err(ServiceError::internal)?,
