@@ -64,12 +64,12 @@ pub fn blackouts_overlapping(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<BlackoutRow>> {
-    blackouts::table
+    crate::native!(conn, c => blackouts::table
         .filter(blackouts::resource_id.eq(id.0))
         .filter(blackouts::start_at.lt(to))
         .filter(blackouts::end_at.gt(from))
         .order(blackouts::start_at)
-        .load(conn)
+        .load(c))
 }
 
 /// Deletes a blackout of the resource and returns it; none when it has no such blackout.

@@ -31,7 +31,7 @@ pub struct Event<'a> {
 
 /// Records one step of a booking's history; returns its id.
 pub fn add_event(conn: &mut DbConnection, e: &Event<'_>) -> QueryResult<i64> {
-    diesel::insert_into(booking_events::table)
+    crate::native!(conn, c => diesel::insert_into(booking_events::table)
         .values((
             booking_events::booking_id.eq(e.booking_id),
             booking_events::actor_id.eq(e.actor.map(|a| a.0)),
@@ -42,7 +42,7 @@ pub fn add_event(conn: &mut DbConnection, e: &Event<'_>) -> QueryResult<i64> {
             booking_events::at.eq(e.at),
         ))
         .returning(booking_events::id)
-        .get_result(conn)
+        .get_result(c))
 }
 
 pub fn events(conn: &mut DbConnection, booking: i64) -> QueryResult<Vec<EventRow>> {

@@ -103,7 +103,7 @@ pub fn lock_resource(
         .select((resources::longest_block_min, resources::version));
     let found: Option<(i32, i64)> = match conn {
         DbConnection::Postgresql(pg) => query.for_update().first(pg).optional()?,
-        DbConnection::Sqlite(_) => query.first(conn).optional()?,
+        DbConnection::Sqlite(lite) => query.first(lite).optional()?,
     };
     Ok(found.map(|(longest_block_min, version)| LockedResource {
         longest_block_min,
@@ -143,7 +143,7 @@ pub fn blocking_between(
     now: NaiveDateTime,
 ) -> QueryResult<Vec<BookingRow>> {
     let lower = from - Duration::minutes(i64::from(longest_block_min) + 1);
-    bookings::table
+    crate::native!(conn, c => bookings::table
         .filter(bookings::resource_id.eq(resource.0))
         .filter(bookings::block_start.ge(lower))
         .filter(bookings::block_start.lt(to))
@@ -154,7 +154,7 @@ pub fn blocking_between(
                 .eq(BookingState::Confirmed)
                 .or(bookings::pending_deadline.gt(now)),
         )
-        .load(conn)
+        .load(c))
 }
 
 /// Every live request of a resource (pending or waitlisted) overlapping `[from, to)`.
@@ -177,10 +177,10 @@ pub fn requests_between(
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewBooking) -> QueryResult<BookingRow> {
-    diesel::insert_into(bookings::table)
+    crate::native!(conn, c => diesel::insert_into(bookings::table)
         .values(new)
         .returning(bookings::all_columns)
-        .get_result(conn)
+        .get_result(c))
 }
 
 pub fn find(conn: &mut DbConnection, id: BookingId) -> QueryResult<Option<BookingRow>> {

@@ -103,10 +103,10 @@ pub fn overdue_requests(
         .and(b::start_at.le(now));
     // Sorted here, not in SQL: with ORDER BY id SQLite may prefer walking the whole table in id
     // order over the two index searches (a million-row history made that 100 ms per booking).
-    let mut due: Vec<BookingRow> = b::table
+    let mut due: Vec<BookingRow> = crate::native!(conn, c => b::table
         .filter(b::resource_id.eq(resource.0))
         .filter(pending.or(waiting))
-        .load(conn)?;
+        .load(c))?;
     due.sort_by_key(|b| b.id);
     Ok(due)
 }

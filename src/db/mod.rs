@@ -68,6 +68,20 @@ macro_rules! insert_in_chunks {
     }};
 }
 
+/// Runs `$body` with `$c` bound to the backend's own connection. Through the connection enum
+/// diesel writes a statement's SQL out again at every execution, even when the prepared
+/// statement is cached; on the backend's own connection a cached statement only binds its
+/// values. For the statements every booking and every request runs.
+#[macro_export]
+macro_rules! native {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match &mut *$conn {
+            $crate::db::DbConnection::Postgresql($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
 /// A connection to either backend; diesel's DSL works on it unchanged.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {

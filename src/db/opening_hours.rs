@@ -18,14 +18,14 @@ type ExceptionRow = (
 );
 
 pub fn opening_hours(conn: &mut DbConnection, id: ResourceId) -> QueryResult<OpeningHours> {
-    let weekly: Vec<(i64, i64, i32, i32, i32)> = opening_rules::table
+    let weekly: Vec<(i64, i64, i32, i32, i32)> = crate::native!(conn, c => opening_rules::table
         .filter(opening_rules::resource_id.eq(id.0))
         .order((opening_rules::weekday, opening_rules::start_min))
-        .load(conn)?;
-    let exceptions: Vec<ExceptionRow> = opening_exceptions::table
+        .load(c))?;
+    let exceptions: Vec<ExceptionRow> = crate::native!(conn, c => opening_exceptions::table
         .filter(opening_exceptions::resource_id.eq(id.0))
         .order((opening_exceptions::day, opening_exceptions::start_min))
-        .load(conn)?;
+        .load(c))?;
     Ok(OpeningHours {
         weekly: weekly
             .into_iter()

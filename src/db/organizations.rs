@@ -62,7 +62,7 @@ pub fn update(
 }
 
 pub fn find(conn: &mut DbConnection, id: OrganizationId) -> QueryResult<Option<OrganizationRow>> {
-    organizations::table.find(id.0).first(conn).optional()
+    crate::native!(conn, c => organizations::table.find(id.0).first(c).optional())
 }
 
 pub fn find_by_name(

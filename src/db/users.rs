@@ -77,7 +77,7 @@ pub fn bump_token_version(conn: &mut DbConnection, id: UserId) -> QueryResult<us
 }
 
 pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<UserRow>> {
-    users::table.find(id.0).first(conn).optional()
+    crate::native!(conn, c => users::table.find(id.0).first(c).optional())
 }
 
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {

@@ -174,9 +174,9 @@ pub fn find_by_name_en(conn: &mut DbConnection, name: &str) -> QueryResult<Optio
 }
 
 pub fn find(conn: &mut DbConnection, id: ResourceId) -> QueryResult<Option<ResourceView>> {
-    let rows: Vec<Joined> = joined_resources!()
+    let rows: Vec<Joined> = crate::native!(conn, c => joined_resources!()
         .filter(resources::id.eq(id.0))
-        .load(conn)?;
+        .load(c))?;
     Ok(parts::complete(conn, rows)?.pop())
 }
 

@@ -18,9 +18,9 @@ type RateRow = (i64, String, i64, String);
 
 fn rate_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<RateRow>> {
     match ids {
-        [one] => resource_rates::table
+        [one] => crate::native!(conn, c => resource_rates::table
             .filter(resource_rates::resource_id.eq(*one))
-            .load(conn),
+            .load(c)),
         _ => resource_rates::table
             .filter(resource_rates::resource_id.eq_any(ids.to_vec()))
             .load(conn),
@@ -30,10 +30,10 @@ fn rate_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<RateRow>> 
 fn operator_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     let order = (resource_operators::resource_id, resource_operators::user_id);
     match ids {
-        [one] => resource_operators::table
+        [one] => crate::native!(conn, c => resource_operators::table
             .filter(resource_operators::resource_id.eq(*one))
             .order(order)
-            .load(conn),
+            .load(c)),
         _ => resource_operators::table
             .filter(resource_operators::resource_id.eq_any(ids.to_vec()))
             .order(order)
