@@ -374,7 +374,7 @@ impl Db {
 
     /// Runs read-only `f` on a replica fit for `reader` when there is one (see [`replicas`]),
     /// else on the primary. For reads that guard no invariant: the catalogue, listings, reports.
-    pub fn read_routed<T, E, F>(&self, reader: Option<i64>, f: F) -> Result<T, E>
+    pub fn read_routed<T, E, F>(&self, reader: i64, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Clone,
         E: From<r2d2::PoolError> + Faulty,

@@ -151,11 +151,11 @@ impl Replicas {
     }
 
     /// A replica that holds everything `reader` wrote and is within the lag bound, taken in turn.
-    fn choose(&self, reader: Option<i64>) -> Option<&Standby> {
-        let wrote = reader.and_then(|u| {
+    fn choose(&self, reader: i64) -> Option<&Standby> {
+        let wrote = {
             let writers = self.writers.lock().unwrap_or_else(|p| p.into_inner());
-            writers.get(&u).copied()
-        });
+            writers.get(&reader).copied()
+        };
         let now = Instant::now();
         let usable = |s: &&Standby| {
             s.fresh_as_of().is_some_and(|at| {
@@ -173,7 +173,7 @@ impl Replicas {
     /// connection or query failed (it then counts as behind until the watcher sees it again).
     pub(super) fn read<T, E>(
         &self,
-        reader: Option<i64>,
+        reader: i64,
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Option<Result<T, E>>
     where

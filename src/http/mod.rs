@@ -39,7 +39,7 @@ where
     T: Send + 'static,
 {
     let (db, reader) = (state.db.clone(), reader.0);
-    web::block(move || db.read_routed(Some(reader), f)).await?
+    web::block(move || db.read_routed(reader, f)).await?
 }
 
 /// Runs `f` in one write transaction on the blocking pool; an error rolls everything back.

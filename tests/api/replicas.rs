@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::json;
 
@@ -82,16 +82,8 @@ async fn second_booker(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
-    let token = app
-        .request(
-            Method::POST,
-            "/api/v1/auth/token",
-            None,
-            Some(json!({"email": "reader@acme.demo.test", "password": READER_PASSWORD})),
-        )
-        .await;
-    assert_eq!(token.status, StatusCode::OK, "{:?}", token.body);
-    token.body["access_token"].as_str().unwrap().to_owned()
+    app.login_with("reader@acme.demo.test", READER_PASSWORD)
+        .await
 }
 
 const READER_PASSWORD: &str = "quiet lantern over the harbour";

@@ -48,7 +48,8 @@ pub fn list(
                 .sql(")"),
             )
         } else {
-            // PostgreSQL's trigram index serves this LIKE itself (for three characters or more).
+            // Short terms on SQLite; on PostgreSQL every term, whose trigram index serves this
+            // LIKE itself when the term has three characters or more.
             query.filter(resources::search_text.like(like_pattern(term)).escape('\\'))
         };
     }
