@@ -418,6 +418,25 @@ impl Db {
         }))
     }
 
+    /// Runs `f` as one write off the async threads: on SQLite's writer thread, committed with the
+    /// writes waiting alongside; elsewhere on the blocking pool, in a transaction of its own.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<r2d2::PoolError> + From<diesel::result::Error> + Faulty + Send + 'static,
+    {
+        match self.queue_write(f) {
+            Ok(answer) => answer.await,
+            Err(f) => {
+                let db = self.clone();
+                tokio::task::spawn_blocking(move || db.write_blocking(f))
+                    .await
+                    .unwrap_or_else(|_| Err(E::from(group::failure("the write panicked".into()))))
+            }
+        }
+    }
+
     /// Runs `f` inside one write transaction: `BEGIN IMMEDIATE` under the writer lock on SQLite,
     /// a plain transaction on PostgreSQL (writers there lock the rows they change).
     pub fn write_blocking<T, E>(

@@ -8,12 +8,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::DbConnection;
-use super::schema::outbox;
+use super::schema::{outbox, outbox_contents};
 use crate::domain::types::MessageStatus;
 
+/// A message's envelope and delivery state: the row that claims, renewals and outcomes rewrite.
 #[derive(Debug, Clone, Queryable, QueryableByName)]
 #[diesel(table_name = outbox)]
-pub struct MessageRow {
+pub struct MessageHead {
     pub id: i64,
     pub dedupe_key: String,
     pub kind: String,
@@ -21,9 +22,6 @@ pub struct MessageRow {
     pub to_address: String,
     pub locale: String,
     pub subject: String,
-    pub text_body: String,
-    pub html_body: String,
-    pub ics: Option<String>,
     pub booking_id: Option<i64>,
     pub status: MessageStatus,
     pub attempts: i32,
@@ -38,8 +36,44 @@ pub struct MessageRow {
     pub claim_token: Option<String>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox)]
+/// What a message says: written once, with the message, and never changed.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = outbox_contents)]
+pub struct Contents {
+    pub message_id: i64,
+    pub text_body: String,
+    pub html_body: String,
+    pub ics: Option<String>,
+}
+
+/// A whole message: its envelope and state, and what it says.
+#[derive(Debug, Clone)]
+pub struct MessageRow {
+    pub head: MessageHead,
+    pub text_body: String,
+    pub html_body: String,
+    pub ics: Option<String>,
+}
+
+impl MessageRow {
+    pub fn new(head: MessageHead, contents: Contents) -> MessageRow {
+        MessageRow {
+            head,
+            text_body: contents.text_body,
+            html_body: contents.html_body,
+            ics: contents.ics,
+        }
+    }
+}
+
+impl std::ops::Deref for MessageRow {
+    type Target = MessageHead;
+    fn deref(&self) -> &MessageHead {
+        &self.head
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct NewMessage {
     pub dedupe_key: String,
     pub kind: String,
@@ -60,15 +94,48 @@ pub struct NewMessage {
 /// Queues a message unless one with its dedupe key exists; true when it was queued now.
 pub fn enqueue(conn: &mut DbConnection, m: &NewMessage) -> QueryResult<bool> {
     let insert = diesel::insert_into(outbox::table)
-        .values(m)
+        .values((
+            outbox::dedupe_key.eq(&m.dedupe_key),
+            outbox::kind.eq(&m.kind),
+            outbox::user_id.eq(m.user_id),
+            outbox::to_address.eq(&m.to_address),
+            outbox::locale.eq(&m.locale),
+            outbox::subject.eq(&m.subject),
+            outbox::booking_id.eq(m.booking_id),
+            outbox::status.eq(m.status),
+            outbox::next_attempt_at.eq(m.next_attempt_at),
+            outbox::created_at.eq(m.created_at),
+            outbox::message_key.eq(&m.message_key),
+        ))
         .on_conflict(outbox::dedupe_key)
-        .do_nothing();
+        .do_nothing()
+        .returning(outbox::id);
     // Per backend: the multi-backend query builder has no ON CONFLICT.
-    let n = match conn {
-        DbConnection::Postgresql(pg) => insert.execute(pg)?,
-        DbConnection::Sqlite(lite) => insert.execute(lite)?,
+    let id: Option<i64> = match conn {
+        DbConnection::Postgresql(pg) => insert.get_result(pg).optional()?,
+        DbConnection::Sqlite(lite) => insert.get_result(lite).optional()?,
     };
-    Ok(n == 1)
+    let Some(message_id) = id else {
+        return Ok(false);
+    };
+    let contents = Contents {
+        message_id,
+        text_body: m.text_body.clone(),
+        html_body: m.html_body.clone(),
+        ics: m.ics.clone(),
+    };
+    diesel::insert_into(outbox_contents::table)
+        .values(&contents)
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// What the messages `ids` say, in the order of `ids`; None for a message that has no contents.
+pub fn contents(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Option<Contents>>> {
+    // One look-up by key each: SQLite planned `message_id IN (…)` as a scan of every message.
+    ids.iter()
+        .map(|id| outbox_contents::table.find(id).first(conn).optional())
+        .collect()
 }
 
 /// A dispatcher's hold on the messages it claimed: its token, and until when it lasts unless
@@ -86,7 +153,7 @@ pub fn claim(
     now: NaiveDateTime,
     claim: &Claim,
     limit: i64,
-) -> QueryResult<Vec<MessageRow>> {
+) -> QueryResult<Vec<MessageHead>> {
     // Numbered placeholders differ: $1 on PostgreSQL, ?1 on SQLite.
     let (p, skip_locked) = match conn {
         DbConnection::Postgresql(_) => ("$", "FOR UPDATE SKIP LOCKED"),
@@ -98,7 +165,7 @@ pub fn claim(
         .bind::<Timestamp, _>(claim.until)
         .bind::<BigInt, _>(limit)
         .bind::<Text, _>(&claim.token);
-    let mut rows: Vec<MessageRow> = query.load(conn)?;
+    let mut rows: Vec<MessageHead> = query.load(conn)?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
@@ -180,8 +247,23 @@ pub fn mark_failed(
         .map(|n| n == 1)
 }
 
+/// The columns of a whole message, as [`whole`] reads them.
+type Whole = (MessageHead, Contents);
+
+fn whole(pairs: Vec<Whole>) -> Vec<MessageRow> {
+    pairs
+        .into_iter()
+        .map(|(head, contents)| MessageRow::new(head, contents))
+        .collect()
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<MessageRow>> {
-    outbox::table.find(id).first(conn).optional()
+    let found: Vec<Whole> = outbox::table
+        .inner_join(outbox_contents::table)
+        .filter(outbox::id.eq(id))
+        .select((outbox::all_columns, outbox_contents::all_columns))
+        .load(conn)?;
+    Ok(whole(found).pop())
 }
 
 /// A page of messages, newest last, optionally of one status.
@@ -191,14 +273,18 @@ pub fn list(
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<MessageRow>> {
-    let mut q = outbox::table.order(outbox::id).into_boxed();
+    let mut q = outbox::table
+        .inner_join(outbox_contents::table)
+        .select((outbox::all_columns, outbox_contents::all_columns))
+        .order(outbox::id)
+        .into_boxed();
     if let Some(s) = status {
         q = q.filter(outbox::status.eq(s));
     }
     if let Some(a) = after {
         q = q.filter(outbox::id.gt(a));
     }
-    q.limit(limit).load(conn)
+    Ok(whole(q.limit(limit).load(conn)?))
 }
 
 /// Puts a failed message back in the queue now (an admin's retry); false unless it had failed.
@@ -247,10 +333,19 @@ pub fn backlog(conn: &mut DbConnection) -> QueryResult<Backlog> {
         .filter(outbox::status.eq(MessageStatus::Failed))
         .count()
         .get_result(conn)?;
-    let oldest_waiting = outbox::table
-        .filter(outbox::status.eq_any(to_go))
-        .select(diesel::dsl::min(outbox::created_at))
-        .first(conn)?;
+    // One indexed look-up per status: a single MIN over both read every waiting message.
+    let oldest_waiting = to_go
+        .into_iter()
+        .map(|status| {
+            outbox::table
+                .filter(outbox::status.eq(status))
+                .select(diesel::dsl::min(outbox::created_at))
+                .first::<Option<NaiveDateTime>>(conn)
+        })
+        .collect::<QueryResult<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .min();
     Ok(Backlog {
         waiting,
         failed,
@@ -281,9 +376,9 @@ mod tests {
         let mut conn = db.get().unwrap();
         conn.batch_execute(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) \
-             INSERT INTO outbox (dedupe_key, kind, to_address, locale, subject, text_body, \
-               html_body, status, next_attempt_at, created_at, message_key) \
-             SELECT 'k' || i, 'confirmed', 'a@b.test', 'en', 's', 't', 'h', \
+             INSERT INTO outbox (dedupe_key, kind, to_address, locale, subject, \
+               status, next_attempt_at, created_at, message_key) \
+             SELECT 'k' || i, 'confirmed', 'a@b.test', 'en', 's', \
                CASE WHEN i > 4990 THEN 'pending' ELSE 'sent' END, \
                '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'm' || i FROM n; \
              ANALYZE outbox;",
@@ -303,5 +398,42 @@ mod tests {
             "{steps:?}"
         );
         assert!(steps.iter().any(|s| s.contains("USING")), "{steps:?}");
+    }
+
+    /// Messages queued before their bodies moved beside them keep their bodies.
+    #[test]
+    fn moving_the_bodies_keeps_every_queued_message_whole() {
+        use diesel::Connection;
+        use diesel_migrations::MigrationHarness;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.sqlite3");
+        let mut raw = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        let migrations = crate::db::SQLITE_MIGRATIONS;
+        let all =
+            MigrationHarness::<diesel::sqlite::Sqlite>::pending_migrations(&mut raw, migrations)
+                .unwrap();
+        let before = all.len() - 1;
+        assert!(all[before].name().to_string().ends_with("outbox_contents"));
+        for m in &all[..before] {
+            raw.run_migration(m.as_ref()).unwrap();
+        }
+        raw.batch_execute(
+            "INSERT INTO outbox (dedupe_key, kind, to_address, locale, subject, text_body, \
+               html_body, ics, status, next_attempt_at, created_at, message_key) \
+             VALUES ('k', 'confirmed', 'a@b.test', 'en', 's', 'the text', '<p>html</p>', \
+               'BEGIN:VCALENDAR', 'pending', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'm');",
+        )
+        .unwrap();
+        drop(raw);
+        let db = Db::open(&format!("sqlite://{}", path.display()), 2).unwrap();
+        let mut conn = db.get().unwrap();
+        let m = super::find(&mut conn, 1)
+            .unwrap()
+            .expect("the message is still there");
+        assert_eq!(
+            (m.text_body.as_str(), m.html_body.as_str(), m.ics.as_deref()),
+            ("the text", "<p>html</p>", Some("BEGIN:VCALENDAR"))
+        );
+        assert_eq!(m.subject, "s");
     }
 }

@@ -388,9 +388,6 @@ diesel::table! {
         to_address -> Text,
         locale -> Text,
         subject -> Text,
-        text_body -> Text,
-        html_body -> Text,
-        ics -> Nullable<Text>,
         booking_id -> Nullable<BigInt>,
         status -> Text,
         attempts -> Integer,
@@ -515,3 +512,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     settlement_statements,
     voucher_ledger
 );
+
+diesel::table! {
+    /// A message's bodies, written once with it; its delivery state is the small outbox row.
+    outbox_contents (message_id) {
+        message_id -> BigInt,
+        text_body -> Text,
+        html_body -> Text,
+        ics -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(outbox_contents -> outbox (message_id));
+diesel::allow_tables_to_appear_in_same_query!(outbox, outbox_contents);

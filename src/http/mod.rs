@@ -48,15 +48,7 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Send + 'static,
     T: Send + 'static,
 {
-    // On SQLite the writer thread runs it, committed with the writes waiting alongside; on
-    // PostgreSQL the blocking pool, in a transaction of its own.
-    let done = match state.db.queue_write(f) {
-        Ok(answer) => answer.await,
-        Err(f) => {
-            let db = state.db.clone();
-            web::block(move || db.write_blocking(f)).await?
-        }
-    };
+    let done = state.db.write(f).await;
     if done.is_ok() {
         // The write may have queued messages; one wake-up covers any number of writes.
         state.outbox.notify_one();

@@ -10,7 +10,7 @@ use chrono::Duration;
 use futures_util::future::join_all;
 use lettre::message::Mailbox;
 
-use crate::db::outbox::{self, Claim, MessageRow};
+use crate::db::outbox::{self, Claim, MessageHead, MessageRow};
 use crate::db::{Db, Faulty, truncate};
 use crate::domain::availability::Instant;
 use crate::error::ServiceError;
@@ -78,9 +78,10 @@ pub struct Sender {
     pub timeout: StdDuration,
 }
 
-/// One run of the dispatcher at `now`: claims up to [`IN_FLIGHT`] due messages and sends them
-/// at once, renewing the claim while they are on their way, so a slow relay never lets a second
-/// dispatcher take a message this one is still sending.
+/// One run of the dispatcher at `now`: claims up to [`IN_FLIGHT`] due messages, sends them at
+/// once, renewing the claim while they are on their way (so a slow relay never lets a second
+/// dispatcher take a message this one is still sending), then records every outcome in one
+/// write: a crash resends at most the messages that were in flight.
 pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, ServiceError> {
     let claim = Claim {
         token: uuid::Uuid::new_v4().simple().to_string(),
@@ -88,32 +89,79 @@ pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, Se
     };
     let at = truncate(now.naive_utc());
     let limit = IN_FLIGHT as i64;
-    let claimed = blocking_write(db, {
-        let claim = claim.clone();
-        move |conn| outbox::claim(conn, at, &claim, limit)
-    })
-    .await?;
+    let claimed = db
+        .write({
+            let claim = claim.clone();
+            move |conn| outbox::claim(conn, at, &claim, limit).map_err(ServiceError::from)
+        })
+        .await?;
     if claimed.is_empty() {
         return Ok(Delivered::default());
     }
+    let messages = read_contents(db, &claimed).await?;
     let sends = join_all(
         claimed
             .iter()
-            .map(|row| deliver(db, sender, row, &claim.token, now)),
+            .zip(messages)
+            .map(|(head, message)| async move {
+                match message {
+                    Some(message) => send(sender, &message).await,
+                    None => Err(format!("message {} has no contents", head.id)),
+                }
+            }),
     );
     let outcomes = tokio::select! {
         outcomes = sends => outcomes,
         never = keep_claim(db, &claim.token, sender.retry.lease_seconds, now) => match never {},
     };
+    let done = tally(sender.retry, &claimed, &outcomes, now);
+    let results = claimed
+        .into_iter()
+        .map(|row| (row.id, row.attempts))
+        .zip(outcomes)
+        .collect();
+    if let Err(e) = record(db, sender.retry, (results, claim.token), now).await {
+        // The claim lapses and the messages are tried again: duplicates, never a loss.
+        tracing::error!(error = %e, "deliveries could not be recorded");
+    }
+    Ok(done)
+}
+
+/// The whole messages of a claim, read beside the writer: their contents never change.
+async fn read_contents(
+    db: &Db,
+    claimed: &[MessageHead],
+) -> Result<Vec<Option<MessageRow>>, ServiceError> {
+    let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
+    let db = db.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        db.read_blocking(|conn| outbox::contents(conn, &ids).map_err(ServiceError::from))
+    })
+    .await
+    .map_err(ServiceError::internal)??;
+    Ok(claimed
+        .iter()
+        .zip(found)
+        .map(|(head, contents)| contents.map(|c| MessageRow::new(head.clone(), c)))
+        .collect())
+}
+
+/// How the attempts went, as [`run`] reports them.
+fn tally(
+    retry: Retry,
+    claimed: &[MessageHead],
+    outcomes: &[Result<(), String>],
+    now: Instant,
+) -> Delivered {
     let mut done = Delivered::default();
-    for (row, outcome) in claimed.iter().zip(&outcomes) {
+    for (row, outcome) in claimed.iter().zip(outcomes) {
         match outcome {
             Ok(()) => done.sent += 1,
-            Err(_) if sender.retry.next(row.attempts, now).is_some() => done.retrying += 1,
+            Err(_) if retry.next(row.attempts, now).is_some() => done.retrying += 1,
             Err(_) => done.failed += 1,
         }
     }
-    Ok(done)
+    done
 }
 
 /// Extends the claim every third of the lease, for as long as its messages are being sent.
@@ -125,81 +173,60 @@ async fn keep_claim(db: &Db, token: &str, lease_seconds: i64, now: Instant) -> I
         let elapsed = Duration::from_std(started.elapsed()).unwrap_or_default();
         let until = truncate((now + elapsed + Duration::seconds(lease_seconds)).naive_utc());
         let token = token.to_owned();
-        if let Err(e) = blocking_write(db, move |conn| outbox::renew(conn, &token, until)).await {
+        let renew = move |conn: &mut crate::db::DbConnection| {
+            outbox::renew(conn, &token, until).map_err(ServiceError::from)
+        };
+        if let Err(e) = db.write(renew).await {
             tracing::warn!(error = %e, "the outbox claim could not be renewed");
         }
     }
 }
 
-/// Sends one message within the sender's timeout and records the outcome at once, so a crash
-/// resends at most the messages that were in flight.
-async fn deliver(
-    db: &Db,
-    sender: &Sender,
-    row: &MessageRow,
-    token: &str,
-    now: Instant,
-) -> Result<(), String> {
-    let outcome = match mail::compose(row, &sender.from) {
-        Ok(message) => {
-            match tokio::time::timeout(sender.timeout, sender.mailer.send(&message)).await {
-                Ok(sent) => sent,
-                Err(_) => Err(format!(
-                    "the mail server did not finish the exchange within {} s",
-                    sender.timeout.as_secs()
-                )),
-            }
-        }
-        Err(e) => Err(e),
+/// Sends one message within the sender's timeout; the error says why it did not go.
+async fn send(sender: &Sender, row: &MessageRow) -> Result<(), String> {
+    let message = mail::compose(row, &sender.from)?;
+    let outcome = match tokio::time::timeout(sender.timeout, sender.mailer.send(&message)).await {
+        Ok(sent) => sent,
+        Err(_) => Err(format!(
+            "the mail server did not finish the exchange within {} s",
+            sender.timeout.as_secs()
+        )),
     };
     if let Err(e) = &outcome {
         tracing::warn!(message = row.id, attempts = row.attempts, error = %e, "delivery failed");
     }
-    if let Err(e) = record(db, sender.retry, row, token, &outcome, now).await {
-        // The claim lapses and the message is tried again: one duplicate, never a loss.
-        tracing::error!(message = row.id, error = %e, "a delivery could not be recorded");
-    }
     outcome
 }
 
-/// Writes one message's outcome. Recording is idempotent under the claim's token, so a write that
-/// met a broken connection (a database restart) is tried once more on a fresh one: otherwise a
-/// message already delivered would go out again when its claim lapses.
+/// Each claimed message's id and attempts, with how its attempt went; and the claim's token.
+type Outcomes = (Vec<((i64, i32), Result<(), String>)>, String);
+
+/// Writes the outcomes of one claim. Recording is idempotent under the claim's token, so a write
+/// that met a broken connection (a database restart) is tried once more on a fresh one:
+/// otherwise messages already delivered would go out again when their claim lapses.
 async fn record(
     db: &Db,
     retry: Retry,
-    row: &MessageRow,
-    token: &str,
-    outcome: &Result<(), String>,
+    (results, token): Outcomes,
     now: Instant,
-) -> Result<bool, ServiceError> {
-    let (id, attempts, token) = (row.id, row.attempts, token.to_owned());
+) -> Result<(), ServiceError> {
     let at = truncate(now.naive_utc());
-    let outcome = outcome.clone();
-    let write = move |conn: &mut crate::db::DbConnection| match &outcome {
-        Ok(()) => outbox::mark_sent(conn, id, &token, at),
-        Err(e) => {
-            let retry_at = retry.next(attempts, now).map(|t| truncate(t.naive_utc()));
-            outbox::mark_failed(conn, id, &token, e, (at, retry_at))
+    let write = move |conn: &mut crate::db::DbConnection| -> Result<(), ServiceError> {
+        for ((id, attempts), outcome) in &results {
+            match outcome {
+                Ok(()) => outbox::mark_sent(conn, *id, &token, at)?,
+                Err(e) => {
+                    let retry_at = retry.next(*attempts, now).map(|t| truncate(t.naive_utc()));
+                    outbox::mark_failed(conn, *id, &token, e, (at, retry_at))?
+                }
+            };
         }
+        Ok(())
     };
-    match blocking_write(db, write.clone()).await {
-        Err(e) if e.fault().is_some() => blocking_write(db, write).await,
+    match db.write(write.clone()).await {
+        Err(e) if e.fault().is_some() => db.write(write).await,
         done => done,
     }
-}
-
-/// Runs `f` in a write transaction off the async threads.
-async fn blocking_write<T: Send + 'static>(
-    db: &Db,
-    f: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T> + Send + 'static,
-) -> Result<T, ServiceError> {
-    let db = db.clone();
-    tokio::task::spawn_blocking(move || {
-        db.write_blocking(|conn| f(conn).map_err(ServiceError::from))
-    })
-    .await
-    .map_err(ServiceError::internal)?
 }
 
 #[cfg(test)]

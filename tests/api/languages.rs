@@ -179,6 +179,7 @@ const NOT_PROBLEMS: &[&str] = &[
     "cannot sign token: {}",
     "body too slow",
     "the database writer has stopped",
+    "the write panicked",
     "{} is not a {}",
     // How the storage's own messages are recognised.
     "connection to server",

@@ -10,6 +10,7 @@ use crate::bookings::{sh, workday};
 use crate::harness::*;
 use crate::on_both_backends;
 use instrument_booking::db::schema::outbox as o;
+use instrument_booking::db::schema::outbox_contents as oc;
 use instrument_booking::error::ServiceError;
 
 /// (kind, recipient, text) of every queued message, oldest first.
@@ -17,8 +18,9 @@ fn queued(app: &TestApp) -> Vec<(String, String, String)> {
     app.db
         .read_blocking(|c| {
             o::table
+                .inner_join(oc::table)
                 .order(o::id)
-                .select((o::kind, o::to_address, o::text_body))
+                .select((o::kind, o::to_address, oc::text_body))
                 .load(c)
                 .map_err(ServiceError::from)
         })

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::harness::*;
 use crate::on_both_backends;
 use instrument_booking::db::schema::outbox as o;
+use instrument_booking::db::schema::outbox_contents as oc;
 use instrument_booking::error::ServiceError;
 use instrument_booking::jobs::reminders;
 
@@ -57,9 +58,10 @@ async fn a_reminder_fires_once_at_the_local_time_the_day_before(app: TestApp) {
         .db
         .read_blocking(|c| {
             o::table
+                .inner_join(oc::table)
                 .filter(o::booking_id.eq(id))
                 .filter(o::kind.eq("booking_reminder"))
-                .select(o::text_body)
+                .select(oc::text_body)
                 .load(c)
                 .map_err(ServiceError::from)
         })
