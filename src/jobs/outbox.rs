@@ -18,7 +18,7 @@ use crate::mail::{self, Mailer};
 
 /// How many messages one dispatcher claims and sends at once. A claim is no larger than what is
 /// in flight, so no message waits under one server's claim while another server is idle.
-pub const IN_FLIGHT: usize = 8;
+pub const IN_FLIGHT: usize = 16;
 /// How long a claim lasts by default before another dispatcher may take the message over.
 pub const LEASE_SECONDS: i64 = 120;
 /// How long one message's whole SMTP exchange may take by default before it counts as failed.
