@@ -66,13 +66,6 @@ impl MessageRow {
     }
 }
 
-impl std::ops::Deref for MessageRow {
-    type Target = MessageHead;
-    fn deref(&self) -> &MessageHead {
-        &self.head
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub dedupe_key: String,
@@ -434,6 +427,6 @@ mod tests {
             (m.text_body.as_str(), m.html_body.as_str(), m.ics.as_deref()),
             ("the text", "<p>html</p>", Some("BEGIN:VCALENDAR"))
         );
-        assert_eq!(m.subject, "s");
+        assert_eq!(m.head.subject, "s");
     }
 }

@@ -19,6 +19,9 @@ use crate::mail::{self, Mailer};
 /// How many messages one dispatcher claims and sends at once. A claim is no larger than what is
 /// in flight, so no message waits under one server's claim while another server is idle.
 pub const IN_FLIGHT: usize = 16;
+/// How often the outcomes of a claim are written before they are given up: across a database
+/// restart of a few seconds, rather than leave delivered messages to go out again.
+const RECORD_TRIES: u64 = 6;
 /// How long a claim lasts by default before another dispatcher may take the message over.
 pub const LEASE_SECONDS: i64 = 120;
 /// How long one message's whole SMTP exchange may take by default before it counts as failed.
@@ -89,16 +92,23 @@ pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, Se
     };
     let at = truncate(now.naive_utc());
     let limit = IN_FLIGHT as i64;
+    // The bodies are read in the claim's transaction: a claim that cannot read them claims
+    // nothing, rather than holding messages it cannot send until its lease runs out.
     let claimed = db
         .write({
             let claim = claim.clone();
-            move |conn| outbox::claim(conn, at, &claim, limit).map_err(ServiceError::from)
+            move |conn| {
+                let heads = outbox::claim(conn, at, &claim, limit)?;
+                let ids: Vec<i64> = heads.iter().map(|m| m.id).collect();
+                let contents = outbox::contents(conn, &ids)?;
+                Ok::<_, ServiceError>((heads, contents))
+            }
         })
         .await?;
+    let (claimed, messages) = whole(claimed);
     if claimed.is_empty() {
         return Ok(Delivered::default());
     }
-    let messages = read_contents(db, &claimed).await?;
     let sends = join_all(
         claimed
             .iter()
@@ -127,23 +137,16 @@ pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, Se
     Ok(done)
 }
 
-/// The whole messages of a claim, read beside the writer: their contents never change.
-async fn read_contents(
-    db: &Db,
-    claimed: &[MessageHead],
-) -> Result<Vec<Option<MessageRow>>, ServiceError> {
-    let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
-    let db = db.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        db.read_blocking(|conn| outbox::contents(conn, &ids).map_err(ServiceError::from))
-    })
-    .await
-    .map_err(ServiceError::internal)??;
-    Ok(claimed
+/// The claimed messages, and each whole when its contents were found.
+fn whole(
+    (heads, contents): (Vec<MessageHead>, Vec<Option<outbox::Contents>>),
+) -> (Vec<MessageHead>, Vec<Option<MessageRow>>) {
+    let messages = heads
         .iter()
-        .zip(found)
+        .zip(contents)
         .map(|(head, contents)| contents.map(|c| MessageRow::new(head.clone(), c)))
-        .collect())
+        .collect();
+    (heads, messages)
 }
 
 /// How the attempts went, as [`run`] reports them.
@@ -193,7 +196,7 @@ async fn send(sender: &Sender, row: &MessageRow) -> Result<(), String> {
         )),
     };
     if let Err(e) = &outcome {
-        tracing::warn!(message = row.id, attempts = row.attempts, error = %e, "delivery failed");
+        tracing::warn!(message = row.head.id, attempts = row.head.attempts, error = %e, "delivery failed");
     }
     outcome
 }
@@ -202,8 +205,8 @@ async fn send(sender: &Sender, row: &MessageRow) -> Result<(), String> {
 type Outcomes = (Vec<((i64, i32), Result<(), String>)>, String);
 
 /// Writes the outcomes of one claim. Recording is idempotent under the claim's token, so a write
-/// that met a broken connection (a database restart) is tried once more on a fresh one:
-/// otherwise messages already delivered would go out again when their claim lapses.
+/// that met a storage fault (a database restart) is tried again on a fresh connection, for a few
+/// seconds: otherwise messages already delivered would go out again when their claim lapses.
 async fn record(
     db: &Db,
     retry: Retry,
@@ -223,9 +226,15 @@ async fn record(
         }
         Ok(())
     };
-    match db.write(write.clone()).await {
-        Err(e) if e.fault().is_some() => db.write(write).await,
-        done => done,
+    let mut tries = 1;
+    loop {
+        match db.write(write.clone()).await {
+            Err(e) if e.fault().is_some() && tries < RECORD_TRIES => {
+                tokio::time::sleep(StdDuration::from_millis(250 * tries)).await;
+                tries += 1;
+            }
+            done => return done,
+        }
     }
 }
 

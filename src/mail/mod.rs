@@ -9,7 +9,7 @@ use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::db::outbox::MessageRow;
+use crate::db::outbox::{MessageHead, MessageRow};
 
 /// Where messages go.
 #[derive(Clone)]
@@ -102,7 +102,7 @@ async fn write_whole(dir: &Path, bytes: Vec<u8>) -> Result<(), String> {
 /// The stable `Message-ID` of an outbox row, on the sender's `domain`: retries and duplicates
 /// after a crash carry the same, and no other installation's message does. (Messages queued
 /// before they had a key are named by their id and time.)
-pub fn message_id(row: &MessageRow, domain: &str) -> String {
+pub fn message_id(row: &MessageHead, domain: &str) -> String {
     match &row.message_key {
         Some(key) => format!("<{key}@{domain}>"),
         None => format!(
@@ -151,13 +151,15 @@ impl Header for ContentLanguage {
 }
 
 /// The MIME message for an outbox row.
-pub fn compose(row: &MessageRow, from: &Mailbox) -> Result<Message, String> {
+pub fn compose(message: &MessageRow, from: &Mailbox) -> Result<Message, String> {
+    let row = &message.head;
     let to: Mailbox = row
         .to_address
         .parse()
         .map_err(|e| format!("bad recipient address {:?}: {e}", row.to_address))?;
-    let parts = MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone());
-    let body = match &row.ics {
+    let parts =
+        MultiPart::alternative_plain_html(message.text_body.clone(), message.html_body.clone());
+    let body = match &message.ics {
         None => parts,
         Some(ics) => {
             let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")

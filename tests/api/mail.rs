@@ -320,7 +320,7 @@ async fn message_ids_are_unique_across_installations(app: TestApp) {
             instrument_booking::db::outbox::list(c, None, None, 1)
                 .map_err(instrument_booking::error::ServiceError::from)
         });
-        ids.push(app.message_id(row.unwrap()[0].id, MAIL_DOMAIN));
+        ids.push(app.message_id(row.unwrap()[0].head.id, MAIL_DOMAIN));
     }
     assert_ne!(ids[0], ids[1]);
 }

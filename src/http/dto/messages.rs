@@ -28,7 +28,8 @@ pub struct Message {
 
 impl Message {
     /// The message as admins see it; its Message-ID is on the sender's `domain`.
-    pub fn new(m: &MessageRow, domain: &str) -> Message {
+    pub fn new(whole: &MessageRow, domain: &str) -> Message {
+        let m = &whole.head;
         Message {
             id: m.id,
             kind: m.kind.clone(),
@@ -37,7 +38,7 @@ impl Message {
             locale: m.locale.clone(),
             subject: m.subject.clone(),
             booking_id: m.booking_id,
-            has_calendar: m.ics.is_some(),
+            has_calendar: whole.ics.is_some(),
             status: m.status,
             attempts: m.attempts,
             next_attempt_at: utc(m.next_attempt_at),

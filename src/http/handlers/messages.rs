@@ -37,7 +37,7 @@ pub async fn list_messages(
     .await?;
     Ok(ok(page.finish(
         rows,
-        |m| m.id.to_string(),
+        |m| m.head.id.to_string(),
         |m| Message::new(&m, &state.mail_domain),
     )))
 }
@@ -71,7 +71,10 @@ pub async fn retry_message(
         if !outbox::retry(conn, id, clock.naive())? {
             return Err(ServiceError::new(
                 ErrorCode::InvalidState,
-                format!("only failed messages are retried; this one is {}", m.status),
+                format!(
+                    "only failed messages are retried; this one is {}",
+                    m.head.status
+                ),
             ));
         }
         outbox::find(conn, id)?.ok_or_else(|| ServiceError::not_found("message"))
