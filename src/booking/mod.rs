@@ -8,6 +8,7 @@ pub mod blackout;
 pub mod calendar;
 pub mod create;
 pub mod decide;
+pub mod ics;
 pub mod operation;
 pub mod payment;
 pub mod queue;
@@ -143,50 +144,4 @@ pub fn log_new(
         at: row.created_at,
     };
     crate::notify::booking_step(conn, &news, Some((row, view)))
-}
-
-/// The booking as an iCalendar event: confirmed, tentative while it waits, or cancelled.
-pub fn booking_ics(b: &BookingRow, view: &ResourceView) -> String {
-    bookings_ics(std::slice::from_ref(b), view)
-}
-
-/// Bookings of one resource as one calendar, an event each.
-pub fn bookings_ics(bs: &[BookingRow], view: &ResourceView) -> String {
-    let r = &view.row;
-    let summary = format!("{} / {}", r.name_en, r.name_zh);
-    let location = format!(
-        "{}, {} {}",
-        view.institution_en, view.jurisdiction.name_en, r.location
-    )
-    .trim_end()
-    .to_owned();
-    let descriptions: Vec<String> = bs
-        .iter()
-        .map(|b| {
-            format!(
-                "Booking {} ({}), quantity {}: {}",
-                b.id, b.state, b.quantity, b.purpose
-            )
-        })
-        .collect();
-    let events: Vec<crate::domain::ics::Event<'_>> = bs
-        .iter()
-        .zip(&descriptions)
-        .map(|(b, description)| crate::domain::ics::Event {
-            uid: format!("booking-{}@instrument-booking", b.id),
-            stamp: b.updated_at.and_utc(),
-            start: b.start_at.and_utc(),
-            end: b.end_at.and_utc(),
-            summary: &summary,
-            location: &location,
-            description,
-            status: match b.state {
-                BookingState::Confirmed | BookingState::Completed => "CONFIRMED",
-                BookingState::Pending | BookingState::Waitlisted => "TENTATIVE",
-                _ => "CANCELLED",
-            },
-            sequence: b.version,
-        })
-        .collect();
-    crate::domain::ics::calendar_of(&events)
 }

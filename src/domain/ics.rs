@@ -46,24 +46,70 @@ fn fold(line: &str) -> String {
     out
 }
 
-pub fn calendar(e: &Event<'_>) -> String {
-    calendar_of(std::slice::from_ref(e))
+/// What a calendar asks of the application that reads it (RFC 5546): PUBLISH for a download or a
+/// feed; REQUEST to add or update an entry, CANCEL to remove it, both matched by UID and taken
+/// only when their SEQUENCE is not lower than the entry's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Publish,
+    Request,
+    Cancel,
 }
 
-/// One calendar holding several events, such as a weekly series' occurrences.
-pub fn calendar_of(events: &[Event<'_>]) -> String {
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Publish => "PUBLISH",
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
+pub fn calendar(e: &Event<'_>, method: Method) -> String {
+    calendar_of(std::slice::from_ref(e), method, None)
+}
+
+/// One calendar holding several events, such as a weekly series' occurrences or a feed; `name`
+/// is what a subscribed calendar application calls it.
+pub fn calendar_of(events: &[Event<'_>], method: Method, name: Option<&str>) -> String {
     let head = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//instrument-booking//YRD shared instruments//EN",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
     ];
     let mut out: String = head.iter().map(|l| fold(l)).collect();
+    out.push_str(&fold(&format!("METHOD:{}", method.as_str())));
+    if let Some(name) = name {
+        out.push_str(&fold(&format!("X-WR-CALNAME:{}", escape(name))));
+    }
     for e in events {
         out.push_str(&event(e));
     }
     out.push_str(&fold("END:VCALENDAR"));
+    out
+}
+
+/// The METHOD a calendar declares, if any.
+pub fn method_of(ics: &str) -> Option<&str> {
+    ics.lines()
+        .find_map(|l| l.strip_prefix("METHOD:"))
+        .map(str::trim_end)
+}
+
+/// The calendar with ORGANIZER and ATTENDEE added to each event, as RFC 5546 requires of a
+/// REQUEST or CANCEL: only the mail that carries it knows who sends it and to whom.
+pub fn with_parties(ics: &str, organizer: &str, attendee: &str) -> String {
+    let parties = fold(&format!("ORGANIZER:mailto:{organizer}"))
+        + &fold(&format!("ATTENDEE;RSVP=FALSE:mailto:{attendee}"));
+    let mut out = String::with_capacity(ics.len() + 2 * parties.len());
+    for line in ics.split_inclusive("\r\n") {
+        out.push_str(line);
+        if line == "BEGIN:VEVENT\r\n" {
+            out.push_str(&parties);
+        }
+    }
     out
 }
 
@@ -93,20 +139,47 @@ mod tests {
     fn folds_long_lines_and_escapes_text() {
         let t = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
         let long = "冷冻电镜, 300 kV; ".repeat(10);
-        let ics = calendar(&Event {
-            uid: "booking-1@instrument-booking".into(),
-            stamp: t,
-            start: t,
-            end: t,
-            summary: &long,
-            location: "Hangzhou",
-            description: "a\nb",
-            status: "CONFIRMED",
-            sequence: 1,
-        });
+        let ics = calendar(
+            &Event {
+                uid: "booking-1@instrument-booking".into(),
+                stamp: t,
+                start: t,
+                end: t,
+                summary: &long,
+                location: "Hangzhou",
+                description: "a\nb",
+                status: "CONFIRMED",
+                sequence: 1,
+            },
+            Method::Publish,
+        );
         assert!(ics.lines().all(|l| l.len() <= 75));
         assert!(ics.contains("DTSTART:20261201T010000Z\r\n"));
         assert!(ics.contains("DESCRIPTION:a\\nb"));
         assert!(ics.contains("\\, 300 kV\\;"));
+        assert_eq!(method_of(&ics), Some("PUBLISH"));
+    }
+
+    #[test]
+    fn a_request_names_who_sends_it_and_to_whom() {
+        let t = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        let e = Event {
+            uid: "booking-7@instrument-booking".into(),
+            stamp: t,
+            start: t,
+            end: t,
+            summary: "NMR",
+            location: "Hefei",
+            description: "",
+            status: "CANCELLED",
+            sequence: 3,
+        };
+        let ics = with_parties(&calendar(&e, Method::Cancel), "noreply@x.cn", "wu@y.cn");
+        assert_eq!(method_of(&ics), Some("CANCEL"));
+        let lines: Vec<&str> = ics.split("\r\n").collect();
+        let begin = lines.iter().position(|l| *l == "BEGIN:VEVENT").unwrap();
+        assert_eq!(lines[begin + 1], "ORGANIZER:mailto:noreply@x.cn");
+        assert_eq!(lines[begin + 2], "ATTENDEE;RSVP=FALSE:mailto:wu@y.cn");
+        assert_eq!(ics.matches("ORGANIZER").count(), 1);
     }
 }

@@ -82,7 +82,7 @@ fn remind(
         dedupe_key: format!("reminder:{}:{}", booking.id, to.id),
         kind: BookingNews::Reminder.kind(),
         booking: Some(booking.id),
-        ics: Some(crate::booking::booking_ics(booking, view)),
+        ics: Some(crate::booking::ics::booking_ics(booking, view)),
         at,
     };
     queue(conn, &to, &letter, env)

@@ -10,6 +10,7 @@ use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::db::outbox::{MessageHead, MessageRow};
+use crate::domain::ics;
 
 /// Where messages go.
 #[derive(Clone)]
@@ -150,6 +151,19 @@ impl Header for ContentLanguage {
     }
 }
 
+/// The calendar as attached, with its METHOD in the content type as iTIP mail asks (RFC 6047);
+/// a REQUEST or CANCEL names the sender as organiser and the recipient as attendee.
+fn calendar_part(ics: &str, from: &Mailbox, to: &Mailbox) -> Result<(String, ContentType), String> {
+    let method = ics::method_of(ics).unwrap_or("PUBLISH");
+    let ics = match method {
+        "PUBLISH" => ics.to_owned(),
+        _ => ics::with_parties(ics, &from.email.to_string(), &to.email.to_string()),
+    };
+    let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+        .map_err(|e| e.to_string())?;
+    Ok((ics, calendar))
+}
+
 /// The MIME message for an outbox row.
 pub fn compose(message: &MessageRow, from: &Mailbox) -> Result<Message, String> {
     let row = &message.head;
@@ -162,12 +176,11 @@ pub fn compose(message: &MessageRow, from: &Mailbox) -> Result<Message, String> 
     let body = match &message.ics {
         None => parts,
         Some(ics) => {
-            let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
-                .map_err(|e| e.to_string())?;
+            let (ics, calendar) = calendar_part(ics, from, &to)?;
             let name = format!("booking-{}.ics", row.booking_id.unwrap_or(row.id));
             MultiPart::mixed()
                 .multipart(parts)
-                .singlepart(Attachment::new(name).body(ics.clone(), calendar))
+                .singlepart(Attachment::new(name).body(ics, calendar))
         }
     };
     Message::builder()

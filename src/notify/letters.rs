@@ -37,6 +37,16 @@ impl BookingNews {
             BookingNews::Reminder => "booking_reminder",
         }
     }
+
+    /// True when the message carries the booking's calendar entry: each step that adds it to a
+    /// calendar, changes it, or takes it out.
+    pub fn updates_calendar(self) -> bool {
+        use BookingNews::*;
+        matches!(
+            self,
+            Received | Confirmed | Promoted | Rejected | Cancelled | Expired
+        )
+    }
 }
 
 /// The booking as one line: resource, institution and slot in the resource's zone.

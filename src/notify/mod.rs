@@ -139,8 +139,7 @@ pub fn booking_step(
             );
         }
         let letter = letters::to_booker(news, to.locale, &about, detail.as_deref());
-        let ics = (booking.state == BookingState::Confirmed)
-            .then(|| crate::booking::booking_ics(booking, view));
+        let ics = news.updates_calendar().then(|| entry(booking, view));
         let env = Envelope {
             dedupe_key: format!("booking-event:{}:{}", step.event_id, to.id),
             kind: news.kind(),
@@ -155,6 +154,13 @@ pub fn booking_step(
         tell_operators(conn, step, &about)?;
     }
     Ok(())
+}
+
+/// The booking's calendar entry as it now stands: added or updated while it is to happen,
+/// removed once it will not, under the same UID and a higher SEQUENCE each time.
+fn entry(booking: &BookingRow, view: &ResourceView) -> String {
+    let method = crate::booking::ics::method_for(booking.state);
+    crate::booking::ics::bookings_ics(std::slice::from_ref(booking), view, method)
 }
 
 /// Who did it and why, for cancellations, rejections and expiries.

@@ -118,7 +118,13 @@ pub fn told(
                 SeriesNews::Cancelled => "series_cancelled",
             },
             booking: booked.first().map(|b| b.id),
-            ics: (!booked.is_empty()).then(|| crate::booking::bookings_ics(&booked, view)),
+            ics: (!booked.is_empty()).then(|| {
+                crate::booking::ics::bookings_ics(
+                    &booked,
+                    view,
+                    crate::domain::ics::Method::Request,
+                )
+            }),
             at,
         };
         queue(conn, &to, &letter(news, to.locale, view, lines), env)?;

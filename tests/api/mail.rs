@@ -14,7 +14,7 @@ use instrument_booking::mail::Mailer;
 
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-fn sender(sink: &SmtpSink, retry: Retry) -> Sender {
+pub(crate) fn sender(sink: &SmtpSink, retry: Retry) -> Sender {
     Sender {
         mailer: Mailer::from_url(Some(&sink.url()), std::path::Path::new("."), TIMEOUT).unwrap(),
         from: "instrument-booking <noreply@booking.test>".parse().unwrap(),
@@ -25,7 +25,7 @@ fn sender(sink: &SmtpSink, retry: Retry) -> Sender {
 
 /// Books the Fudan GPU nodes (auto-approved, open around the clock) an hour from the next half
 /// hour, as the demo booker; returns the booking's id.
-async fn book_gpu(app: &TestApp, t: &str, hours_ahead: i64) -> i64 {
+pub(crate) async fn book_gpu(app: &TestApp, t: &str, hours_ahead: i64) -> i64 {
     let m = app.login(MANAGER).await;
     let body = json!({"kind": "computing", "name_en": format!("Fudan GPU nodes {hours_ahead}"), "name_zh": "复旦GPU节点",
         "category": "computing", "original_value_cny": 3000000, "jurisdiction_code": "310100", "capacity": 8,

@@ -10,6 +10,7 @@ mod behalf;
 mod booking_races;
 mod bookings;
 mod bounds;
+mod calendars;
 mod catalogue;
 mod catalogue_edits;
 mod credentials;

@@ -365,7 +365,10 @@ pub async fn get_booking_ics(
         engine::visible(conn, &user, BookingId(id))
     })
     .await?;
-    let (b, ics) = (&v.booking, engine::booking_ics(&v.booking, &v.resource));
+    let (b, ics) = (
+        &v.booking,
+        engine::ics::booking_ics(&v.booking, &v.resource),
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((
