@@ -157,7 +157,7 @@ fn calendar_part(ics: &str, from: &Mailbox, to: &Mailbox) -> Result<(String, Con
     let method = ics::method_of(ics).unwrap_or("PUBLISH");
     let ics = match method {
         "PUBLISH" => ics.to_owned(),
-        _ => ics::with_parties(ics, &from.email.to_string(), &to.email.to_string()),
+        _ => ics::with_parties(ics, from.email.as_ref(), to.email.as_ref()),
     };
     let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
         .map_err(|e| e.to_string())?;
