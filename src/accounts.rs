@@ -321,7 +321,7 @@ fn credentials_change(current: &UserRow, changes: &UserChanges) -> bool {
 }
 
 /// The actor a user's stored account makes them.
-fn actor_of(user: &UserRow) -> Result<Actor, ServiceError> {
+pub fn actor_of(user: &UserRow) -> Result<Actor, ServiceError> {
     Ok(Actor {
         id: UserId(user.id),
         role: Role::parse(&user.role)

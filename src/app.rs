@@ -12,8 +12,8 @@ use crate::db::Db;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::handlers::{
     accounts, allocations, api_tokens, approval_queue, audit, availability, blackouts,
-    booking_series, bookings, messages, opening_hours, ops, organizations, qualifications, reports,
-    resources, settings, settlements, statements, usage, users, vouchers,
+    booking_series, bookings, feeds, messages, opening_hours, ops, organizations, qualifications,
+    reports, resources, settings, settlements, statements, usage, users, vouchers,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -84,6 +84,9 @@ route_table! {
     "/api/v1/jurisdictions" => { get: accounts::list_jurisdictions },
     "/api/v1/api-tokens" => { get: api_tokens::list_api_tokens, post: api_tokens::create_api_token },
     "/api/v1/api-tokens/{id}" => { delete: api_tokens::revoke_api_token },
+    "/api/v1/calendar-feeds" => { get: feeds::list_calendar_feeds, post: feeds::create_calendar_feed },
+    "/api/v1/calendar-feeds/{id}" => { get: feeds::get_calendar_feed, delete: feeds::revoke_calendar_feed },
+    "/feeds/{token}.ics" => { get: feeds::get_feed_calendar },
     "/api/v1/organizations" => { get: organizations::list_organizations, post: organizations::create_organization },
     "/api/v1/organizations/{id}" => { get: organizations::get_organization, patch: organizations::update_organization },
     "/api/v1/users" => { get: users::list_users, post: users::create_user },

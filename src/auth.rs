@@ -138,9 +138,14 @@ impl TokenKeys {
 
 /// A new random API token and the digest to store for it.
 pub fn new_api_token() -> (String, String) {
+    new_token(API_TOKEN_PREFIX)
+}
+
+/// A new random bearer secret of 256 bits with `prefix`, and the digest to store for it.
+pub fn new_token(prefix: &str) -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let token = format!("{API_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let token = format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes));
     let digest = digest_api_token(&token);
     (token, digest)
 }

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod feeds;
 pub mod http;
 pub mod jobs;
 pub mod mail;

@@ -9,6 +9,7 @@ pub mod bookings;
 pub mod dialect;
 pub mod due;
 pub mod fault;
+pub mod feeds;
 mod group;
 pub mod idempotency;
 pub mod jurisdictions;

@@ -53,6 +53,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_feeds (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        resource_id -> Nullable<BigInt>,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     resources (id) {
         id -> BigInt,
         organization_id -> BigInt,
@@ -422,6 +434,7 @@ diesel::joinable!(booking_events -> bookings (booking_id));
 diesel::joinable!(organizations -> jurisdictions (jurisdiction_code));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(resources -> organizations (organization_id));
 diesel::joinable!(resources -> jurisdictions (jurisdiction_code));
 diesel::joinable!(resource_specs -> resources (resource_id));
@@ -436,6 +449,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
     api_tokens,
+    calendar_feeds,
     resources,
     resource_specs,
     resource_rates,

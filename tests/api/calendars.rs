@@ -2,7 +2,7 @@
 //! as REQUEST while it is to happen and CANCEL once it will not, with a higher SEQUENCE each time,
 //! read back by Python's email package and the icalendar library.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::harness::*;
@@ -136,7 +136,184 @@ async fn a_rejection_removes_the_tentative_entry(app: TestApp) {
     assert!(seq(&rejection) > seq(&received));
 }
 
+const READ_FEED: &str = r#"
+import sys, icalendar
+c = icalendar.Calendar.from_ical(sys.stdin.read())
+print("name:", c["X-WR-CALNAME"])
+for e in c.walk("VEVENT"):
+    print("event:", e["UID"], e["STATUS"], int(e["SEQUENCE"]), e["SUMMARY"], "|", e.get("DESCRIPTION", ""))
+"#;
+
+/// Subscribes the caller to a feed; returns its URL's path.
+async fn subscribe(app: &TestApp, t: &str, body: serde_json::Value) -> String {
+    let made = app.post("/api/v1/calendar-feeds", t, body).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let url = made.body["url"].as_str().unwrap();
+    assert!(url.starts_with(&app.base), "{url}");
+    assert!(
+        made.header("location")
+            .unwrap()
+            .ends_with(&made.body["id"].to_string())
+    );
+    url[app.base.len()..].to_owned()
+}
+
+/// The feed as a calendar application reads it, without credentials: one line per event.
+async fn fetch(app: &TestApp, path: &str) -> String {
+    let got = app.request(Method::GET, path, None, None).await;
+    assert_eq!(got.status, StatusCode::OK, "{:?}", got.body);
+    assert!(
+        got.header("content-type")
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    python_reads(got.body.as_str().unwrap(), READ_FEED)
+}
+
+/// The feed's line for booking `id`.
+fn event_of(read: &str, id: i64) -> String {
+    let uid = format!("event: booking-{id}@instrument-booking ");
+    read.lines()
+        .find(|l| l.starts_with(&uid))
+        .unwrap_or_else(|| panic!("booking {id} not in {read}"))
+        .to_owned()
+}
+
+async fn a_bookers_feed_follows_her_bookings(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let kept = book_gpu(&app, &t, 3).await;
+    let dropped = book_gpu(&app, &t, 6).await;
+    let feed = subscribe(&app, &t, json!({"kind": "user"})).await;
+    let read = fetch(&app, &feed).await;
+    assert!(read.contains("name: My bookings"), "{read}");
+    assert!(event_of(&read, kept).contains(" CONFIRMED "), "{read}");
+    assert!(
+        event_of(&read, kept).contains("protein folding runs"),
+        "{read}"
+    );
+    let before = event_of(&read, dropped);
+
+    let cancel = app
+        .post(
+            &format!("/api/v1/bookings/{dropped}/cancel"),
+            &t,
+            json!({"reason": "moved"}),
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::OK, "{:?}", cancel.body);
+    let after = event_of(&fetch(&app, &feed).await, dropped);
+    assert!(after.contains(" CANCELLED "), "{after}");
+    let seq = |l: &str| l.split(' ').nth(3).unwrap().parse::<i64>().unwrap();
+    assert!(seq(&after) > seq(&before), "{before}\n{after}");
+
+    // Listed without its secret, and gone for good once revoked.
+    let listed = app.get("/api/v1/calendar-feeds", &t).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+    assert!(listed.body["items"][0].get("url").is_none());
+    let id = listed.body["items"][0]["id"].as_i64().unwrap();
+    let other = app.login(MANAGER).await;
+    let theirs = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/calendar-feeds/{id}"),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(
+        theirs.status,
+        StatusCode::NOT_FOUND,
+        "only its owner revokes it"
+    );
+    let revoked = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/calendar-feeds/{id}"),
+            Some(&t),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    let gone = app.request(Method::GET, &feed, None, None).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let forged = app
+        .request(Method::GET, "/feeds/cal_AAAA.ics", None, None)
+        .await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_resource_feed_shows_other_organisations_as_busy_only(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    let id = book_gpu(&app, &t, 4).await;
+    let resource = app.get(&format!("/api/v1/bookings/{id}"), &t).await.body["resource_id"]
+        .as_i64()
+        .unwrap();
+    let m = app.login(MANAGER).await;
+    let feed = subscribe(
+        &app,
+        &m,
+        json!({"kind": "resource", "resource_id": resource}),
+    )
+    .await;
+    let read = fetch(&app, &feed).await;
+    let line = event_of(&read, id);
+    assert!(line.contains("Booked / 已预约"), "{line}");
+    assert!(
+        !line.contains("protein") && !line.contains("Acme"),
+        "never whose or why: {read}"
+    );
+
+    let mine = subscribe(
+        &app,
+        &t,
+        json!({"kind": "resource", "resource_id": resource}),
+    )
+    .await;
+    assert!(event_of(&fetch(&app, &mine).await, id).contains("protein folding runs"));
+
+    // The institution's own calendar shows its resources' bookings in full, to its staff only.
+    let institution = subscribe(&app, &m, json!({"kind": "institution"})).await;
+    let read = fetch(&app, &institution).await;
+    assert!(read.contains("name: Fudan University"), "{read}");
+    assert!(
+        event_of(&read, id).contains("protein folding runs"),
+        "{read}"
+    );
+    let refused = app
+        .post("/api/v1/calendar-feeds", &t, json!({"kind": "institution"}))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+}
+
+async fn a_feed_request_says_what_to_fix(app: TestApp) {
+    let t = app.login(BOOKER).await;
+    for (body, field) in [
+        (json!({"kind": "everything"}), "kind"),
+        (json!({"kind": "resource"}), "resource_id"),
+        (json!({"kind": "user", "resource_id": 1}), "resource_id"),
+    ] {
+        let r = app.post("/api/v1/calendar-feeds", &t, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert_eq!(r.body["errors"][0]["field"], field, "{:?}", r.body);
+    }
+    let missing = app
+        .post(
+            "/api/v1/calendar-feeds",
+            &t,
+            json!({"kind": "resource", "resource_id": 999999}),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        app.list_all("/api/v1/calendar-feeds", &t).await.is_empty(),
+        "nothing half-made"
+    );
+}
+
 on_both_backends!(
     a_cancellation_removes_the_confirmed_entry,
-    a_rejection_removes_the_tentative_entry
+    a_rejection_removes_the_tentative_entry,
+    a_bookers_feed_follows_her_bookings,
+    a_resource_feed_shows_other_organisations_as_busy_only,
+    a_feed_request_says_what_to_fix
 );

@@ -233,6 +233,8 @@ const NOT_PROBLEMS: &[&str] = &[
     "text/plain; version=0.0.4",
     "image/svg+xml; charset=utf-8",
     "public, max-age=86400",
+    "private, max-age=300",
+    "{}://{}/feeds/{}.ics",
     "default-src 'none'; frame-ancestors 'none'; sandbox",
     "hours of use",
     "service fees",

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod allocations;
 pub mod bookings;
+pub mod feeds;
 pub mod messages;
 pub mod qualifications;
 pub mod reports;

@@ -9,6 +9,7 @@ pub mod availability;
 pub mod blackouts;
 pub mod booking_series;
 pub mod bookings;
+pub mod feeds;
 pub mod messages;
 pub mod opening_hours;
 pub mod ops;
