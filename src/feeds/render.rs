@@ -2,6 +2,7 @@
 //! an entry imported from a confirmation and the same booking in a feed agree.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::{Duration, NaiveDateTime};
 
@@ -54,12 +55,13 @@ pub fn calendar(
     let mut orgs: HashMap<i64, String> = HashMap::new();
     let mut shown = Vec::with_capacity(rows.len());
     for b in &rows {
-        if !views.contains_key(&b.resource_id) {
-            let view = resources::find(conn, ResourceId(b.resource_id))?
-                .ok_or_else(|| ServiceError::internal("booking without resource"))?;
-            views.insert(b.resource_id, view);
-        }
-        let view = &views[&b.resource_id];
+        let view = match views.entry(b.resource_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(slot) => slot.insert(
+                resources::find(conn, ResourceId(b.resource_id))?
+                    .ok_or_else(|| ServiceError::internal("booking without resource"))?,
+            ),
+        };
         let own = owner.org.is_some_and(|o| o.0 == b.organization_id) || owner.id.0 == b.booker_id;
         shown.push(if kind == Kind::Resource && !own {
             busy(view)
