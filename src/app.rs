@@ -13,7 +13,7 @@ use crate::error::{ErrorCode, ServiceError};
 use crate::http::handlers::{
     accounts, allocations, api_tokens, approval_queue, audit, availability, blackouts,
     booking_series, bookings, feeds, messages, opening_hours, ops, organizations, qualifications,
-    reports, resources, settings, settlements, statements, usage, users, vouchers,
+    reports, resources, settings, settlements, statements, usage, users, vouchers, webhooks,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -24,7 +24,7 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Wakes the outbox dispatcher after a write, so a confirmation leaves at once rather than at
     /// the next scheduled run.
-    pub outbox: std::sync::Arc<tokio::sync::Notify>,
+    pub outbox: crate::jobs::Wake,
     /// The time as requests see it: the system clock, or one a test sets.
     pub clock: crate::domain::clock::Clock,
     /// Reverse proxies whose `X-Forwarded-For` names the client (for sign-in limits).
@@ -35,6 +35,8 @@ pub struct AppState {
     pub body_timeout: std::time::Duration,
     /// Account checks and catalogue views read moments ago.
     pub reads: crate::http::cache::ReadCache,
+    /// How webhook endpoints are checked and their secrets sealed.
+    pub webhooks: crate::webhooks::Policy,
 }
 
 /// Largest JSON body accepted; larger ones get 413.
@@ -87,6 +89,11 @@ route_table! {
     "/api/v1/calendar-feeds" => { get: feeds::list_calendar_feeds, post: feeds::create_calendar_feed },
     "/api/v1/calendar-feeds/{id}" => { get: feeds::get_calendar_feed, delete: feeds::revoke_calendar_feed },
     "/feeds/{token}.ics" => { get: feeds::get_feed_calendar },
+    "/api/v1/webhooks" => { get: webhooks::list_webhooks, post: webhooks::create_webhook },
+    "/api/v1/webhooks/{id}" => { get: webhooks::get_webhook, patch: webhooks::update_webhook, delete: webhooks::delete_webhook },
+    "/api/v1/webhooks/{id}/rotate-secret" => { post: webhooks::rotate_webhook_secret },
+    "/api/v1/webhooks/{id}/deliveries" => { get: webhooks::list_webhook_deliveries },
+    "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver" => { post: webhooks::redeliver_webhook_delivery },
     "/api/v1/organizations" => { get: organizations::list_organizations, post: organizations::create_organization },
     "/api/v1/organizations/{id}" => { get: organizations::get_organization, patch: organizations::update_organization },
     "/api/v1/users" => { get: users::list_users, post: users::create_user },

@@ -140,6 +140,20 @@ pub struct ServeArgs {
     /// commands and data): a relay that stops answering fails the attempt, which is retried.
     #[arg(long, env = "SMTP_TIMEOUT_SECONDS", default_value_t = crate::jobs::outbox::SEND_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub smtp_timeout_seconds: u64,
+    /// Deliver webhooks to loopback, private and link-local addresses, and over plain HTTP:
+    /// for tests and closed networks only; otherwise an endpoint must be public and HTTPS.
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private_addresses: bool,
+    /// The longest a webhook endpoint may take to answer, in seconds.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECONDS", default_value_t = crate::jobs::webhooks::TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhook_timeout_seconds: u64,
+    /// Attempts at a webhook delivery before it is parked and its subscription paused.
+    #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(i32).range(1..=50))]
+    pub webhook_max_attempts: i32,
+    /// The wait after a first failed webhook attempt, in seconds; it doubles after each further
+    /// one, up to an hour.
+    #[arg(long, env = "WEBHOOK_BACKOFF_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3600))]
+    pub webhook_backoff_seconds: i64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -24,3 +24,4 @@ pub mod settlements;
 pub mod sign_in;
 pub mod telemetry;
 pub mod vouchers;
+pub mod webhooks;

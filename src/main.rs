@@ -13,11 +13,13 @@ use instrument_booking::config::{
 use instrument_booking::db::{Backend, Db, redact};
 use instrument_booking::domain::actor::Actor;
 use instrument_booking::domain::ids::OrganizationId;
+use instrument_booking::domain::seal::Sealer;
 use instrument_booking::domain::types::{Locale, Role};
 use instrument_booking::error::ServiceError;
 use instrument_booking::http::cache::ReadCache;
 use instrument_booking::http::middleware::Metrics;
 use instrument_booking::mail::Mailer;
+use instrument_booking::webhooks::post::Poster;
 use instrument_booking::{accounts, catalogue, db, demo, jobs, telemetry};
 
 fn main() -> ExitCode {
@@ -89,6 +91,8 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
     let mailer = Mailer::from_url(args.smtp_url.as_deref(), &storage.data_dir, timeout)?;
     let sender = mail_sender(mailer, &args)?;
     let schedules = schedules(&args);
+    let sealer = Sealer::derive(secret.as_bytes(), instrument_booking::webhooks::SEALING);
+    let deliverer = webhook_deliverer(&args, &sealer);
     let listener = TcpListener::bind(args.bind)?;
     let state = AppState {
         db,
@@ -100,12 +104,21 @@ fn serve(storage: &StorageArgs, url: &str, args: ServeArgs) -> Result<(), Box<dy
         body_timeout: std::time::Duration::from_secs(args.body_timeout_seconds),
         mail_domain: instrument_booking::mail::domain_of(&sender.from).to_owned(),
         reads: ReadCache::new(std::time::Duration::from_millis(args.read_cache_ms)),
+        webhooks: instrument_booking::webhooks::Policy {
+            sealer,
+            allow_private: args.webhook_allow_private_addresses,
+        },
     };
     tracing::info!(bind = %args.bind, database = %redact(url), "serving");
     let (jobs_db, wake) = (state.db.clone(), state.outbox.clone());
     let job_metrics = jobs::JobMetrics::new(&state.metrics.registry)?;
     system.block_on(async move {
-        let _jobs = jobs::start(jobs_db, &schedules, (sender, wake), job_metrics).await?;
+        let deliver = jobs::Deliver {
+            mail: sender,
+            webhooks: deliverer,
+            wake,
+        };
+        let _jobs = jobs::start(jobs_db, &schedules, deliver, job_metrics).await?;
         Application::build(state, listener, args.workers)?
             .run()
             .await?;
@@ -164,6 +177,19 @@ fn mail_sender(mailer: Mailer, args: &ServeArgs) -> Result<jobs::outbox::Sender,
         },
         timeout: std::time::Duration::from_secs(args.smtp_timeout_seconds),
     })
+}
+
+fn webhook_deliverer(args: &ServeArgs, sealer: &Sealer) -> jobs::webhooks::Deliverer {
+    let timeout = std::time::Duration::from_secs(args.webhook_timeout_seconds);
+    jobs::webhooks::Deliverer {
+        poster: Poster::new(args.webhook_allow_private_addresses, timeout),
+        sealer: sealer.clone(),
+        retry: jobs::outbox::Retry {
+            max_attempts: args.webhook_max_attempts,
+            first_backoff_seconds: args.webhook_backoff_seconds,
+            lease_seconds: args.mail_lease_seconds,
+        },
+    }
 }
 
 fn schedules(args: &ServeArgs) -> jobs::Schedules {

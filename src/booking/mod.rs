@@ -102,7 +102,7 @@ pub fn log(
         at,
     };
     let event_id = crate::db::booking_events::add_event(conn, &e)?;
-    // Its messages go into the outbox in this same transaction.
+    // Its messages and webhook events go out through the outbox, in this same transaction.
     let news = crate::notify::Step {
         event_id,
         booking,
@@ -112,7 +112,16 @@ pub fn log(
         reason,
         at,
     };
-    crate::notify::booking_step(conn, &news, None)
+    let told = crate::notify::tells(step.event, step.to);
+    if !told && crate::webhooks::events::of_step(step.event, step.to).is_empty() {
+        return Ok(());
+    }
+    let row = bookings::find(conn, BookingId(booking))?
+        .ok_or_else(|| ServiceError::internal("booking vanished"))?;
+    let view = resources::find(conn, ResourceId(row.resource_id))?
+        .ok_or_else(|| ServiceError::internal("resource vanished"))?;
+    crate::webhooks::events::booking_step(conn, &news, &row, &view)?;
+    crate::notify::booking_step(conn, &news, Some((&row, &view)))
 }
 
 /// [`log`] for a booking whose row (as it now stands) and resource the caller already holds,
@@ -143,5 +152,6 @@ pub fn log_new(
         reason,
         at: row.created_at,
     };
+    crate::webhooks::events::booking_step(conn, &news, row, view)?;
     crate::notify::booking_step(conn, &news, Some((row, view)))
 }

@@ -34,6 +34,7 @@ mod transaction;
 pub mod types;
 pub mod users;
 pub mod vouchers;
+pub mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -65,6 +65,54 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        url -> Text,
+        events -> Text,
+        description -> Text,
+        secret_sealed -> Text,
+        status -> Text,
+        paused_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_key -> Text,
+        message_id -> Text,
+        event_type -> Text,
+        ordering_key -> Nullable<Text>,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        claim_token -> Nullable<Text>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
+diesel::table! {
     resources (id) {
         id -> BigInt,
         organization_id -> BigInt,
@@ -435,6 +483,8 @@ diesel::joinable!(organizations -> jurisdictions (jurisdiction_code));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(resources -> organizations (organization_id));
 diesel::joinable!(resources -> jurisdictions (jurisdiction_code));
 diesel::joinable!(resource_specs -> resources (resource_id));
@@ -450,6 +500,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
     calendar_feeds,
+    webhooks,
+    webhook_deliveries,
+    webhook_attempts,
     resources,
     resource_specs,
     resource_rates,

@@ -15,6 +15,7 @@ pub mod months;
 pub mod opening;
 pub mod programs;
 pub mod resource;
+pub mod seal;
 pub mod sessions;
 pub mod settings;
 pub mod sharing;
@@ -24,6 +25,7 @@ pub mod throttle;
 pub mod token_life;
 pub mod types;
 pub mod uscc;
+pub mod webhook;
 pub mod written_hours;
 
 use serde::Serialize;

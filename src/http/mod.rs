@@ -51,7 +51,7 @@ where
     let done = state.db.write(f).await;
     if done.is_ok() {
         // The write may have queued messages; one wake-up covers any number of writes.
-        state.outbox.notify_one();
+        state.outbox.notify();
     }
     done
 }

@@ -4,10 +4,12 @@
 
 pub mod bookings;
 pub mod digest;
+pub mod lease;
 pub mod outbox;
 pub mod prune;
 pub mod reminders;
 pub mod vouchers;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -42,6 +44,27 @@ pub struct Schedules {
     pub outbox: String,
     pub digest: String,
     pub prune: String,
+}
+
+/// Wakes the mail and webhook dispatchers after a write that may have queued for them.
+#[derive(Debug, Clone, Default)]
+pub struct Wake {
+    mail: Arc<Notify>,
+    webhooks: Arc<Notify>,
+}
+
+impl Wake {
+    pub fn notify(&self) {
+        self.mail.notify_one();
+        self.webhooks.notify_one();
+    }
+}
+
+/// What the dispatchers deliver with, and what wakes them.
+pub struct Deliver {
+    pub mail: Sender,
+    pub webhooks: webhooks::Deliverer,
+    pub wake: Wake,
 }
 
 /// A job's work: a function of the database and the clock, returning how much it did.
@@ -95,7 +118,7 @@ impl JobMetrics {
 pub async fn start(
     db: Db,
     schedules: &Schedules,
-    (sender, wake): (Sender, Arc<Notify>),
+    deliver: Deliver,
     metrics: JobMetrics,
 ) -> Result<JobScheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
@@ -119,15 +142,35 @@ pub async fn start(
         }
     }
     if let Some(cron) = Some(schedules.outbox.trim()).filter(|c| !c.is_empty()) {
-        // The schedule only wakes the dispatcher; writes wake it too. One run at a time.
-        let tick = wake.clone();
+        // The schedule only wakes the dispatchers; writes wake them too. One run at a time each.
+        let tick = deliver.wake.clone();
         scheduler
             .add(Job::new_async(cron, move |_, _| {
                 let tick = tick.clone();
-                Box::pin(async move { tick.notify_one() })
+                Box::pin(async move { tick.notify() })
             })?)
             .await?;
-        tokio::task::spawn_local(dispatcher(db, sender, wake, metrics));
+        let Deliver {
+            mail,
+            webhooks,
+            wake,
+        } = deliver;
+        let mail_run = move |db: Db| {
+            let mail = mail.clone();
+            async move { outbox::run(&db, &mail, chrono::Utc::now()).await }
+        };
+        let hook_run = move |db: Db| {
+            let hooks = webhooks.clone();
+            async move { webhooks::run(&db, &hooks, chrono::Utc::now()).await }
+        };
+        let mail_loop = dispatcher(db.clone(), ("outbox", wake.mail), mail_run, metrics.clone());
+        tokio::task::spawn_local(mail_loop);
+        tokio::task::spawn_local(dispatcher(
+            db,
+            ("webhooks", wake.webhooks),
+            hook_run,
+            metrics,
+        ));
     }
     scheduler.start().await?;
     Ok(scheduler)
@@ -156,19 +199,27 @@ fn blocking_job(
     })
 }
 
-/// Delivers the outbox each time it is woken, until the process ends.
-async fn dispatcher(db: Db, sender: Sender, wake: Arc<Notify>, metrics: JobMetrics) {
+/// Runs a dispatcher each time it is woken, until the process ends.
+async fn dispatcher<R, F>(
+    db: Db,
+    (name, wake): (&'static str, Arc<Notify>),
+    run: R,
+    metrics: JobMetrics,
+) where
+    R: Fn(Db) -> F,
+    F: std::future::Future<Output = Result<outbox::Delivered, ServiceError>>,
+{
     loop {
         wake.notified().await;
         // Runs until a run finds nothing due, so a burst larger than a batch drains at once.
         loop {
-            let outcome = outbox::run(&db, &sender, chrono::Utc::now()).await;
-            metrics.count("outbox", outcome.is_ok());
+            let outcome = run(db.clone()).await;
+            metrics.count(name, outcome.is_ok());
             match outcome {
                 Ok(d) if d == outbox::Delivered::default() => break,
-                Ok(d) => tracing::debug!(?d, "outbox"),
+                Ok(d) => tracing::debug!(job = name, ?d, "delivered"),
                 Err(e) => {
-                    tracing::error!(error = %e, "outbox delivery failed");
+                    tracing::error!(job = name, error = %e, "delivery failed");
                     break;
                 }
             }

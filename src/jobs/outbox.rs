@@ -11,7 +11,7 @@ use futures_util::future::join_all;
 use lettre::message::Mailbox;
 
 use crate::db::outbox::{self, Claim, MessageHead, MessageRow};
-use crate::db::{Db, Faulty, truncate};
+use crate::db::{Db, truncate};
 use crate::domain::availability::Instant;
 use crate::error::ServiceError;
 use crate::mail::{self, Mailer};
@@ -19,9 +19,6 @@ use crate::mail::{self, Mailer};
 /// How many messages one dispatcher claims and sends at once. A claim is no larger than what is
 /// in flight, so no message waits under one server's claim while another server is idle.
 pub const IN_FLIGHT: usize = 16;
-/// How often the outcomes of a claim are written before they are given up: across a database
-/// restart of a few seconds, rather than leave delivered messages to go out again.
-const RECORD_TRIES: u64 = 6;
 /// How long a claim lasts by default before another dispatcher may take the message over.
 pub const LEASE_SECONDS: i64 = 120;
 /// How long one message's whole SMTP exchange may take by default before it counts as failed.
@@ -122,7 +119,7 @@ pub async fn run(db: &Db, sender: &Sender, now: Instant) -> Result<Delivered, Se
     );
     let outcomes = tokio::select! {
         outcomes = sends => outcomes,
-        never = keep_claim(db, &claim.token, sender.retry.lease_seconds, now) => match never {},
+        never = renewing(db, &claim.token, sender.retry.lease_seconds, now) => match never {},
     };
     let done = tally(sender.retry, &claimed, &outcomes, now);
     let results = claimed
@@ -167,22 +164,11 @@ fn tally(
     done
 }
 
-/// Extends the claim every third of the lease, for as long as its messages are being sent.
-async fn keep_claim(db: &Db, token: &str, lease_seconds: i64, now: Instant) -> Infallible {
-    let started = std::time::Instant::now();
-    let every = StdDuration::from_millis(u64::try_from(lease_seconds * 1000 / 3).unwrap_or(1000));
-    loop {
-        tokio::time::sleep(every).await;
-        let elapsed = Duration::from_std(started.elapsed()).unwrap_or_default();
-        let until = truncate((now + elapsed + Duration::seconds(lease_seconds)).naive_utc());
-        let token = token.to_owned();
-        let renew = move |conn: &mut crate::db::DbConnection| {
-            outbox::renew(conn, &token, until).map_err(ServiceError::from)
-        };
-        if let Err(e) = db.write(renew).await {
-            tracing::warn!(error = %e, "the outbox claim could not be renewed");
-        }
-    }
+/// Keeps the claim on its messages while they are being sent.
+async fn renewing(db: &Db, token: &str, lease_seconds: i64, now: Instant) -> Infallible {
+    let token = token.to_owned();
+    let renew = move |conn: &mut crate::db::DbConnection, until| outbox::renew(conn, &token, until);
+    super::lease::keep(db, lease_seconds, now, renew).await
 }
 
 /// Sends one message within the sender's timeout; the error says why it did not go.
@@ -226,16 +212,7 @@ async fn record(
         }
         Ok(())
     };
-    let mut tries = 1;
-    loop {
-        match db.write(write.clone()).await {
-            Err(e) if e.fault().is_some() && tries < RECORD_TRIES => {
-                tokio::time::sleep(StdDuration::from_millis(250 * tries)).await;
-                tries += 1;
-            }
-            done => return done,
-        }
-    }
+    super::lease::persist(db, write).await
 }
 
 #[cfg(test)]

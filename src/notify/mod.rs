@@ -6,6 +6,7 @@ pub mod allocations;
 pub mod letters;
 pub mod series;
 pub mod text;
+pub mod webhooks;
 
 use chrono::NaiveDateTime;
 
@@ -87,6 +88,11 @@ fn news_of(event: &str, to: BookingState) -> Option<BookingNews> {
         ("blackout_over_request", _) => BlackedOut,
         _ => return None,
     })
+}
+
+/// True when a booking's step is told to anyone.
+pub fn tells(event: &str, to: BookingState) -> bool {
+    news_of(event, to).is_some()
 }
 
 /// One step of a booking's history, as recorded.

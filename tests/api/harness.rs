@@ -108,6 +108,17 @@ pub struct TestApp {
     pub url: String,
 }
 
+/// The servers' webhook policy: deliveries to loopback, where the tests' receivers listen.
+pub fn webhook_policy() -> instrument_booking::webhooks::Policy {
+    instrument_booking::webhooks::Policy {
+        sealer: instrument_booking::domain::seal::Sealer::derive(
+            SECRET.as_bytes(),
+            instrument_booking::webhooks::SEALING,
+        ),
+        allow_private: true,
+    }
+}
+
 /// Starts a server process-alike on `db`: its own pool, port and workers.
 fn serve(db: Db, workers: usize, clock: Clock) -> (String, actix_web::dev::ServerHandle) {
     let state = AppState {
@@ -121,6 +132,7 @@ fn serve(db: Db, workers: usize, clock: Clock) -> (String, actix_web::dev::Serve
         body_timeout: std::time::Duration::from_secs(2),
         mail_domain: MAIL_DOMAIN.into(),
         reads: ReadCache::new(std::time::Duration::from_secs(1)),
+        webhooks: webhook_policy(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let app = Application::build(state, listener, Some(workers)).unwrap();

@@ -234,6 +234,17 @@ const NOT_PROBLEMS: &[&str] = &[
     "image/svg+xml; charset=utf-8",
     "public, max-age=86400",
     "private, max-age=300",
+    // Sealing and signing faults, and how a webhook attempt went: logged and kept in a
+    // delivery's history, in English like the mail relay's own answers.
+    "bad nonce",
+    "the sealed secret is too short",
+    "the secret was sealed with another key",
+    "the signing secret is not base64: {}",
+    "instrument-booking webhook secrets",
+    "paused by its owner",
+    "the endpoint answered {}",
+    "the endpoint answered {} and redirects are not followed",
+    "{} has no public address; private, loopback and link-local addresses are refused",
     "{}://{}/feeds/{}.ics",
     "default-src 'none'; frame-ancestors 'none'; sandbox",
     "hours of use",

@@ -12,6 +12,7 @@ pub mod series;
 pub mod settings;
 pub mod statements;
 pub mod vouchers;
+pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 

@@ -23,6 +23,7 @@ pub mod statements;
 pub mod usage;
 pub mod users;
 pub mod vouchers;
+pub mod webhooks;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
