@@ -5,17 +5,33 @@ written to FOLDER as a numbered .json file (its headers and body) and answered 2
 fails verification is answered 400 and written as .rejected. Prints "ready" once it listens,
 and runs until it is killed.
 
-Usage: webhook-sink.py PORT FOLDER [--status CODE]
-  --status CODE  answer every request CODE without keeping it (a failing endpoint)
+Usage: webhook-sink.py PORT FOLDER [--status CODE] [--clock-offset SECONDS]
+  --status CODE          answer every request CODE without keeping it (a failing endpoint)
+  --clock-offset SECONDS the library checks timestamps against the wall clock moved by SECONDS,
+                         for tests that move the server's clock
 """
 import json
 import os
 import signal
 import sys
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import standardwebhooks.webhooks
 from standardwebhooks import Webhook
+
+
+def move_clock(seconds):
+    """The library reads datetime.now for its 5-minute tolerance; it reads ours instead."""
+    base = standardwebhooks.webhooks.datetime
+
+    class Moved(base):
+        @classmethod
+        def now(cls, tz=None):
+            return base.now(tz) + timedelta(seconds=seconds)
+
+    standardwebhooks.webhooks.datetime = Moved
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -65,6 +81,8 @@ def main():
     Receiver.folder = folder
     if "--status" in options:
         Receiver.status = int(options[options.index("--status") + 1])
+    if "--clock-offset" in options:
+        move_clock(float(options[options.index("--clock-offset") + 1]))
     server = ThreadingHTTPServer(("127.0.0.1", port), Receiver)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     print("ready", flush=True)

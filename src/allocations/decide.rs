@@ -105,6 +105,7 @@ pub fn approve(
         now,
     )?;
     crate::notify::allocations::decided(conn, &row, &view)?;
+    crate::webhooks::allocations::decided(conn, &row, &view)?;
     Ok(row)
 }
 
@@ -203,6 +204,7 @@ pub fn reject(
     let why = ("allocation.rejected", Some(reason));
     audited(conn, user, (&row, &v.resource), why, now)?;
     crate::notify::allocations::decided(conn, &row, &v.resource)?;
+    crate::webhooks::allocations::decided(conn, &row, &v.resource)?;
     Ok(row)
 }
 

@@ -254,6 +254,7 @@ fn draw_down(
     let total = after.within_minutes + after.overage_minutes;
     if let Some(level) = rules::threshold_reached(granted, total) {
         crate::notify::allocations::threshold(conn, &a, view, level, now.naive_utc())?;
+        crate::webhooks::allocations::threshold(conn, (&a, view), level, now.naive_utc())?;
     }
     let minutes = |m: i64| (m as f64 / 60.0 * 100.0).round() / 100.0;
     Ok(Drawn {

@@ -96,6 +96,7 @@ pub fn issue(
         (None::<&StatementRow>, Some(&row)),
         now,
     )?;
+    crate::webhooks::money::statement(conn, &row, "statement.issued", now)?;
     with_lines(conn, row)
 }
 
@@ -221,6 +222,9 @@ pub fn advance(
         store::find(conn, id)?.ok_or_else(|| ServiceError::internal("statement vanished"))?;
     let audited = change_of(&after, step.action(), after.closed_reason.as_deref());
     audit::record(conn, actor, audited, (Some(&before), Some(&after)), now)?;
+    if step == Step::Pay {
+        crate::webhooks::money::statement(conn, &after, "statement.paid", now)?;
+    }
     with_lines(conn, after)
 }
 

@@ -2,7 +2,9 @@
 //! admin subscribes an endpoint to event types, and sees each delivery and its attempts. Secrets
 //! are shown when made or rotated and kept sealed.
 
+pub mod allocations;
 pub mod events;
+pub mod money;
 pub mod post;
 
 use chrono::NaiveDateTime;

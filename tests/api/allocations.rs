@@ -14,7 +14,7 @@ use instrument_booking::db::schema::outbox as o;
 use instrument_booking::error::ServiceError;
 
 /// A Fudan GPU partition in Shanghai: 64 GPUs, 10 yuan a GPU-hour for enterprises.
-async fn gpu_partition(app: &TestApp, manager: &str) -> i64 {
+pub(crate) async fn gpu_partition(app: &TestApp, manager: &str) -> i64 {
     let body = json!({"kind": "computing", "name_en": "Fudan GPU partition", "name_zh": "复旦GPU分区",
         "category": "computing", "original_value_cny": 20000000, "jurisdiction_code": "310100",
         "capacity": 64, "unit": "GPU", "approval_policy": "manual",
@@ -26,7 +26,7 @@ async fn gpu_partition(app: &TestApp, manager: &str) -> i64 {
 
 /// A Jiangsu computing voucher good at Shanghai providers, paying half, granted to Acme (a
 /// Jiangsu enterprise): 10 000 yuan.
-async fn computing_voucher(app: &TestApp, booker: &str) -> i64 {
+pub(crate) async fn computing_voucher(app: &TestApp, booker: &str) -> i64 {
     let issuer = app.login(JS_ISSUER).await;
     let programme = app
         .post("/api/v1/voucher-programs", &issuer, json!({
@@ -55,7 +55,12 @@ fn shanghai_today() -> NaiveDate {
 }
 
 /// A request for `hours` GPU-hours from ten days ago to twenty days ahead.
-fn request(resource: i64, account: &str, hours: i64, voucher: Option<(i64, i64)>) -> Value {
+pub(crate) fn request(
+    resource: i64,
+    account: &str,
+    hours: i64,
+    voucher: Option<(i64, i64)>,
+) -> Value {
     let today = shanghai_today();
     let mut body = json!({"resource_id": resource, "project": "Protein folding at scale", "account": account,
         "unit_hours": hours, "starts_on": today - Duration::days(10), "ends_on": today + Duration::days(20)});
@@ -74,7 +79,7 @@ fn local(t: DateTime<Utc>) -> String {
 }
 
 /// One sacct line: job, account, user, start, end (hours after `base`), GPUs, GPU-hours.
-fn job(
+pub(crate) fn job(
     id: u32,
     account: &str,
     base: DateTime<Utc>,
@@ -93,9 +98,9 @@ fn job(
     )
 }
 
-const HEADER: &str = "JobID|Account|User|Start|End|AllocGPUs|Unit_Hours\n";
+pub(crate) const HEADER: &str = "JobID|Account|User|Start|End|AllocGPUs|Unit_Hours\n";
 
-async fn import(app: &TestApp, token: &str, resource: i64, csv: &str) -> Response {
+pub(crate) async fn import(app: &TestApp, token: &str, resource: i64, csv: &str) -> Response {
     let path = format!("/api/v1/resources/{resource}/usage");
     app.send_raw(
         Method::POST,

@@ -15,6 +15,8 @@ pub struct WebhookSink {
     pub dir: tempfile::TempDir,
     /// What the receiver answers every request with instead of verifying it, when set.
     pub failing: Option<u16>,
+    /// How far the server's clock is ahead of the wall clock, for the library's timestamp check.
+    pub clock_offset: Option<i64>,
 }
 
 /// One delivery as received: its headers (lower-case names) and its body, parsed.
@@ -41,6 +43,7 @@ impl WebhookSink {
             port,
             dir: tempfile::tempdir().expect("a folder for deliveries"),
             failing: None,
+            clock_offset: None,
         };
         sink.resume();
         sink
@@ -66,6 +69,9 @@ impl WebhookSink {
         if let Some(code) = self.failing {
             command.arg("--status").arg(code.to_string());
         }
+        if let Some(seconds) = self.clock_offset {
+            command.arg("--clock-offset").arg(seconds.to_string());
+        }
         let mut child = command
             .stdout(Stdio::piped())
             .spawn()
@@ -76,6 +82,13 @@ impl WebhookSink {
             .expect("the receiver says it is ready");
         assert_eq!(line.trim(), "ready", "the webhook receiver did not start");
         self.child = Some(child);
+    }
+
+    /// Restarts the receiver with its clock `seconds` ahead, as the server's test clock is.
+    pub fn follow_clock(&mut self, seconds: i64) {
+        self.stop();
+        self.clock_offset = Some(seconds);
+        self.resume();
     }
 
     /// Kills the receiver: the port refuses connections until [`WebhookSink::resume`].

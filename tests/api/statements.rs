@@ -14,7 +14,7 @@ use crate::voucher_payments::{
 
 /// One hour booked by Acme on a new Fudan instrument, used in full: Jiangsu's voucher pays
 /// 300 yuan of it. The clock is left at the check-out; returns the booking and its Shanghai day.
-async fn captured(app: &TestApp, name: &str) -> (i64, NaiveDate) {
+pub(crate) async fn captured(app: &TestApp, name: &str) -> (i64, NaiveDate) {
     let (m, t) = (app.login(MANAGER).await, app.login(BOOKER).await);
     let xrd = named_instrument(app, &m, "auto", name).await;
     let voucher = acme_js_voucher(app, &t).await;
@@ -44,7 +44,7 @@ async fn captured(app: &TestApp, name: &str) -> (i64, NaiveDate) {
 }
 
 /// The Jiangsu agency's id, as the settlement report names it.
-async fn jiangsu(app: &TestApp, day: NaiveDate) -> i64 {
+pub(crate) async fn jiangsu(app: &TestApp, day: NaiveDate) -> i64 {
     let m = app.login(MANAGER).await;
     let report = app
         .get(&format!("/api/v1/settlements?from={day}&to={day}"), &m)
@@ -52,7 +52,7 @@ async fn jiangsu(app: &TestApp, day: NaiveDate) -> i64 {
     report.body["lines"][0]["issuer_id"].as_i64().unwrap()
 }
 
-fn period(issuer: i64, day: NaiveDate) -> Value {
+pub(crate) fn period(issuer: i64, day: NaiveDate) -> Value {
     json!({"issuer_id": issuer, "from": day, "to": day})
 }
 

@@ -484,7 +484,179 @@ async fn private_addresses_are_refused_unless_allowed(app: TestApp) {
     assert!(error.contains("no public address"), "{log}");
 }
 
+/// The event types that reached `sink`, with the one field of `data` that names what they concern.
+fn seen(sink: &WebhookSink, n: usize) -> Vec<String> {
+    sink.wait_for(n)
+        .iter()
+        .map(|r| r.body["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The data of the last event of type `kind` that reached `sink`.
+fn data_of(sink: &WebhookSink, kind: &str) -> Value {
+    let got = sink.received();
+    let last = got.iter().rev().find(|r| r.body["type"] == kind);
+    last.unwrap_or_else(|| panic!("no {kind}")).body["data"].clone()
+}
+
+/// Events about the booking, and about the statement: each group keeps its order, the two
+/// interleave as they were delivered.
+fn split(types: &[String]) -> (Vec<&str>, Vec<&str>) {
+    let (s, b): (Vec<&str>, Vec<&str>) = types
+        .iter()
+        .map(String::as_str)
+        .partition(|t| t.starts_with("statement."));
+    (b, s)
+}
+
+async fn money_reaches_the_holder_the_issuer_and_the_institution(app: TestApp) {
+    use chrono::DurationRound;
+    let admin = app.login(ADMIN).await;
+    let (mut fudan, mut agency, mut acme) = (
+        WebhookSink::start(),
+        WebhookSink::start(),
+        WebhookSink::start(),
+    );
+    let (m, js) = (app.login(MANAGER).await, app.login(JS_ISSUER).await);
+    subscribe(&app, &m, &fudan, None).await;
+    subscribe(&app, &js, &agency, None).await;
+    let acme_id = org_id(&app, &admin, "Acme Biotech (Suzhou) Co., Ltd. (demo)").await;
+    subscribe(&app, &admin, &acme, Some(acme_id)).await;
+    let mut sh = WebhookSink::start();
+    subscribe(&app, &app.login(ISSUER).await, &sh, None).await;
+
+    // A booking paid in part by Acme's Jiangsu voucher, used and captured; then settled.
+    let (booking, day) = crate::statements::captured(&app, "Webhook XRD").await;
+    let issuer = crate::statements::jiangsu(&app, day).await;
+    let issued = app
+        .post(
+            "/api/v1/settlement-statements",
+            &m,
+            crate::statements::period(issuer, day),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{:?}", issued.body);
+    let at = format!("/api/v1/settlement-statements/{}", issued.body["id"]);
+    assert_eq!(
+        app.post(&format!("{at}/agree"), &js, json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let paid = app
+        .post(&format!("{at}/pay"), &js, json!({"reference": "JS-9"}))
+        .await;
+    assert_eq!(paid.status, StatusCode::OK, "{:?}", paid.body);
+    // The server's clock was moved past the booking; the receivers' follows it.
+    let ahead = (app.clock.now() - Utc::now()).num_seconds();
+    for sink in [&mut fudan, &mut agency, &mut acme, &mut sh] {
+        sink.follow_clock(ahead);
+    }
+    deliver_all(&app, &deliverer(Retry::default()), app.clock.now()).await;
+
+    let booked = [
+        "booking.requested",
+        "booking.confirmed",
+        "voucher.held",
+        "booking.checked_in",
+        "voucher.captured",
+        "booking.checked_out",
+    ];
+    let fudan_got = seen(&fudan, 8);
+    let (of_booking, of_statement) = split(&fudan_got);
+    assert_eq!(
+        of_booking, booked,
+        "the institution, each in order: {fudan_got:?}"
+    );
+    assert_eq!(of_statement, ["statement.issued", "statement.paid"]);
+    let acme_got = seen(&acme, 6);
+    assert_eq!(
+        acme_got, booked,
+        "the holder hears its booking and voucher, not the statement"
+    );
+    let agency_got = seen(&agency, 4);
+    let (of_booking, of_statement) = split(&agency_got);
+    assert_eq!(
+        of_booking,
+        ["voucher.held", "voucher.captured"],
+        "the agency: its voucher"
+    );
+    assert_eq!(
+        of_statement,
+        ["statement.issued", "statement.paid"],
+        "and its statement"
+    );
+    let captured = data_of(&agency, "voucher.captured");
+    assert_eq!(
+        (
+            captured["booking_id"].as_i64(),
+            captured["amount_fen"].as_i64()
+        ),
+        (Some(booking), Some(30_000))
+    );
+    assert_eq!(
+        data_of(&agency, "statement.paid")["payment_reference"],
+        "JS-9"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        sh.received().is_empty(),
+        "another province's agency hears nothing"
+    );
+
+    // A computing allocation, approved with the voucher's share held, then used past 80 %.
+    let t = app.login(BOOKER).await;
+    let gpu = crate::allocations::gpu_partition(&app, &m).await;
+    let voucher = crate::allocations::computing_voucher(&app, &t).await;
+    let asked = app
+        .post(
+            "/api/v1/allocations",
+            &t,
+            crate::allocations::request(gpu, "fold-1", 1000, Some((voucher, 500_000))),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{:?}", asked.body);
+    let id = asked.body["id"].as_i64().unwrap();
+    let approved = app
+        .post(
+            &format!("/api/v1/allocations/{id}/approve"),
+            &m,
+            json!({"unit_hours": 800}),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    let base = Utc::now().duration_trunc(Duration::hours(1)).unwrap() - Duration::days(6);
+    let jobs = format!(
+        "{}{}",
+        crate::allocations::HEADER,
+        crate::allocations::job(1, "fold-1", base, (0, 80), 8, 640.0)
+    );
+    let done = crate::allocations::import(&app, &m, gpu, &jobs).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    deliver_all(&app, &deliverer(Retry::default()), app.clock.now()).await;
+    let later = seen(&acme, 10)[6..].to_vec();
+    assert_eq!(
+        later,
+        [
+            "voucher.held",
+            "allocation.approved",
+            "voucher.captured",
+            "allocation.threshold"
+        ],
+        "{later:?}"
+    );
+    let threshold = &data_of(&acme, "allocation.threshold");
+    assert_eq!(
+        (
+            threshold["allocation_id"].as_i64(),
+            threshold["used_percent"].as_i64()
+        ),
+        (Some(id), Some(80))
+    );
+}
+
 on_both_backends!(
+    money_reaches_the_holder_the_issuer_and_the_institution,
     a_bookings_life_arrives_in_order_signed_once,
     the_receiver_down_then_up_loses_nothing,
     two_dispatchers_deliver_once,

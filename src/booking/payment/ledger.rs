@@ -61,7 +61,7 @@ pub fn hold(
         Claim::Booking(_) => "booked",
         Claim::Allocation(_) => "allocation approved",
     };
-    let row = store::append(conn, &line(voucher, &entry, Some(actor), Some(why), at))?;
+    let row = append(conn, &line(voucher, &entry, Some(actor), Some(why), at))?;
     receipt(conn, &row)
 }
 
@@ -129,7 +129,7 @@ fn release_open(
         .release(claim, open)
         .map_err(ServiceError::internal)?
         .clone();
-    let row = store::append(conn, &line(voucher, &entry, actor, Some(reason), at))?;
+    let row = append(conn, &line(voucher, &entry, actor, Some(reason), at))?;
     if tell {
         receipt(conn, &row)?;
     }
@@ -149,7 +149,7 @@ fn expire_released(
     if let Ok(entry) = ledger.expire() {
         let entry = entry.clone();
         let reason = Some("released after the voucher expired");
-        store::append(conn, &line(voucher, &entry, None, reason, at))?;
+        append(conn, &line(voucher, &entry, None, reason, at))?;
     }
     Ok(())
 }
@@ -206,7 +206,7 @@ fn capture_share(
             .capture(claim, take)
             .map_err(ServiceError::internal)?
             .clone();
-        let row = store::append(conn, &line(voucher, &e, actor, Some("used"), at))?;
+        let row = append(conn, &line(voucher, &e, actor, Some("used"), at))?;
         receipt(conn, &row)?;
     }
     if open > take {
@@ -215,7 +215,7 @@ fn capture_share(
             .map_err(ServiceError::internal)?
             .clone();
         let reason = "used less than booked";
-        let row = store::append(conn, &line(voucher, &e, actor, Some(reason), at))?;
+        let row = append(conn, &line(voucher, &e, actor, Some(reason), at))?;
         receipt(conn, &row)?;
         expire_released(conn, &mut ledger, voucher, at)?;
     }
@@ -264,9 +264,19 @@ pub fn capture_allocation(
             .capture(claim, take)
             .map_err(ServiceError::internal)?
             .clone();
-        store::append(conn, &line(voucher, &e, actor, Some("computing used"), at))?;
+        append(conn, &line(voucher, &e, actor, Some("computing used"), at))?;
     }
     Ok(take)
+}
+
+/// Appends a ledger line and queues its webhook event, in this transaction.
+fn append(
+    conn: &mut DbConnection,
+    line: &store::Line<'_>,
+) -> Result<store::LedgerRow, ServiceError> {
+    let row = store::append(conn, line)?;
+    crate::webhooks::money::ledger_line(conn, &row)?;
+    Ok(row)
 }
 
 /// Tells the booker about a movement on their booking's voucher, in this transaction.
