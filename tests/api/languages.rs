@@ -234,6 +234,7 @@ const NOT_PROBLEMS: &[&str] = &[
     "image/svg+xml; charset=utf-8",
     "public, max-age=86400",
     "private, max-age=300",
+    "allocation:{}:used-{}",
     // Sealing and signing faults, and how a webhook attempt went: logged and kept in a
     // delivery's history, in English like the mail relay's own answers.
     "bad nonce",
