@@ -74,6 +74,13 @@ class Receiver(BaseHTTPRequestHandler):
         self.end_headers()
 
 
+class Server(ThreadingHTTPServer):
+    # The standard library's backlog of 5 makes a burst of connections wait a second for SYN
+    # retransmission: a receiver's flaw that would be counted against the sender.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def main():
     port, folder = int(sys.argv[1]), sys.argv[2]
     options = sys.argv[3:]
@@ -83,7 +90,7 @@ def main():
         Receiver.status = int(options[options.index("--status") + 1])
     if "--clock-offset" in options:
         move_clock(float(options[options.index("--clock-offset") + 1]))
-    server = ThreadingHTTPServer(("127.0.0.1", port), Receiver)
+    server = Server(("127.0.0.1", port), Receiver)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     print("ready", flush=True)
     server.serve_forever()

@@ -655,7 +655,40 @@ async fn money_reaches_the_holder_the_issuer_and_the_institution(app: TestApp) {
     );
 }
 
+async fn a_redirect_is_not_followed(app: TestApp) {
+    let mut sink = WebhookSink::start();
+    sink.stop();
+    sink.failing = Some(307);
+    sink.resume();
+    let m = app.login(MANAGER).await;
+    let (hook, _) = subscribe(&app, &m, &sink, None).await;
+    let t = app.login(BOOKER).await;
+    book_gpu(&app, &t, 2).await;
+    let done = webhooks::run(&app.db, &deliverer(Retry::default()), Utc::now()).await;
+    assert_eq!(done.unwrap().retrying, 1);
+    let log = app
+        .get(&format!("/api/v1/webhooks/{hook}/deliveries"), &m)
+        .await
+        .body;
+    let tried = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["attempts"] == 1)
+        .unwrap()
+        .clone();
+    assert_eq!(tried["last_status_code"], 307, "{tried}");
+    assert!(
+        tried["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("redirects are not followed"),
+        "{tried}"
+    );
+}
+
 on_both_backends!(
+    a_redirect_is_not_followed,
     money_reaches_the_holder_the_issuer_and_the_institution,
     a_bookings_life_arrives_in_order_signed_once,
     the_receiver_down_then_up_loses_nothing,
