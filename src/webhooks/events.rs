@@ -32,10 +32,19 @@ pub struct Event<'a> {
 /// Queues the event for each subscription that wants it.
 pub fn emit(conn: &mut DbConnection, e: &Event<'_>) -> Result<(), ServiceError> {
     let subs = webhooks::subscribers(conn, e.orgs)?;
+    emit_to(conn, &subs, e)
+}
+
+/// Queues the event for each of `subs` (subscriptions of its organisations) that wants it.
+fn emit_to(
+    conn: &mut DbConnection,
+    subs: &[(i64, i64, String)],
+    e: &Event<'_>,
+) -> Result<(), ServiceError> {
     let wanted: Vec<i64> = subs
-        .into_iter()
+        .iter()
         .filter(|(_, _, events)| wants(events, e.kind))
-        .map(|(id, _, _)| id)
+        .map(|(id, _, _)| *id)
         .collect();
     if wanted.is_empty() {
         return Ok(());
@@ -104,6 +113,11 @@ pub fn booking_step(
     } else {
         vec![booking.organization_id, institution]
     };
+    // One lookup for all of a step's events: most steps of most bookings have no subscriber.
+    let subs = webhooks::subscribers(conn, &orgs)?;
+    if subs.is_empty() {
+        return Ok(());
+    }
     let data = booking_data(booking, institution, (step.event, step.reason));
     for kind in kinds {
         let e = Event {
@@ -114,7 +128,7 @@ pub fn booking_step(
             data: data.clone(),
             at: step.at,
         };
-        emit(conn, &e)?;
+        emit_to(conn, &subs, &e)?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::{created, ok};
 use crate::app::AppState;
 use crate::domain::actor::Actor;
-use crate::error::ServiceError;
+use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::webhooks::{Delivery, Webhook, WebhookBody, WebhookWithSecret};
 use crate::http::extract::Json;
 use crate::http::page::Page;
@@ -53,6 +53,12 @@ pub async fn list_webhooks(
     user: Actor,
     query: web::Query<WebhookQuery>,
 ) -> Result<HttpResponse, ServiceError> {
+    if query.organization_id.is_some_and(|o| o < 1) {
+        return Err(ServiceError::new(
+            ErrorCode::InvalidQuery,
+            "organization_id is an organisation's id, a positive integer",
+        ));
+    }
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let (after, fetch, org) = (page.after_id()?, page.fetch(), query.organization_id);
     let rows = read(&state, move |conn| {
@@ -132,7 +138,7 @@ pub async fn list_webhook_deliveries(
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let (before, fetch) = (page.after_id()?, page.fetch());
     let rows = read(&state, move |conn| {
-        webhooks::deliveries(conn, &user, id, (before, fetch))
+        webhooks::deliveries::list(conn, &user, id, (before, fetch))
     })
     .await?;
     Ok(ok(page.finish(
@@ -149,7 +155,7 @@ pub async fn redeliver_webhook_delivery(
 ) -> Result<HttpResponse, ServiceError> {
     let (ids, now) = (path.into_inner(), state.clock.naive());
     let row = write(&state, move |conn| {
-        webhooks::redeliver(conn, &user, ids, now)
+        webhooks::deliveries::redeliver(conn, &user, ids, now)
     })
     .await?;
     Ok(HttpResponse::Accepted().json(Delivery::from(row)))
