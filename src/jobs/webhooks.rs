@@ -47,12 +47,23 @@ pub async fn run(db: &Db, d: &Deliverer, now: Instant) -> Result<Delivered, Serv
             let token = token.clone();
             move |conn| {
                 let rows = store::claim(conn, at, (&token, until), IN_FLIGHT as i64)?;
-                rows.into_iter()
-                    .map(|r| {
-                        let hook = store::find(conn, r.webhook_id)?;
-                        Ok((r, hook))
-                    })
-                    .collect::<Result<Vec<_>, ServiceError>>()
+                // Each subscription read once, however many of its deliveries the claim holds.
+                let mut hooks = std::collections::HashMap::new();
+                for r in &rows {
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        hooks.entry(r.webhook_id)
+                    {
+                        slot.insert(store::find(conn, r.webhook_id)?);
+                    }
+                }
+                Ok::<_, ServiceError>(
+                    rows.into_iter()
+                        .map(|r| {
+                            let hook = hooks[&r.webhook_id].clone();
+                            (r, hook)
+                        })
+                        .collect::<Vec<_>>(),
+                )
             }
         })
         .await?;
