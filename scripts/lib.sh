@@ -13,6 +13,20 @@ ensure_build_deps() {
   fi
 }
 
+# Installs Debian's Chromium and ChromeDriver for the browser tests, and a font with Chinese
+# glyphs so that the screenshots of zh-CN pages can be read.
+ensure_browser() {
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || missing+=(fonts-wqy-microhei)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}" >&2
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
 # A Python virtual environment in .venv with the given packages (pinned by the caller).
 ensure_venv() {
   if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi

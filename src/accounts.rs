@@ -4,7 +4,7 @@
 use crate::auth;
 use crate::db::organizations::{self, OrganizationRow, OrganizationValues};
 use crate::db::users::{self, NewUser, UserChanges, UserRow};
-use crate::db::{DbConnection, jurisdictions, tokens};
+use crate::db::{DbConnection, console_sessions, jurisdictions, tokens};
 use crate::domain::actor::{Actor, Reach};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::types::{Locale, OrgKind, Province, Role};
@@ -362,6 +362,49 @@ pub fn api_token_actor(
         }
         _ => Ok(None),
     }
+}
+
+/// How long a console sign-in lasts.
+pub const CONSOLE_SESSION: chrono::Duration = chrono::Duration::hours(12);
+
+/// Opens a console session for a user who has just signed in: the cookie's token, of which only
+/// the digest is stored.
+pub fn open_console_session(
+    conn: &mut DbConnection,
+    user: &UserRow,
+    now: NaiveDateTime,
+) -> Result<String, ServiceError> {
+    let (token, digest) = auth::new_token("ibs_");
+    console_sessions::insert(
+        conn,
+        &console_sessions::NewSession {
+            user_id: user.id,
+            token_hash: digest,
+            token_version: user.token_version,
+            created_at: now,
+            expires_at: now + CONSOLE_SESSION,
+        },
+    )?;
+    Ok(token)
+}
+
+/// Who a live console session speaks for, with their account.
+pub fn console_actor(
+    conn: &mut DbConnection,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(Actor, UserRow)>, ServiceError> {
+    let digest = auth::digest_api_token(token);
+    match console_sessions::authenticate(conn, &digest, now)? {
+        Some((user, _)) => Ok(Some((actor_of(&user)?, user))),
+        None => Ok(None),
+    }
+}
+
+/// Ends a console session.
+pub fn close_console_session(conn: &mut DbConnection, token: &str) -> Result<(), ServiceError> {
+    console_sessions::delete(conn, &auth::digest_api_token(token))?;
+    Ok(())
 }
 
 /// Checks an email and password; the same answer, and about the same time, whether the email

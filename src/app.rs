@@ -248,6 +248,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(query_error))
     .app_data(web::PathConfig::default().error_handler(path_error));
     register(cfg);
+    crate::console::register(cfg);
     cfg.default_service(web::to(not_found));
 }
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod booking;
 pub mod catalogue;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod domain;

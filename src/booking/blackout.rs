@@ -44,6 +44,46 @@ fn collision(b: &BookingRow, action: Option<&'static str>) -> Collision {
     }
 }
 
+/// Adds a blackout to a resource its institution's manager may edit, settling the bookings it
+/// collides with as `choice` says, and records it in the audit trail.
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (id, start_at, end_at, reason): (ResourceId, NaiveDateTime, NaiveDateTime, String),
+    choice: Option<OnCollision>,
+    now: Instant,
+) -> Result<(BlackoutRow, Vec<Collision>), ServiceError> {
+    let view = crate::catalogue::editable_resource(conn, actor, id)?;
+    let new = NewBlackout {
+        resource_id: id.0,
+        start_at,
+        end_at,
+        reason,
+        created_by: actor.id.0,
+        created_at: naive(now),
+    };
+    let (row, collisions) = add(conn, actor, new, choice, now)?;
+    let change = crate::audit::Change {
+        subject: ("blackout", row.id),
+        action: "blackout.created",
+        owner: Some(view.row.organization_id),
+        party: None,
+        reason: Some(&row.reason),
+    };
+    let blackout = serde_json::json!({
+        "id": row.id,
+        "resource_id": row.resource_id,
+        "start": instant(row.start_at),
+        "end": instant(row.end_at),
+        "reason": row.reason,
+        "created_by": row.created_by,
+        "created_at": instant(row.created_at),
+    });
+    let after = serde_json::json!({"blackout": blackout, "collisions": &collisions});
+    crate::audit::record(conn, actor, change, (None::<&()>, Some(&after)), naive(now))?;
+    Ok((row, collisions))
+}
+
 /// Adds the blackout under the resource's lock, settling the bookings it collides with.
 pub fn add(
     conn: &mut DbConnection,

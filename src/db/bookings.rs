@@ -271,7 +271,35 @@ pub fn list(
     f: &BookingFilter,
     (after, limit): (Option<i64>, i64),
 ) -> QueryResult<Vec<BookingRow>> {
-    let mut q = bookings::table.order(bookings::id).into_boxed();
+    let Some(mut q) = matching(conn, reach, f)? else {
+        return Ok(Vec::new());
+    };
+    if let Some(a) = after {
+        q = q.filter(bookings::id.gt(a));
+    }
+    q.order(bookings::id).limit(limit).load(conn)
+}
+
+/// The latest `limit` bookings within `reach` that match `f`, newest first.
+pub fn newest_first(
+    conn: &mut DbConnection,
+    reach: Reach,
+    f: &BookingFilter,
+    limit: i64,
+) -> QueryResult<Vec<BookingRow>> {
+    match matching(conn, reach, f)? {
+        Some(q) => q.order(bookings::id.desc()).limit(limit).load(conn),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The bookings within `reach` that match `f`, unordered; none when the reach holds none.
+fn matching<'a>(
+    conn: &mut DbConnection,
+    reach: Reach,
+    f: &BookingFilter,
+) -> QueryResult<Option<Boxed<'a>>> {
+    let mut q = bookings::table.into_boxed();
     match reach {
         Reach::All => {}
         Reach::Institution(org) => {
@@ -281,7 +309,7 @@ pub fn list(
             q = q.filter(bookings::resource_id.eq_any(super::resources::operated(user)))
         }
         Reach::Member { user, .. } => q = q.filter(bookings::booker_id.eq(user.0)),
-        Reach::Agency(_) | Reach::Nothing => return Ok(Vec::new()),
+        Reach::Agency(_) | Reach::Nothing => return Ok(None),
     }
     if let Some(r) = f.resource {
         q = q.filter(bookings::resource_id.eq(r));
@@ -296,10 +324,7 @@ pub fn list(
     if let Some(to) = f.to {
         q = q.filter(bookings::start_at.lt(to));
     }
-    if let Some(a) = after {
-        q = q.filter(bookings::id.gt(a));
-    }
-    q.limit(limit).load(conn)
+    Ok(Some(q))
 }
 
 type Boxed<'a> = bookings::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;

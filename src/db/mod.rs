@@ -6,6 +6,7 @@ pub mod audit;
 pub mod blackouts;
 pub mod booking_events;
 pub mod bookings;
+pub mod console_sessions;
 pub mod dialect;
 pub mod due;
 pub mod fault;

@@ -65,6 +65,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    console_sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        token_version -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     webhooks (id) {
         id -> BigInt,
         organization_id -> BigInt,
@@ -483,6 +494,7 @@ diesel::joinable!(organizations -> jurisdictions (jurisdiction_code));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
+diesel::joinable!(console_sessions -> users (user_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(resources -> organizations (organization_id));
@@ -500,6 +512,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
     calendar_feeds,
+    console_sessions,
     webhooks,
     webhook_deliveries,
     webhook_attempts,

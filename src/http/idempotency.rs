@@ -43,6 +43,18 @@ impl Key {
             hash,
         }))
     }
+
+    /// A key a form carries (the console's, against a double submission) for what it asks.
+    pub fn named(key: &str, what: &str) -> Key {
+        let hash = Sha256::digest(what.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Key {
+            key: key.to_owned(),
+            hash,
+        }
+    }
 }
 
 /// What a keyed write did: ran now, or replayed the stored response of an earlier run.

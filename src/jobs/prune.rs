@@ -1,9 +1,10 @@
 //! Dropping what is no longer needed: idempotency keys once a retry of their request can no
-//! longer be expected, and sign-in counters whose window has ended.
+//! longer be expected, sign-in counters whose window has ended, and console sessions that
+//! have ended.
 
 use chrono::Duration;
 
-use crate::db::{Db, idempotency, sign_in};
+use crate::db::{Db, console_sessions, idempotency, sign_in};
 use crate::domain::availability::Instant;
 use crate::domain::throttle;
 use crate::error::ServiceError;
@@ -17,6 +18,7 @@ pub fn run(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     db.write_blocking(|conn| {
         let keys = idempotency::prune(conn, now - KEY_LIFETIME)?;
         let counters = sign_in::prune(conn, now - throttle::WINDOW)?;
-        Ok(keys + counters)
+        let sessions = console_sessions::prune(conn, now)?;
+        Ok(keys + counters + sessions)
     })
 }

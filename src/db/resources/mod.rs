@@ -254,6 +254,26 @@ pub fn timezones(conn: &mut DbConnection, ids: Vec<i64>) -> QueryResult<HashMap<
     Ok(rows.into_iter().collect())
 }
 
+/// What a page shows of each of `ids`: names (en, zh) and time zone.
+pub fn labels(
+    conn: &mut DbConnection,
+    ids: Vec<i64>,
+) -> QueryResult<HashMap<i64, (String, String, String)>> {
+    let rows: Vec<(i64, String, String, String)> = resources::table
+        .filter(resources::id.eq_any(ids))
+        .select((
+            resources::id,
+            resources::name_en,
+            resources::name_zh,
+            resources::timezone,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, en, zh, tz)| (id, (en, zh, tz)))
+        .collect())
+}
+
 /// The ids of an institution's resources, as a subquery.
 #[diesel::dsl::auto_type]
 pub fn of_institution(org: OrganizationId) -> _ {

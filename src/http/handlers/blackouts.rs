@@ -6,7 +6,6 @@ use serde::Deserialize;
 use super::{created, ok};
 use crate::app::AppState;
 use crate::audit;
-use crate::db::blackouts::NewBlackout;
 use crate::db::resources;
 use crate::domain::actor::Actor;
 use crate::domain::ids::{BlackoutId, ResourceId};
@@ -63,34 +62,7 @@ pub async fn create_blackout(
     let (start, end, reason) = b.parse()?;
     let choice = b.collisions;
     let (row, collisions) = write(&state, move |conn| {
-        let view = crate::catalogue::editable_resource(conn, &user, id)?;
-        let new = NewBlackout {
-            resource_id: id.0,
-            start_at: start,
-            end_at: end,
-            reason,
-            created_by: user.id.0,
-            created_at: clock.naive(),
-        };
-        let (row, collisions) =
-            crate::booking::blackout::add(conn, &user, new, choice, clock.now())?;
-        let change = audit::Change {
-            subject: ("blackout", row.id),
-            action: "blackout.created",
-            owner: Some(view.row.organization_id),
-            party: None,
-            reason: Some(&row.reason),
-        };
-        let after =
-            serde_json::json!({"blackout": Blackout::from(row.clone()), "collisions": &collisions});
-        audit::record(
-            conn,
-            &user,
-            change,
-            (None::<&()>, Some(&after)),
-            clock.naive(),
-        )?;
-        Ok((row, collisions))
+        crate::booking::blackout::create(conn, &user, (id, start, end, reason), choice, clock.now())
     })
     .await?;
     let at = format!("/api/v1/resources/{}/blackouts", id.0);

@@ -32,7 +32,7 @@ pub fn tz_of(view: &ResourceView) -> Tz {
     view.row.timezone.parse().unwrap_or(Tz::UTC)
 }
 
-pub(super) fn parse_request(body: &CreateBooking) -> Result<Request, ServiceError> {
+pub fn parse_request(body: &CreateBooking) -> Result<Request, ServiceError> {
     let start = parse_instant("start", &body.start)?.and_utc();
     let end = parse_instant("end", &body.end)?.and_utc();
     // Wrong whatever the resource: refused before any occurrence is looked at.
