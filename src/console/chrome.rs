@@ -89,20 +89,37 @@ impl Chrome {
             action,
         };
         let mut links = Vec::new();
-        if matches!(self.role, Role::Operator | Role::Manager | Role::Admin) {
+        let staff = matches!(self.role, Role::Operator | Role::Manager | Role::Admin);
+        let manager = matches!(self.role, Role::Manager | Role::Admin);
+        let booker = matches!(self.role, Role::Booker | Role::Admin);
+        let issuer = matches!(self.role, Role::Issuer | Role::Admin);
+        if staff {
             links.push(link("/console/queue", "Approval queue", "nav-queue"));
             links.push(link("/console/sessions", "Sessions", "nav-sessions"));
+            links.push(link(
+                "/console/qualifications",
+                "Qualifications",
+                "nav-qualifications",
+            ));
         }
-        if matches!(self.role, Role::Manager | Role::Admin) {
+        if manager {
             links.push(link("/console/resources", "Resources", "nav-resources"));
+            links.push(link("/console/import", "Import", "nav-import"));
         }
-        if matches!(self.role, Role::Booker | Role::Admin) {
+        if booker {
             links.push(link("/console/search", "Find a slot", "nav-search"));
         }
         links.push(link("/console/bookings", "Bookings", "nav-bookings"));
-        if matches!(self.role, Role::Booker | Role::Issuer | Role::Admin) {
+        if booker || issuer {
             links.push(link("/console/vouchers", "Vouchers", "nav-vouchers"));
         }
+        if issuer {
+            links.push(link("/console/programmes", "Programmes", "nav-programmes"));
+        }
+        if manager || issuer {
+            links.push(link("/console/reports", "Reports", "nav-reports"));
+        }
+        links.push(link("/console/feeds", "Calendar feeds", "nav-feeds"));
         links
     }
 }
@@ -163,7 +180,7 @@ mod tests {
         let mut missing = Vec::new();
         for path in sources() {
             let text = std::fs::read_to_string(path).expect("source");
-            for part in text.split("t(\"").skip(1) {
+            for part in text.split(".t(\"").skip(1) {
                 let english = part.split("\")").next().unwrap_or("");
                 if !chinese().contains_key(english) {
                     missing.push(english.to_owned());

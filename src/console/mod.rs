@@ -5,10 +5,14 @@
 
 mod booker;
 mod chrome;
+mod feeds;
 mod issuer;
 mod lines;
 mod manager;
 mod operator;
+mod programmes;
+mod qualifications;
+mod reports;
 mod session;
 mod shown;
 mod sign_in;
@@ -47,8 +51,24 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/console/vouchers/{id}/reinstate"),
     ("post", "/console/vouchers/{id}/revoke"),
     ("get", "/console/resources"),
+    ("get", "/console/resources/{id}"),
+    ("post", "/console/resources/{id}/settings"),
+    ("post", "/console/resources/{id}/opening-hours"),
     ("get", "/console/resources/{id}/blackouts"),
     ("post", "/console/resources/{id}/blackouts"),
+    ("get", "/console/import"),
+    ("post", "/console/import"),
+    ("get", "/console/qualifications"),
+    ("post", "/console/qualifications"),
+    ("post", "/console/qualifications/{id}/revoke"),
+    ("get", "/console/feeds"),
+    ("post", "/console/feeds"),
+    ("post", "/console/feeds/{id}/revoke"),
+    ("get", "/console/programmes"),
+    ("post", "/console/vouchers"),
+    ("get", "/console/reports"),
+    ("get", "/console/reports/utilisation.svg"),
+    ("get", "/console/reports/flows.svg"),
 ];
 
 /// Mounts the console under `/console`.
@@ -79,12 +99,40 @@ pub fn register(cfg: &mut web::ServiceConfig) {
             .route("/vouchers/{id}/suspend", post().to(issuer::suspend))
             .route("/vouchers/{id}/reinstate", post().to(issuer::reinstate))
             .route("/vouchers/{id}/revoke", post().to(issuer::revoke))
+            .route("/vouchers", post().to(programmes::grant))
+            .route("/programmes", get().to(programmes::programmes))
             .route("/resources", get().to(manager::resources))
+            .route("/resources/{id}", get().to(manager::resource))
+            .route(
+                "/resources/{id}/settings",
+                post().to(manager::save_settings),
+            )
+            .route(
+                "/resources/{id}/opening-hours",
+                post().to(manager::save_hours),
+            )
             .route("/resources/{id}/blackouts", get().to(manager::blackouts))
             .route(
                 "/resources/{id}/blackouts",
                 post().to(manager::add_blackout),
-            ),
+            )
+            .route("/import", get().to(manager::import_form))
+            .route("/import", post().to(manager::import))
+            .route("/qualifications", get().to(qualifications::qualifications))
+            .route("/qualifications", post().to(qualifications::grant))
+            .route(
+                "/qualifications/{id}/revoke",
+                post().to(qualifications::revoke),
+            )
+            .route("/feeds", get().to(feeds::feeds))
+            .route("/feeds", post().to(feeds::subscribe))
+            .route("/feeds/{id}/revoke", post().to(feeds::revoke))
+            .route("/reports", get().to(reports::report))
+            .route(
+                "/reports/utilisation.svg",
+                get().to(reports::utilisation_chart),
+            )
+            .route("/reports/flows.svg", get().to(reports::flow_chart)),
     );
 }
 
@@ -105,8 +153,14 @@ pub fn page(status: StatusCode, body: impl Template) -> Result<HttpResponse, Sho
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Content-Security-Policy", POLICY))
         .body(html))
 }
+
+/// What a console page may load and where its forms may go: this server only, never framed.
+const POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; \
+    script-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; \
+    frame-ancestors 'none'; base-uri 'none'";
 
 /// An action that was refused, shown beside the form it came from: on the field it concerns
 /// when the service named one, else above the form.
@@ -145,6 +199,15 @@ impl Slip {
         }
     }
 
+    /// What to show above the form acting on `id` when the refusal names no field, or "".
+    pub fn general(&self, id: impl std::borrow::Borrow<i64>) -> &str {
+        if self.id == *id.borrow() && self.field.is_none() {
+            &self.text
+        } else {
+            ""
+        }
+    }
+
     pub fn failed(&self) -> bool {
         !self.text.is_empty()
     }
@@ -177,6 +240,13 @@ const NOTICES: &[(&str, &str)] = &[
     ("reinstated", "Voucher {} reinstated."),
     ("revoked", "Voucher {} revoked."),
     ("blackout", "Blackout {} added."),
+    ("granted", "Voucher {} granted."),
+    ("qualified", "Qualification {} granted."),
+    ("unqualified", "Qualification {} revoked."),
+    ("feed-revoked", "Calendar feed {} revoked."),
+    ("saved", "Rates and booking rules of resource {} saved."),
+    ("hours-saved", "Opening hours of resource {} saved."),
+    ("imported", "{} resources imported."),
 ];
 
 impl Done {

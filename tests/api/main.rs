@@ -13,6 +13,7 @@ mod bounds;
 mod calendars;
 mod catalogue;
 mod catalogue_edits;
+mod console;
 mod credentials;
 mod errors;
 mod exports;

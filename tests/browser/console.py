@@ -22,7 +22,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as gone
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 PASSWORD = "demo-password"
 BASE, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2]
@@ -114,23 +115,29 @@ class User:
         self.open("/console/sign-in" + (f"?lang={lang}" if lang else ""), "sign-in")
         self.find("input[name=email]").send_keys(self.email)
         self.find("input[name=password]").send_keys(PASSWORD)
-        self.find("button[data-action=sign-in]").click()
+        self.press("button[data-action=sign-in]")
         assert "/console/" in self.driver.current_url, self.driver.current_url
         assert self.driver.find_elements(By.CSS_SELECTOR, "[data-action=sign-out]"), self.text()
 
     def find(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
+    def press(self, css):
+        """Clicks a button or link and waits for the page it leads to."""
+        button = self.find(css)
+        button.click()
+        WebDriverWait(self.driver, 20).until(gone.staleness_of(button))
+
     def act(self, action, ident, name):
-        self.find(f'button[data-action="{action}"][data-id="{ident}"]').click()
+        self.press(f'button[data-action="{action}"][data-id="{ident}"]')
         self.snap(name)
 
     def text(self):
         return self.driver.find_element(By.TAG_NAME, "body").text
 
     def sign_out(self):
-        self.find("button[data-action=sign-out]").click()
-        assert "/console/sign-in" in self.driver.current_url
+        self.press("button[data-action=sign-out]")
+        assert "/console/sign-in" in self.driver.current_url, (self.driver.current_url, self.text())
         self.driver.get(BASE + "/console/queue")
         assert "/console/sign-in" in self.driver.current_url, "the session outlived signing out"
         self.driver.quit()
@@ -168,6 +175,20 @@ def operator_approves_one_of_two(admin, booker):
     _, other, _ = api("GET", f"/api/v1/bookings/{second['id']}/history", admin)
     assert other["items"][-1]["reason"], other
     op.open("/console/sessions", "operator-sessions")
+    op.open(f"/console/qualifications?resource_id={nmr['id']}", "operator-qualifications")
+    op.find("input[name=email]").send_keys("booker@acme.demo.test")
+    fill_date(op, "until", datetime.date.today() + datetime.timedelta(days=90))
+    op.act("grant-qualification", nmr["id"], "operator-qualified")
+    held = op.find("[data-qualification]")
+    assert "booker@acme.demo.test" in held.text, op.text()
+    granted = held.get_attribute("data-qualification")
+    op.act("revoke-qualification", granted, "operator-unqualified")
+    assert not op.driver.find_elements(By.CSS_SELECTOR, f'button[data-action="revoke-qualification"][data-id="{granted}"]')
+    op.driver.set_window_size(390, 900)
+    op.open("/console/queue", "operator-queue-on-a-phone")
+    width = op.driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, f"the queue scrolls sideways on a phone: {width}px"
+    op.driver.set_window_size(1280, 1000)
     op.sign_out()
 
 
@@ -180,7 +201,7 @@ def manager_blackout_cancels(admin, booker):
     mgr = User("manager@fudan.demo.test")
     mgr.sign_in(lang="en")
     mgr.open("/console/resources", "manager-resources")
-    mgr.find(f'a[data-action="blackouts"][data-id="{lcms["id"]}"]').click()
+    mgr.press(f'a[data-action="blackouts"][data-id="{lcms["id"]}"]')
     mgr.snap("manager-blackouts")
     local = datetime.datetime.fromisoformat(victim["start"]).astimezone(SHANGHAI)
     fill(mgr, "start", local - datetime.timedelta(hours=1))
@@ -196,13 +217,50 @@ def manager_blackout_cancels(admin, booker):
     assert "Ion source replacement" in mgr.text()
     _, b, _ = api("GET", f"/api/v1/bookings/{victim['id']}", booker)
     assert b["state"] == "cancelled", b
+    manager_edits_the_resource(mgr, admin, lcms["id"], local)
     mgr.sign_out()
+
+
+def manager_edits_the_resource(mgr, admin, rid, week):
+    mgr.open(f"/console/resources/{rid}?week={week.date().isoformat()}", "manager-resource-week")
+    assert mgr.driver.find_elements(By.CSS_SELECTOR, "[data-calendar] [data-blackout]"), mgr.text()
+    lead = mgr.find("input[name=lead_time_min]")
+    lead.clear()
+    lead.send_keys("-5")
+    mgr.act("save-settings", rid, "manager-rules-refused")
+    assert mgr.find('[data-error="lead_time_min"]').text, mgr.text()
+    lead = mgr.find("input[name=lead_time_min]")
+    lead.clear()
+    lead.send_keys("120")
+    mgr.act("save-settings", rid, "manager-rules-saved")
+    _, r, _ = api("GET", f"/api/v1/resources/{rid}", admin)
+    assert r["booking_rules"]["lead_time_min"] == 120, r["booking_rules"]
+    sat = mgr.find("input[name=sat]")
+    sat.clear()
+    sat.send_keys("09:00-12:00")
+    mgr.act("save-hours", rid, "manager-hours-saved")
+    _, hours, _ = api("GET", f"/api/v1/resources/{rid}/opening-hours", admin)
+    assert {"weekday": "sat", "start": "09:00", "end": "12:00"} in hours["weekly"], hours
+    mgr.open("/console/import", "manager-import")
+    mgr.find("textarea[name=csv]").send_keys(
+        "kind,name_en,name_zh,institution_en\ninstrument,Raman microscope,,Fudan University\n")
+    mgr.act("import", 0, "manager-import-refused")
+    assert mgr.driver.find_elements(By.CSS_SELECTOR, "[data-import-errors] li"), mgr.text()
+    mgr.open("/console/reports", "manager-reports")
+    assert mgr.driver.find_elements(By.CSS_SELECTOR, '[data-report="sharing"] [data-total]')
+    chart = mgr.find("img[src*='utilisation.svg']")
+    assert mgr.driver.execute_script("return arguments[0].naturalWidth", chart) > 0, "the chart did not load"
 
 
 def fill(user, field, when):
     """Types a local time into a datetime-local field as a keyboard would."""
     box = user.find(f"input[name={field}]")
     user.driver.execute_script("arguments[0].value = arguments[1]", box, when.strftime("%Y-%m-%dT%H:%M"))
+
+
+def fill_date(user, field, day):
+    box = user.find(f"input[name={field}]")
+    user.driver.execute_script("arguments[0].value = arguments[1]", box, day.isoformat())
 
 
 def next_weekday(day):
@@ -228,9 +286,9 @@ def booker_books_with_voucher(admin, booker):
     hours = me.find("input[name=hours]")
     hours.clear()
     hours.send_keys("2")
-    me.find("button[data-action=search]").click()
+    me.press("button[data-action=search]")
     me.snap("booker-search-results")
-    me.find(f'a[data-action="quote"][data-id="{nanjing["id"]}"]').click()
+    me.press(f'a[data-action="quote"][data-id="{nanjing["id"]}"]')
     me.snap("booker-quote")
     row = me.find(f'tr[data-voucher="{voucher["id"]}"]')
     row.find_element(By.CSS_SELECTOR, "input[name=pay]").click()
@@ -249,11 +307,17 @@ def booker_books_with_voucher(admin, booker):
     assert shown == "¥%d.%02d" % (fell // 100, fell % 100), (shown, fell)
     me.open(f"/console/vouchers/{voucher['id']}", "booker-voucher-ledger")
     assert "hold" in me.text().lower(), me.text()
+    me.open("/console/feeds", "booker-feeds")
+    me.act("subscribe", 0, "booker-feed-made")
+    url = me.find("[data-feed-url] code").text
+    with urllib.request.urlopen(url) as res:
+        calendar = res.read().decode()
+    assert "BEGIN:VCALENDAR" in calendar and "Structure check of a new catalyst" in calendar, calendar[:500]
     me.sign_out()
     return voucher["id"]
 
 
-def issuer_suspends(voucher_id):
+def issuer_suspends(voucher_id, enterprise):
     issuer = User("issuer@js.demo.test")
     issuer.sign_in()
     issuer.open("/console/vouchers", "issuer-vouchers")
@@ -263,6 +327,17 @@ def issuer_suspends(voucher_id):
     assert card.get_attribute("data-status") == "suspended", card.text
     assert "已暂停" in card.text, card.text  # the issuer reads Chinese
     assert issuer.driver.find_elements(By.CSS_SELECTOR, f'button[data-action="reinstate"][data-id="{voucher_id}"]')
+    issuer.open("/console/programmes", "issuer-programmes")
+    Select(issuer.find("select[name=program_id]")).select_by_index(0)
+    issuer.find("input[name=enterprise_id]").send_keys(str(enterprise))
+    issuer.find("input[name=amount_yuan]").send_keys("5000")
+    fill_date(issuer, "expires_on", datetime.date.today() + datetime.timedelta(days=365))
+    issuer.act("grant", 0, "issuer-granted")
+    assert "/console/vouchers" in issuer.driver.current_url, issuer.text()
+    assert len(issuer.driver.find_elements(By.CSS_SELECTOR, "[data-voucher]")) >= 2
+    issuer.open("/console/reports", "issuer-flows")
+    chart = issuer.find("img[src*='flows.svg']")
+    assert issuer.driver.execute_script("return arguments[0].naturalWidth", chart) > 0
     issuer.sign_out()
 
 
@@ -272,8 +347,9 @@ def main():
     operator_approves_one_of_two(admin, booker)
     manager_blackout_cancels(admin, booker)
     voucher = booker_books_with_voucher(admin, booker)
-    issuer_suspends(voucher)
-    print(f"console: 4 scenarios passed; {User.shot} screenshots in {SHOTS}")
+    _, me, _ = api("GET", "/api/v1/me", booker)
+    issuer_suspends(voucher, me["organization"]["id"])
+    print(f"console: every scenario passed; {User.shot} screenshots in {SHOTS}")
 
 
 if __name__ == "__main__":

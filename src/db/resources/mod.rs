@@ -274,6 +274,26 @@ pub fn labels(
         .collect())
 }
 
+/// The resources `reach` runs (an institution's, or those its operator runs; all for admins),
+/// with their names (en, zh), in id order.
+pub fn run_by(
+    conn: &mut DbConnection,
+    reach: crate::domain::actor::Reach,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    use crate::domain::actor::Reach;
+    let mut q = resources::table
+        .select((resources::id, resources::name_en, resources::name_zh))
+        .order(resources::id)
+        .into_boxed();
+    match reach {
+        Reach::All => {}
+        Reach::Institution(org) => q = q.filter(resources::organization_id.eq(org.0)),
+        Reach::Operated(user) => q = q.filter(resources::id.eq_any(parts::operated(user))),
+        _ => return Ok(Vec::new()),
+    }
+    q.load(conn)
+}
+
 /// The ids of an institution's resources, as a subquery.
 #[diesel::dsl::auto_type]
 pub fn of_institution(org: OrganizationId) -> _ {

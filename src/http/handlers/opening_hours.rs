@@ -43,41 +43,50 @@ pub async fn replace_opening_hours(
     let hours =
         written_hours::read(&body.weekly, &body.exceptions).map_err(ServiceError::validation)?;
     let (tz, hours) = write(&state, move |conn| {
-        let view = crate::catalogue::editable_resource(conn, &user, id)?;
-        if body
-            .timezone
-            .as_ref()
-            .is_some_and(|tz| *tz != view.row.timezone)
-        {
-            return Err(ServiceError::invalid_field(
-                "timezone",
-                "change the resource's time zone with PATCH /api/v1/resources/{id}",
-            ));
-        }
-        let tz = view.row.timezone.clone();
-        let before = OpeningHours::new(
-            tz.clone(),
-            crate::db::opening_hours::opening_hours(conn, id)?,
-        );
-        crate::db::opening_hours::replace_opening_hours(conn, id, &hours)?;
-        let now = crate::db::opening_hours::opening_hours(conn, id)?;
-        let change = crate::audit::Change {
-            subject: ("resource", id.0),
-            action: "opening_hours.replaced",
-            owner: Some(view.row.organization_id),
-            party: None,
-            reason: None,
-        };
-        let after = OpeningHours::new(tz.clone(), now.clone());
-        crate::audit::record(
+        replace(
             conn,
             &user,
-            change,
-            (Some(&before), Some(&after)),
+            (id, body.timezone.as_deref()),
+            |_| Ok(hours),
             clock.naive(),
-        )?;
-        Ok((tz, now))
+        )
     })
     .await?;
     Ok(ok(OpeningHours::new(tz, hours)))
+}
+
+/// Replaces a resource's opening hours with what `hours` makes of the current ones, for its
+/// institution's manager, and records the change; the resource's zone and its new hours.
+pub fn replace(
+    conn: &mut crate::db::DbConnection,
+    user: &Actor,
+    (id, timezone): (ResourceId, Option<&str>),
+    hours: impl FnOnce(
+        &crate::domain::opening::OpeningHours,
+    ) -> Result<crate::domain::opening::OpeningHours, ServiceError>,
+    at: chrono::NaiveDateTime,
+) -> Result<(String, crate::domain::opening::OpeningHours), ServiceError> {
+    let view = crate::catalogue::editable_resource(conn, user, id)?;
+    if timezone.is_some_and(|tz| tz != view.row.timezone) {
+        return Err(ServiceError::invalid_field(
+            "timezone",
+            "change the resource's time zone with PATCH /api/v1/resources/{id}",
+        ));
+    }
+    let tz = view.row.timezone.clone();
+    let current = crate::db::opening_hours::opening_hours(conn, id)?;
+    let next = hours(&current)?;
+    let before = OpeningHours::new(tz.clone(), current);
+    crate::db::opening_hours::replace_opening_hours(conn, id, &next)?;
+    let now = crate::db::opening_hours::opening_hours(conn, id)?;
+    let change = crate::audit::Change {
+        subject: ("resource", id.0),
+        action: "opening_hours.replaced",
+        owner: Some(view.row.organization_id),
+        party: None,
+        reason: None,
+    };
+    let after = OpeningHours::new(tz.clone(), now.clone());
+    crate::audit::record(conn, user, change, (Some(&before), Some(&after)), at)?;
+    Ok((tz, now))
 }

@@ -20,6 +20,11 @@ use crate::domain::types::{ResourceStatus, Role};
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::dto::resources::CreateBlackout;
 
+mod import;
+mod resource;
+pub use import::{import, import_form};
+pub use resource::{resource, save_hours, save_settings};
+
 pub struct Listed {
     pub id: i64,
     pub name: String,
