@@ -252,6 +252,15 @@ const NOT_PROBLEMS: &[&str] = &[
     "service fees",
     "voucher payments",
     "{}: monthly utilisation, {}",
+    // The console: what a form's key stands for, its page policy, where an action sends the
+    // browser, its own labels (in src/console/zh-CN.txt), and refusals shown by their labels.
+    "console booking {} {} {} {} {}",
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "{}{}done={}&id={}",
+    "{} resources imported.",
+    "sign in to see this page",
+    "the form could not be read; reload the page and try again",
+    "the form is not one this console sent; reload the page and try again",
 ];
 
 /// Where the service writes no problem texts: the command line, start-up, mail and jobs.
