@@ -65,6 +65,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/console/feeds"),
     ("post", "/console/feeds/{id}/revoke"),
     ("get", "/console/programmes"),
+    ("post", "/console/statements/{id}/agree"),
+    ("post", "/console/statements/{id}/pay"),
+    ("post", "/console/statements/{id}/dispute"),
     ("post", "/console/vouchers"),
     ("get", "/console/reports"),
     ("get", "/console/reports/utilisation.svg"),
@@ -101,6 +104,9 @@ pub fn register(cfg: &mut web::ServiceConfig) {
             .route("/vouchers/{id}/revoke", post().to(issuer::revoke))
             .route("/vouchers", post().to(programmes::grant))
             .route("/programmes", get().to(programmes::programmes))
+            .route("/statements/{id}/agree", post().to(programmes::agree))
+            .route("/statements/{id}/pay", post().to(programmes::pay))
+            .route("/statements/{id}/dispute", post().to(programmes::dispute))
             .route("/resources", get().to(manager::resources))
             .route("/resources/{id}", get().to(manager::resource))
             .route(
@@ -247,6 +253,9 @@ const NOTICES: &[(&str, &str)] = &[
     ("saved", "Rates and booking rules of resource {} saved."),
     ("hours-saved", "Opening hours of resource {} saved."),
     ("imported", "{} resources imported."),
+    ("statement-agreed", "Statement {} agreed."),
+    ("statement-paid", "Statement {} paid."),
+    ("statement-disputed", "Statement {} disputed."),
 ];
 
 impl Done {

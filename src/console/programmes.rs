@@ -34,6 +34,7 @@ pub struct StatementLine {
     pub amount: String,
     pub lines: i64,
     pub status: &'static str,
+    pub state: &'static str,
     pub provider_id: i64,
 }
 
@@ -99,6 +100,7 @@ async fn show(
                 amount: yuan(s.amount_fen),
                 lines: s.line_count,
                 status: label(locale, s.status.as_str()),
+                state: s.status.as_str(),
                 provider_id: s.provider_id,
             })
             .collect::<Vec<_>>();
@@ -185,4 +187,82 @@ pub async fn grant(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    note: String,
+}
+
+/// Takes an issuer's step on a statement, as `POST /api/v1/settlement-statements/{id}/…` does:
+/// agreeing, paying with the transfer's reference, or disputing with a reason.
+async fn take(
+    state: web::Data<AppState>,
+    id: i64,
+    posted: Posted<StepForm>,
+    (step, key): (crate::domain::statement::Step, &'static str),
+) -> Result<HttpResponse, Shown> {
+    use crate::domain::statement::Step;
+    let viewer = posted.viewer;
+    let note = posted.form.note.trim().to_owned();
+    let checked = match step {
+        Step::Pay if !crate::domain::text_fits(&note, 100) => Err(ServiceError::invalid_field(
+            "note",
+            "give the transfer's reference (1 to 100 characters)",
+        )),
+        Step::Dispute if !crate::domain::prose_fits(&note, 500) => Err(
+            ServiceError::invalid_field("note", "say why (1 to 500 characters)"),
+        ),
+        Step::Pay | Step::Dispute => Ok(Some(note)),
+        _ => Ok(None),
+    };
+    let (actor, now) = (viewer.actor.clone(), state.clock.naive());
+    let result = match checked {
+        Ok(note) => {
+            crate::http::write(&state, move |conn| {
+                crate::settlements::statements::advance(conn, &actor, (id, step), note, now)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(done("/console/programmes", key, id)),
+        Err(e) if e.code.status() < 500 => {
+            let slip = Slip::of(id, &e, viewer.locale);
+            show(&state, &viewer, None, GrantForm::default(), (slip, Some(e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn agree(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    posted: Posted<StepForm>,
+) -> Result<HttpResponse, Shown> {
+    let step = (crate::domain::statement::Step::Agree, "statement-agreed");
+    take(state, path.into_inner(), posted, step).await
+}
+
+pub async fn pay(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    posted: Posted<StepForm>,
+) -> Result<HttpResponse, Shown> {
+    let step = (crate::domain::statement::Step::Pay, "statement-paid");
+    take(state, path.into_inner(), posted, step).await
+}
+
+pub async fn dispute(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    posted: Posted<StepForm>,
+) -> Result<HttpResponse, Shown> {
+    let step = (
+        crate::domain::statement::Step::Dispute,
+        "statement-disputed",
+    );
+    take(state, path.into_inner(), posted, step).await
 }

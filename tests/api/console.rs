@@ -373,7 +373,58 @@ async fn the_console_sends_nobody_off_site(app: TestApp) {
     assert_eq!(done.location, "/console");
 }
 
+async fn an_issuer_agrees_to_and_pays_a_statement_on_the_page(app: TestApp) {
+    use crate::statements::{captured, jiangsu, period};
+    let (_, day) = captured(&app, "Console statement XRD").await;
+    let agency = jiangsu(&app, day).await;
+    let m = app.login(MANAGER).await;
+    let issued = app
+        .post("/api/v1/settlement-statements", &m, period(agency, day))
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{:?}", issued.body);
+    let id = issued.body["id"].as_i64().unwrap();
+    let mut js = Browser::signed_in(&app, JS_ISSUER).await;
+    let list = js.get("/console/programmes").await;
+    assert!(
+        list.body
+            .contains(&format!("data-statement=\"{id}\" data-status=\"issued\""))
+    );
+    let csrf = list.csrf();
+    let agreed = js
+        .post(
+            &format!("/console/statements/{id}/agree"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(agreed.status, StatusCode::SEE_OTHER, "{}", agreed.body);
+    let pay = format!("/console/statements/{id}/pay");
+    let blank = js.post(&pay, &[("csrf", &csrf), ("note", " ")]).await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(blank.body.contains("data-error=\"note\""), "{}", blank.body);
+    let paid = js
+        .post(&pay, &[("csrf", &csrf), ("note", "JS-TREASURY-0042")])
+        .await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+    let now = app
+        .get(&format!("/api/v1/settlement-statements/{id}"), &m)
+        .await;
+    assert_eq!(now.body["status"], "paid", "{:?}", now.body);
+    assert_eq!(now.body["payment_reference"], "JS-TREASURY-0042");
+    // The Shanghai agency is no party to it: its page does not list it, nor may it act.
+    let mut sh = Browser::signed_in(&app, ISSUER).await;
+    let theirs = sh.get("/console/programmes").await;
+    assert!(!theirs.body.contains(&format!("data-statement=\"{id}\"")));
+    let refused = sh
+        .post(
+            &format!("/console/statements/{id}/dispute"),
+            &[("csrf", &theirs.csrf()), ("note", "no")],
+        )
+        .await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+}
+
 on_both_backends!(
+    an_issuer_agrees_to_and_pays_a_statement_on_the_page,
     the_session_cookie_is_protected_and_ends_on_sign_out,
     a_form_without_its_token_or_from_another_site_changes_nothing,
     a_console_approval_is_in_the_history_like_an_api_one,
