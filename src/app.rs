@@ -13,7 +13,8 @@ use crate::error::{ErrorCode, ServiceError};
 use crate::http::handlers::{
     accounts, allocations, api_tokens, approval_queue, audit, availability, blackouts,
     booking_series, bookings, feeds, messages, opening_hours, ops, organizations, qualifications,
-    reports, resources, settings, settlements, statements, usage, users, vouchers, webhooks,
+    reports, resources, service_orders, services, settings, settlements, statements, usage, users,
+    vouchers, webhooks,
 };
 use crate::http::middleware::{Metrics, observe, reject_nul};
 
@@ -150,6 +151,19 @@ route_table! {
     "/api/v1/allocations/{id}/cancel" => { post: allocations::cancel_allocation },
     "/api/v1/allocations/{id}/usage" => { get: allocations::list_allocation_usage },
     "/api/v1/resources/{id}/usage" => { post: allocations::record_usage },
+    "/api/v1/services" => { get: services::list_services, post: services::create_service },
+    "/api/v1/services/{id}" => { get: services::get_service, patch: services::update_service },
+    "/api/v1/services/{id}/quote" => { get: services::get_service_quote },
+    "/api/v1/service-orders" => { get: service_orders::list_service_orders, post: service_orders::create_service_order },
+    "/api/v1/service-orders/{id}" => { get: service_orders::get_service_order },
+    "/api/v1/service-orders/{id}/history" => { get: service_orders::get_service_order_history },
+    "/api/v1/service-orders/{id}/accept" => { post: service_orders::accept_service_order },
+    "/api/v1/service-orders/{id}/reject" => { post: service_orders::reject_service_order },
+    "/api/v1/service-orders/{id}/receive-samples" => { post: service_orders::receive_service_order_samples },
+    "/api/v1/service-orders/{id}/start" => { post: service_orders::start_service_order },
+    "/api/v1/service-orders/{id}/report" => { get: service_orders::get_service_order_report, put: service_orders::put_service_order_report },
+    "/api/v1/service-orders/{id}/deliver" => { post: service_orders::deliver_service_order },
+    "/api/v1/service-orders/{id}/cancel" => { post: service_orders::cancel_service_order },
     "/api/v1/qualifications" => { get: qualifications::list_qualifications, post: qualifications::grant_qualification },
     "/api/v1/qualifications/{id}/revoke" => { post: qualifications::revoke_qualification },
     "/api/v1/audit-events" => { get: audit::list_audit_events },

@@ -85,7 +85,35 @@ fn seed_in(conn: &mut DbConnection, hash: &str) -> Result<(), ServiceError> {
     let fudan = institutions["Fudan University"];
     let issuers = (agencies[0].1, agencies[1].1);
     let staff = seed_users(conn, hash, (fudan, acme), issuers)?;
-    seed_catalogue(conn, staff, fudan)
+    seed_catalogue(conn, staff, fudan)?;
+    seed_service(conn, fudan)
+}
+
+/// Fudan's sample-testing service: structure confirmation of small molecules by NMR.
+fn seed_service(conn: &mut DbConnection, fudan: OrganizationId) -> Result<(), ServiceError> {
+    let now = crate::db::now();
+    let (name_en, name_zh) = ("NMR structure confirmation", "核磁共振结构确证");
+    let (measures, category) = ("1H and 13C spectra of a small molecule", "analytical");
+    let values = crate::db::services::ServiceValues {
+        resource_id: None,
+        name_en: name_en.into(),
+        name_zh: name_zh.into(),
+        measures: measures.into(),
+        sample_requirements: "10 mg, dissolved or soluble in CDCl3 or DMSO-d6".into(),
+        category: category.into(),
+        price_internal_fen: 20_000,
+        price_academic_fen: 40_000,
+        price_enterprise_fen: 60_000,
+        turnaround_days: 3,
+        voucher_purposes: "research".into(),
+        status: crate::domain::types::ServiceStatus::Published,
+        search_text: [name_en, name_zh, measures, category]
+            .map(str::to_lowercase)
+            .join(" "),
+        updated_at: now,
+    };
+    crate::db::services::insert(conn, fudan.0, &values)?;
+    Ok(())
 }
 
 /// The demo accounts; returns the admin and Fudan's operator.

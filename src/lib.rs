@@ -20,6 +20,7 @@ pub mod mail;
 pub mod notify;
 pub mod qualifications;
 pub mod reports;
+pub mod service_orders;
 pub mod settings;
 pub mod settlements;
 pub mod sign_in;

@@ -7,7 +7,7 @@ use crate::db::DbConnection;
 use crate::db::vouchers::{self as store, ProgramRow, VoucherRow};
 use crate::domain::actor::{Actor, Reach};
 use crate::domain::ids::{ProgramId, VoucherId};
-use crate::domain::ledger::{Balance, Movement};
+use crate::domain::ledger::{Balance, Claim, Movement};
 use crate::domain::money::{Fen, Standing, Terms};
 use crate::domain::programs::ProgramDraft;
 use crate::domain::types::{Province, ResourceKind, Role, VoucherStatus};
@@ -77,23 +77,23 @@ pub fn committed_in_year(
     year: i32,
 ) -> Result<Fen, ServiceError> {
     let rows = store::enterprise_movements(conn, program, enterprise)?;
-    // The year each booking's hold was taken in (one hold per booking).
-    let held_in: std::collections::HashMap<i64, i32> = rows
+    // The year each claim's hold was taken in (one hold per booking, allocation or order).
+    let held_in: std::collections::HashMap<Claim, i32> = rows
         .iter()
-        .filter(|r| r.1 == Movement::Hold)
-        .filter_map(|r| Some((r.5?, r.4)))
+        .filter(|r| r.movement == Movement::Hold)
+        .filter_map(|r| Some((r.claim()?, r.year)))
         .collect();
-    let movement_of = |id: i64| rows.iter().find(|r| r.0 == id).map(|r| r.1);
+    let movement_of = |id: i64| rows.iter().find(|r| r.id == id).map(|r| r.movement);
     let mut total = 0;
-    for (_, movement, amount, reverses, _, booking) in rows.iter() {
-        if booking.and_then(|b| held_in.get(&b)) != Some(&year) {
+    for r in &rows {
+        if r.claim().and_then(|c| held_in.get(&c)) != Some(&year) {
             continue;
         }
-        match (movement, reverses.and_then(movement_of)) {
-            (Movement::Hold, _) => total += amount,
-            (Movement::Release, _) => total -= amount,
+        match (r.movement, r.reverses_id.and_then(movement_of)) {
+            (Movement::Hold, _) => total += r.amount_fen,
+            (Movement::Release, _) => total -= r.amount_fen,
             // A reversed capture is money given back; grants and expiries never counted.
-            (Movement::Reversal, Some(Movement::Capture)) => total -= amount,
+            (Movement::Reversal, Some(Movement::Capture)) => total -= r.amount_fen,
             _ => {}
         }
     }

@@ -25,6 +25,8 @@ pub mod reports;
 pub mod resources;
 pub mod schema;
 pub mod series;
+pub mod service_orders;
+pub mod services;
 pub mod sessions;
 pub mod settings;
 pub mod settlements;

@@ -343,6 +343,7 @@ diesel::table! {
         year -> Integer,
         at -> Timestamp,
         allocation_id -> Nullable<BigInt>,
+        service_order_id -> Nullable<BigInt>,
     }
 }
 
@@ -542,6 +543,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     resource_reminders,
     resource_ratings,
+    services,
+    service_orders,
+    service_order_events,
+    service_reports,
 );
 
 diesel::table! {
@@ -605,3 +610,85 @@ diesel::table! {
 
 diesel::joinable!(outbox_contents -> outbox (message_id));
 diesel::allow_tables_to_appear_in_same_query!(outbox, outbox_contents);
+
+diesel::table! {
+    /// A published service, such as sample testing, priced per sample.
+    services (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        resource_id -> Nullable<BigInt>,
+        name_en -> Text,
+        name_zh -> Text,
+        measures -> Text,
+        sample_requirements -> Text,
+        category -> Text,
+        price_internal_fen -> BigInt,
+        price_academic_fen -> BigInt,
+        price_enterprise_fen -> BigInt,
+        turnaround_days -> Integer,
+        voucher_purposes -> Text,
+        status -> Text,
+        search_text -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_orders (id) {
+        id -> BigInt,
+        service_id -> BigInt,
+        provider_id -> BigInt,
+        resource_id -> Nullable<BigInt>,
+        organization_id -> BigInt,
+        requester_id -> BigInt,
+        samples -> BigInt,
+        notes -> Text,
+        purpose_kind -> Text,
+        customer_category -> Text,
+        price_fen -> BigInt,
+        gross_fen -> BigInt,
+        voucher_id -> Nullable<BigInt>,
+        accepted_co_payment_fen -> Nullable<BigInt>,
+        voucher_share_fen -> BigInt,
+        state -> Text,
+        reason -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        samples_measured -> Nullable<BigInt>,
+        final_gross_fen -> Nullable<BigInt>,
+        final_voucher_fen -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_order_events (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        event -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        actor_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_reports (order_id) {
+        order_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(service_orders -> services (service_id));
+diesel::joinable!(service_order_events -> service_orders (order_id));
+diesel::joinable!(service_reports -> service_orders (order_id));

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{
-    allocations, bookings, resources, settlement_lines, voucher_ledger, voucher_programs, vouchers,
+    allocations, bookings, resources, service_orders, settlement_lines, voucher_ledger,
+    voucher_programs, vouchers,
 };
 use crate::db::vouchers::LedgerRow;
 use crate::domain::types::Movement;
@@ -40,7 +41,8 @@ pub fn movements(
         .filter(
             voucher_ledger::booking_id
                 .is_not_null()
-                .or(voucher_ledger::allocation_id.is_not_null()),
+                .or(voucher_ledger::allocation_id.is_not_null())
+                .or(voucher_ledger::service_order_id.is_not_null()),
         )
         .order(voucher_ledger::id)
         .into_boxed();
@@ -81,16 +83,47 @@ pub fn movements(
         let allocated = allocations::table
             .filter(allocations::resource_id.eq_any(theirs))
             .select(allocations::id);
+        let ordered = service_orders::table
+            .filter(service_orders::provider_id.eq(provider))
+            .select(service_orders::id);
         q = q.filter(
             voucher_ledger::booking_id
                 .assume_not_null()
                 .eq_any(booked)
                 .or(voucher_ledger::allocation_id
                     .assume_not_null()
-                    .eq_any(allocated)),
+                    .eq_any(allocated))
+                .or(voucher_ledger::service_order_id
+                    .assume_not_null()
+                    .eq_any(ordered)),
         );
     }
     q.load(conn)
+}
+
+/// A service order's provider, resource (if any) and service.
+pub type OrderPlace = (i64, Option<i64>, i64);
+
+/// Every line's service order → where it was served, a query per 10 000.
+pub fn orders_of(
+    conn: &mut DbConnection,
+    rows: &[LedgerRow],
+) -> QueryResult<HashMap<i64, OrderPlace>> {
+    let ordered: Vec<i64> = rows.iter().filter_map(|r| r.service_order_id).collect();
+    let mut of_order = HashMap::new();
+    for ids in ordered.chunks(CHUNK) {
+        let found: Vec<(i64, i64, Option<i64>, i64)> = service_orders::table
+            .filter(service_orders::id.eq_any(ids))
+            .select((
+                service_orders::id,
+                service_orders::provider_id,
+                service_orders::resource_id,
+                service_orders::service_id,
+            ))
+            .load(conn)?;
+        of_order.extend(found.into_iter().map(|(id, p, r, s)| (id, (p, r, s))));
+    }
+    Ok(of_order)
 }
 
 /// Every line's booking → resource and allocation → resource, a query per 10 000 of each (well

@@ -9,8 +9,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{SingleValue, Text};
 
 use crate::domain::types::{
-    AllocationState, BookingState, MessageStatus, Movement, ResourceStatus, SelfOperation,
-    StatementStatus, VoucherStatus,
+    AllocationState, BookingState, MessageStatus, Movement, OrderState, ResourceStatus,
+    SelfOperation, ServiceStatus, StatementStatus, VoucherStatus,
 };
 
 macro_rules! text_column {
@@ -77,7 +77,9 @@ text_column!(
     MessageStatus,
     Movement,
     SelfOperation,
-    StatementStatus
+    StatementStatus,
+    OrderState,
+    ServiceStatus
 );
 
 #[cfg(test)]

@@ -74,15 +74,17 @@ pub struct LedgerRow {
     pub year: i32,
     pub at: NaiveDateTime,
     pub allocation_id: Option<i64>,
+    pub service_order_id: Option<i64>,
 }
 
 impl LedgerRow {
-    /// The booking or allocation the line belongs to, if any.
+    /// The booking, allocation or service order the line belongs to, if any.
     pub fn claim(&self) -> Option<Claim> {
-        match (self.booking_id, self.allocation_id) {
-            (Some(b), _) => Some(Claim::Booking(b)),
-            (None, Some(a)) => Some(Claim::Allocation(a)),
-            (None, None) => None,
+        match (self.booking_id, self.allocation_id, self.service_order_id) {
+            (Some(b), _, _) => Some(Claim::Booking(b)),
+            (None, Some(a), _) => Some(Claim::Allocation(a)),
+            (None, None, Some(o)) => Some(Claim::ServiceOrder(o)),
+            (None, None, None) => None,
         }
     }
 }
@@ -231,6 +233,13 @@ fn allocation_of(claim: Option<Claim>) -> Option<i64> {
     }
 }
 
+fn order_of(claim: Option<Claim>) -> Option<i64> {
+    match claim {
+        Some(Claim::ServiceOrder(id)) => Some(id),
+        _ => None,
+    }
+}
+
 pub fn append(conn: &mut DbConnection, line: &Line<'_>) -> QueryResult<LedgerRow> {
     diesel::insert_into(voucher_ledger::table)
         .values((
@@ -239,6 +248,7 @@ pub fn append(conn: &mut DbConnection, line: &Line<'_>) -> QueryResult<LedgerRow
             voucher_ledger::amount_fen.eq(line.entry.amount),
             voucher_ledger::booking_id.eq(booking_of(line.entry.claim)),
             voucher_ledger::allocation_id.eq(allocation_of(line.entry.claim)),
+            voucher_ledger::service_order_id.eq(order_of(line.entry.claim)),
             voucher_ledger::reverses_id.eq(line.reverses_id),
             voucher_ledger::actor_id.eq(line.actor),
             voucher_ledger::reason.eq(line.reason),
@@ -299,27 +309,17 @@ pub fn due_for_expiry(
 
 /// One movement as the annual cap counts it: id, movement, amount, what it reverses, the year it
 /// was taken in, and its booking.
-pub type CapMovement = (i64, Movement, i64, Option<i64>, i32, Option<i64>);
-
 /// Every movement on an enterprise's vouchers of one programme.
 pub fn enterprise_movements(
     conn: &mut DbConnection,
     program: i64,
     enterprise: i64,
-) -> QueryResult<Vec<CapMovement>> {
+) -> QueryResult<Vec<LedgerRow>> {
     let mine = vouchers::table
         .filter(vouchers::program_id.eq(program))
         .filter(vouchers::enterprise_id.eq(enterprise))
         .select(vouchers::id);
     voucher_ledger::table
         .filter(voucher_ledger::voucher_id.eq_any(mine))
-        .select((
-            voucher_ledger::id,
-            voucher_ledger::movement,
-            voucher_ledger::amount_fen,
-            voucher_ledger::reverses_id,
-            voucher_ledger::year,
-            voucher_ledger::booking_id,
-        ))
         .load(conn)
 }

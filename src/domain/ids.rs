@@ -34,4 +34,8 @@ id_type!(
     VoucherId,
     /// A voucher programme of an issuing agency.
     ProgramId,
+    /// A published service, such as sample testing.
+    ServiceId,
+    /// An order for a service.
+    OrderId,
 );

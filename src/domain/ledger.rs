@@ -13,11 +13,13 @@ use super::money::Fen;
 
 pub use super::types::Movement;
 
-/// What a hold is for: a booking, or a computing allocation drawn down by its usage.
+/// What a hold is for: a booking, a computing allocation drawn down by its usage, or a service
+/// order captured on the samples measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Claim {
     Booking(i64),
     Allocation(i64),
+    ServiceOrder(i64),
 }
 
 impl std::fmt::Display for Claim {
@@ -25,6 +27,7 @@ impl std::fmt::Display for Claim {
         match self {
             Claim::Booking(id) => write!(f, "booking {id}"),
             Claim::Allocation(id) => write!(f, "allocation {id}"),
+            Claim::ServiceOrder(id) => write!(f, "service order {id}"),
         }
     }
 }

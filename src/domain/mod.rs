@@ -16,6 +16,7 @@ pub mod opening;
 pub mod programs;
 pub mod resource;
 pub mod seal;
+pub mod service_order;
 pub mod sessions;
 pub mod settings;
 pub mod sharing;

@@ -112,6 +112,37 @@ pub struct Totals {
     pub users: BTreeSet<String>,
     pub organizations: BTreeSet<i64>,
     pub endings: Endings,
+    /// Service orders delivered in the period: counted apart from hours of use.
+    pub orders: Orders,
+}
+
+/// Service orders whose report was delivered in the period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Orders {
+    pub delivered: i64,
+    pub samples: i64,
+    pub income_fen: i64,
+    /// Of them, those ordered by organisations other than the lab's own.
+    pub external: i64,
+}
+
+impl Orders {
+    /// One delivered order of `samples` for `fee`, external when another organisation ordered it.
+    pub fn one(samples: i64, fee: i64, external: bool) -> Orders {
+        Orders {
+            delivered: 1,
+            samples,
+            income_fen: fee,
+            external: i64::from(external),
+        }
+    }
+
+    pub fn add(&mut self, o: &Orders) {
+        self.delivered = self.delivered.saturating_add(o.delivered);
+        self.samples = self.samples.saturating_add(o.samples);
+        self.income_fen = self.income_fen.saturating_add(o.income_fen);
+        self.external = self.external.saturating_add(o.external);
+    }
 }
 
 fn overlap_minutes(a: Span, b: Span) -> i64 {
@@ -202,6 +233,7 @@ impl Totals {
         self.endings.due += other.endings.due;
         self.endings.no_shows += other.endings.no_shows;
         self.endings.late_cancels += other.endings.late_cancels;
+        self.orders.add(&other.orders);
     }
 
     pub fn figures(&self) -> Figures {
@@ -219,6 +251,10 @@ impl Totals {
             organizations_served: self.organizations.len(),
             no_show_rate: ratio(self.endings.no_shows, self.endings.due),
             late_cancel_rate: ratio(self.endings.late_cancels, self.endings.due),
+            service_orders: self.orders.delivered,
+            external_service_orders: self.orders.external,
+            samples_measured: self.orders.samples,
+            service_order_income_fen: self.orders.income_fen,
         }
     }
 }
@@ -236,6 +272,11 @@ pub struct Figures {
     pub organizations_served: usize,
     pub no_show_rate: Option<f64>,
     pub late_cancel_rate: Option<f64>,
+    /// Service orders (such as sample testing) delivered in the period, apart from hours.
+    pub service_orders: i64,
+    pub external_service_orders: i64,
+    pub samples_measured: i64,
+    pub service_order_income_fen: i64,
 }
 
 /// The national threshold for a large instrument (original value in yuan); Shanghai's is lower.
@@ -313,6 +354,10 @@ mod tests {
                 organizations_served: 2,
                 no_show_rate: Some(0.2),
                 late_cancel_rate: Some(0.2),
+                service_orders: 0,
+                external_service_orders: 0,
+                samples_measured: 0,
+                service_order_income_fen: 0,
             }
         );
     }

@@ -82,6 +82,18 @@ text_enum!(
     }
 );
 text_enum!(
+    /// Where an order for a service (such as sample testing) stands.
+    OrderState {
+        Submitted => "submitted", Accepted => "accepted", SamplesReceived => "samples_received",
+        InProgress => "in_progress", ReportDelivered => "report_delivered", Rejected => "rejected",
+        Cancelled => "cancelled",
+    }
+);
+text_enum!(
+    /// Whether a service is offered: published, or withdrawn (its orders go on).
+    ServiceStatus { Published => "published", Withdrawn => "withdrawn" }
+);
+text_enum!(
     /// Whether a voucher can be used.
     VoucherStatus { Active => "active", Suspended => "suspended", Revoked => "revoked" }
 );

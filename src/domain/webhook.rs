@@ -25,6 +25,13 @@ pub const EVENT_TYPES: &[&str] = &[
     "allocation.approved",
     "allocation.rejected",
     "allocation.threshold",
+    "service_order.submitted",
+    "service_order.accepted",
+    "service_order.rejected",
+    "service_order.samples_received",
+    "service_order.in_progress",
+    "service_order.report_delivered",
+    "service_order.cancelled",
     "statement.issued",
     "statement.paid",
 ];

@@ -5,6 +5,7 @@
 pub mod allocations;
 pub mod letters;
 pub mod series;
+pub mod service_orders;
 pub mod text;
 pub mod webhooks;
 

@@ -1,5 +1,6 @@
 //! The cross-province flow matrices: hours, fees and voucher amounts from the users' province
-//! (and from the voucher issuers' province) to the providers' province.
+//! (and from the voucher issuers' province) to the providers' province, and apart from them the
+//! service orders delivered, with their fees and what vouchers paid of them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,6 +10,7 @@ use serde::Serialize;
 use super::Scope;
 use crate::db::DbConnection;
 use crate::db::reports as load;
+use crate::db::service_orders::{Delivered, delivered_between};
 use crate::domain::spreadsheet::Sheet;
 use crate::error::ServiceError;
 
@@ -21,6 +23,9 @@ pub struct Flow {
     pub fee_fen: i64,
     pub voucher_fen: i64,
     pub uses: i64,
+    pub service_orders: i64,
+    pub service_order_fee_fen: i64,
+    pub service_order_voucher_fen: i64,
 }
 
 #[derive(Default)]
@@ -29,6 +34,9 @@ struct Cell {
     fee: i64,
     voucher: i64,
     uses: i64,
+    orders: i64,
+    order_fee: i64,
+    order_voucher: i64,
 }
 
 impl Cell {
@@ -37,6 +45,16 @@ impl Cell {
         self.fee = self.fee.saturating_add(s.fee_fen);
         self.voucher = self.voucher.saturating_add(s.voucher_fen);
         self.uses = self.uses.saturating_add(s.uses);
+    }
+
+    fn add_order(&mut self, o: &Delivered) {
+        self.orders = self.orders.saturating_add(1);
+        self.order_fee = self
+            .order_fee
+            .saturating_add(o.final_gross_fen.unwrap_or(0));
+        self.order_voucher = self
+            .order_voucher
+            .saturating_add(o.final_voucher_fen.unwrap_or(0));
     }
 }
 
@@ -49,6 +67,9 @@ fn cells(map: BTreeMap<(String, String), Cell>) -> Vec<Flow> {
             fee_fen: c.fee,
             voucher_fen: c.voucher,
             uses: c.uses,
+            service_orders: c.orders,
+            service_order_fee_fen: c.order_fee,
+            service_order_voucher_fen: c.order_voucher,
         })
         .collect()
 }
@@ -58,11 +79,21 @@ struct Places {
     orgs: HashMap<i64, String>,
     resources: HashMap<i64, String>,
     issuers: HashMap<i64, String>,
+    /// Resources at or above their province's large-instrument threshold.
+    large: std::collections::HashSet<i64>,
 }
 
 fn places(conn: &mut DbConnection, scope: Scope) -> Result<Places, ServiceError> {
     let (orgs, issuers) = crate::db::reports::provinces(conn)?;
-    let resources = crate::db::resources::joined_all(conn, scope.institution)?
+    let all = crate::db::resources::joined_all(conn, scope.institution)?;
+    let large = all
+        .iter()
+        .filter(|(r, _, place)| {
+            crate::domain::sharing::is_large(r.original_value_cny, &place.province)
+        })
+        .map(|(r, _, _)| r.id)
+        .collect();
+    let resources = all
         .into_iter()
         .map(|(r, _, place)| (r.id, place.province))
         .collect();
@@ -70,6 +101,7 @@ fn places(conn: &mut DbConnection, scope: Scope) -> Result<Places, ServiceError>
         orgs,
         resources,
         issuers,
+        large,
     })
 }
 
@@ -103,7 +135,35 @@ pub fn flows(
             cell.add(sum);
         }
     }
+    let orders = delivered_between(conn, scope.institution, (from, to))?;
+    for o in orders.iter().filter(|o| counted(o, scope, &places)) {
+        let provider = places.orgs.get(&o.provider_id).cloned().unwrap_or_default();
+        let user = places
+            .orgs
+            .get(&o.organization_id)
+            .cloned()
+            .unwrap_or_default();
+        let cell: &mut Cell = by_user.entry((user, provider.clone())).or_default();
+        cell.add_order(o);
+        if let Some(issuer) = o.voucher_id.and_then(|id| places.issuers.get(&id)) {
+            let cell: &mut Cell = by_issuer.entry((issuer.clone(), provider)).or_default();
+            cell.add_order(o);
+        }
+    }
     Ok((cells(by_user), cells(by_issuer)))
+}
+
+/// Whether a delivered order falls in `scope`: on a resource in it, or (when the scope names no
+/// resource and no value threshold) on no resource at all.
+fn counted(o: &Delivered, scope: Scope, places: &Places) -> bool {
+    match o.resource_id {
+        Some(r) => {
+            places.resources.contains_key(&r)
+                && scope.resource.is_none_or(|s| s == r)
+                && (!scope.large_only || places.large.contains(&r))
+        }
+        None => scope.resource.is_none() && !scope.large_only,
+    }
 }
 
 /// Both matrices as CSV: one row per cell, `matrix` saying which (`user` or `issuer`).
@@ -117,6 +177,9 @@ pub fn flows_csv(by_user: &[Flow], by_issuer: &[Flow]) -> Result<String, Service
         "fee_fen",
         "voucher_fen",
         "uses",
+        "service_orders",
+        "service_order_fee_fen",
+        "service_order_voucher_fen",
     ])
     .map_err(ServiceError::internal)?;
     for (matrix, flows) in [("user", by_user), ("issuer", by_issuer)] {
@@ -129,6 +192,9 @@ pub fn flows_csv(by_user: &[Flow], by_issuer: &[Flow]) -> Result<String, Service
                 f.fee_fen.to_string(),
                 f.voucher_fen.to_string(),
                 f.uses.to_string(),
+                f.service_orders.to_string(),
+                f.service_order_fee_fen.to_string(),
+                f.service_order_voucher_fen.to_string(),
             ])
             .map_err(ServiceError::internal)?;
         }

@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod flows;
+mod orders;
 
 use std::collections::BTreeMap;
 
@@ -171,7 +172,7 @@ pub fn sharing_report(
     let resources = resources_in(conn, scope)?;
     let loaded = crate::db::reports::period(conn, scope, from, to)?;
     let period = Span::new(from.and_utc(), to.and_utc());
-    let mut groups: BTreeMap<String, (String, String, usize, Totals)> = BTreeMap::new();
+    let mut groups: orders::Groups = BTreeMap::new();
     let mut all = Totals::default();
     for (r, rated) in &resources {
         let totals = totals_of(r, *rated, &loaded, period);
@@ -183,6 +184,8 @@ pub fn sharing_report(
         entry.3.add(&totals);
         all.add(&totals);
     }
+    let parts = (&mut groups, &mut all);
+    orders::add(conn, (scope, level), (from, to), &resources, parts)?;
     let rows = groups
         .into_iter()
         .map(|(key, (name_en, name_zh, resources, totals))| Row {
@@ -214,6 +217,10 @@ pub fn sharing_csv(rows: &[Row]) -> Result<String, ServiceError> {
         "organizations_served",
         "no_show_rate",
         "late_cancel_rate",
+        "service_orders",
+        "external_service_orders",
+        "samples_measured",
+        "service_order_income_fen",
     ])
     .map_err(ServiceError::internal)?;
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
@@ -234,6 +241,10 @@ pub fn sharing_csv(rows: &[Row]) -> Result<String, ServiceError> {
             f.organizations_served.to_string(),
             opt(f.no_show_rate),
             opt(f.late_cancel_rate),
+            f.service_orders.to_string(),
+            f.external_service_orders.to_string(),
+            f.samples_measured.to_string(),
+            f.service_order_income_fen.to_string(),
         ])
         .map_err(ServiceError::internal)?;
     }

@@ -10,11 +10,12 @@ use serde::Serialize;
 pub mod statements;
 
 pub use crate::db::settlements::Scope;
-use crate::db::settlements::{movements, resources_of};
-use crate::db::vouchers::{self as store, ProgramRow};
+use crate::db::settlements::{movements, orders_of, resources_of};
+use crate::db::vouchers::{self as store, LedgerRow, ProgramRow};
 use crate::db::{DbConnection, organizations};
 use crate::domain::actor::{Actor, Reach};
-use crate::domain::ids::{OrganizationId, ProgramId, ResourceId, VoucherId};
+use crate::domain::ids::{OrganizationId, ProgramId, ResourceId, ServiceId, VoucherId};
+use crate::domain::ledger::Claim;
 use crate::domain::spreadsheet::Sheet;
 use crate::domain::types::Movement;
 use crate::error::ServiceError;
@@ -45,10 +46,11 @@ pub struct Line {
     /// `capture`, or `reversal` of a capture (a negative amount).
     pub kind: String,
     pub amount_fen: i64,
-    /// The booking paid for, or (for computing) none and the allocation instead.
+    /// The booking paid for, or none and the allocation or service order instead.
     pub booking_id: Option<i64>,
-    pub resource_id: i64,
-    pub resource_name_en: String,
+    /// The resource used; none for a service the institution offers on no one resource.
+    pub resource_id: Option<i64>,
+    pub resource_name_en: Option<String>,
     pub voucher_id: i64,
     pub program_code: String,
     pub enterprise_id: i64,
@@ -60,6 +62,8 @@ pub struct Line {
     pub provider_name_en: String,
     pub provider_province: String,
     pub allocation_id: Option<i64>,
+    pub service_order_id: Option<i64>,
+    pub service_name_en: Option<String>,
 }
 
 /// What the issuers of one province owe the providers of another.
@@ -71,6 +75,22 @@ pub struct Total {
     pub lines: usize,
 }
 
+/// A line's claim → resource (bookings, allocations) and → provider, resource and service
+/// (service orders).
+type Maps = (
+    HashMap<i64, i64>,
+    HashMap<i64, i64>,
+    HashMap<i64, crate::db::settlements::OrderPlace>,
+);
+
+/// Where a line's money went.
+struct Place {
+    resource: Option<(i64, String)>,
+    provider: i64,
+    province: String,
+    service: Option<String>,
+}
+
 /// Names and places looked up once per statement.
 #[derive(Default)]
 struct Lookup {
@@ -78,6 +98,8 @@ struct Lookup {
     resources: HashMap<i64, (String, i64, String)>,
     programs: HashMap<i64, ProgramRow>,
     vouchers: HashMap<i64, (i64, i64)>,
+    provinces: HashMap<i64, String>,
+    services: HashMap<i64, String>,
 }
 
 impl Lookup {
@@ -112,6 +134,64 @@ impl Lookup {
         Ok(r)
     }
 
+    /// An institution's province.
+    fn province(&mut self, conn: &mut DbConnection, org: i64) -> Result<String, ServiceError> {
+        if let Some(p) = self.provinces.get(&org) {
+            return Ok(p.clone());
+        }
+        let p = crate::db::services::province_of(conn, org)?.unwrap_or_default();
+        self.provinces.insert(org, p.clone());
+        Ok(p)
+    }
+
+    /// A service's English name.
+    fn service(&mut self, conn: &mut DbConnection, id: i64) -> Result<String, ServiceError> {
+        if let Some(name) = self.services.get(&id) {
+            return Ok(name.clone());
+        }
+        let name = crate::db::services::find(conn, ServiceId(id))?
+            .map(|s| s.name_en)
+            .unwrap_or_default();
+        self.services.insert(id, name.clone());
+        Ok(name)
+    }
+
+    /// Where a line's money went: the resource (if any), the provider and its province, and
+    /// the service for a service order.
+    fn place(
+        &mut self,
+        conn: &mut DbConnection,
+        r: &LedgerRow,
+        maps: &Maps,
+    ) -> Result<Place, ServiceError> {
+        let vanished = || ServiceError::internal("settled claim vanished");
+        let resource = match r.claim() {
+            Some(Claim::Booking(b)) => *maps.0.get(&b).ok_or_else(vanished)?,
+            Some(Claim::Allocation(a)) => *maps.1.get(&a).ok_or_else(vanished)?,
+            Some(Claim::ServiceOrder(o)) => {
+                let (provider, resource, service) = *maps.2.get(&o).ok_or_else(vanished)?;
+                let name = match resource {
+                    Some(id) => Some(self.resource(conn, id)?.0),
+                    None => None,
+                };
+                return Ok(Place {
+                    resource: resource.zip(name),
+                    provider,
+                    province: self.province(conn, provider)?,
+                    service: Some(self.service(conn, service)?),
+                });
+            }
+            None => return Err(vanished()),
+        };
+        let (name, provider, province) = self.resource(conn, resource)?;
+        Ok(Place {
+            resource: Some((resource, name)),
+            provider,
+            province,
+            service: None,
+        })
+    }
+
     /// A voucher's programme and enterprise.
     fn voucher(
         &mut self,
@@ -142,16 +222,11 @@ pub fn lines(
 ) -> Result<Vec<Line>, ServiceError> {
     let rows = movements(conn, scope, from, to)?;
     let (of_booking, of_allocation) = resources_of(conn, &rows)?;
+    let maps = (of_booking, of_allocation, orders_of(conn, &rows)?);
     let mut look = Lookup::default();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let resource = match (r.booking_id, r.allocation_id) {
-            (Some(b), _) => of_booking.get(&b),
-            (None, Some(a)) => of_allocation.get(&a),
-            (None, None) => None,
-        };
-        let resource = *resource.ok_or_else(|| ServiceError::internal("settled claim vanished"))?;
-        let (resource_name_en, provider_id, provider_province) = look.resource(conn, resource)?;
+        let place = look.place(conn, &r, &maps)?;
         let (program, enterprise_id) = look.voucher(conn, r.voucher_id)?;
         let sign = if r.movement == Movement::Capture {
             1
@@ -164,8 +239,8 @@ pub fn lines(
             kind: r.movement.as_str().to_owned(),
             amount_fen: sign * r.amount_fen,
             booking_id: r.booking_id,
-            resource_id: resource,
-            resource_name_en,
+            resource_id: place.resource.as_ref().map(|p| p.0),
+            resource_name_en: place.resource.map(|p| p.1),
             voucher_id: r.voucher_id,
             program_code: program.code,
             enterprise_id,
@@ -173,10 +248,12 @@ pub fn lines(
             issuer_id: program.issuer_id,
             issuer_name_en: look.org(conn, program.issuer_id)?,
             issuer_province: program.issuer_province,
-            provider_id,
-            provider_name_en: look.org(conn, provider_id)?,
-            provider_province,
+            provider_id: place.provider,
+            provider_name_en: look.org(conn, place.provider)?,
+            provider_province: place.province,
             allocation_id: r.allocation_id,
+            service_order_id: r.service_order_id,
+            service_name_en: place.service,
         });
     }
     Ok(out)
@@ -224,7 +301,7 @@ pub fn csv(lines: &[Line], totals: &[Total]) -> Result<String, ServiceError> {
 
 impl Line {
     /// The line's cells, in [`HEADER`]'s order.
-    fn cells(&self) -> [String; 18] {
+    fn cells(&self) -> [String; 20] {
         let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
         [
             self.entry_id.to_string(),
@@ -232,8 +309,8 @@ impl Line {
             self.kind.clone(),
             self.amount_fen.to_string(),
             opt(self.booking_id),
-            self.resource_id.to_string(),
-            self.resource_name_en.clone(),
+            opt(self.resource_id),
+            self.resource_name_en.clone().unwrap_or_default(),
             self.voucher_id.to_string(),
             self.program_code.clone(),
             self.enterprise_id.to_string(),
@@ -245,12 +322,14 @@ impl Line {
             self.provider_name_en.clone(),
             self.provider_province.clone(),
             opt(self.allocation_id),
+            opt(self.service_order_id),
+            self.service_name_en.clone().unwrap_or_default(),
         ]
     }
 }
 
 /// The CSV columns, in the order of [`Line`]'s fields.
-const HEADER: [&str; 18] = [
+const HEADER: [&str; 20] = [
     "entry_id",
     "at",
     "kind",
@@ -269,4 +348,6 @@ const HEADER: [&str; 18] = [
     "provider_name_en",
     "provider_province",
     "allocation_id",
+    "service_order_id",
+    "service_name_en",
 ];

@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod events;
 pub mod money;
 pub mod post;
+pub mod service_orders;
 
 use chrono::NaiveDateTime;
 

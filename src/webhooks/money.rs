@@ -7,8 +7,9 @@ use serde_json::json;
 use super::events::{Event, emit};
 use crate::db::statements::StatementRow;
 use crate::db::vouchers::{self as store, LedgerRow};
-use crate::db::{DbConnection, allocations, bookings, resources};
-use crate::domain::ids::{AllocationId, BookingId, ProgramId, ResourceId, VoucherId};
+use crate::db::{DbConnection, allocations, bookings, resources, service_orders};
+use crate::domain::ids::{AllocationId, BookingId, OrderId, ProgramId, ResourceId, VoucherId};
+use crate::domain::ledger::Claim;
 use crate::domain::types::Movement;
 use crate::error::ServiceError;
 
@@ -21,12 +22,17 @@ fn event_type(m: Movement) -> Option<&'static str> {
     }
 }
 
-/// The institution a ledger line pays, through its booking or allocation.
+/// The institution a ledger line pays, through its booking, allocation or service order.
 fn institution_of(conn: &mut DbConnection, row: &LedgerRow) -> Result<Option<i64>, ServiceError> {
-    let resource = match (row.booking_id, row.allocation_id) {
-        (Some(b), _) => bookings::find(conn, BookingId(b))?.map(|b| b.resource_id),
-        (None, Some(a)) => allocations::find(conn, AllocationId(a))?.map(|a| a.resource_id),
-        (None, None) => None,
+    let resource = match row.claim() {
+        Some(Claim::Booking(b)) => bookings::find(conn, BookingId(b))?.map(|b| b.resource_id),
+        Some(Claim::Allocation(a)) => {
+            allocations::find(conn, AllocationId(a))?.map(|a| a.resource_id)
+        }
+        Some(Claim::ServiceOrder(o)) => {
+            return Ok(service_orders::find(conn, OrderId(o))?.map(|o| o.provider_id));
+        }
+        None => None,
     };
     Ok(match resource {
         Some(r) => resources::find(conn, ResourceId(r))?.map(|v| v.row.organization_id),
@@ -48,10 +54,11 @@ pub fn ledger_line(conn: &mut DbConnection, row: &LedgerRow) -> Result<(), Servi
     orgs.extend(institution);
     orgs.sort_unstable();
     orgs.dedup();
-    let order = match (row.booking_id, row.allocation_id) {
-        (Some(b), _) => format!("booking:{b}"),
-        (None, Some(a)) => format!("allocation:{a}"),
-        (None, None) => format!("voucher:{}", row.voucher_id),
+    let order = match row.claim() {
+        Some(Claim::Booking(b)) => format!("booking:{b}"),
+        Some(Claim::Allocation(a)) => format!("allocation:{a}"),
+        Some(Claim::ServiceOrder(o)) => format!("service-order:{o}"),
+        None => format!("voucher:{}", row.voucher_id),
     };
     let data = json!({
         "ledger_entry_id": row.id,
@@ -65,6 +72,7 @@ pub fn ledger_line(conn: &mut DbConnection, row: &LedgerRow) -> Result<(), Servi
         "amount_fen": row.amount_fen,
         "booking_id": row.booking_id,
         "allocation_id": row.allocation_id,
+        "service_order_id": row.service_order_id,
         "reason": row.reason,
     });
     emit(

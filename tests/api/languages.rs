@@ -220,6 +220,8 @@ const NOT_PROBLEMS: &[&str] = &[
     "computing used",
     "released after the voucher expired",
     "used less than booked",
+    "fewer samples measured than ordered",
+    "order accepted",
     // Headers, file names, message ids, and the labels of charts.
     "booking-{}@instrument-booking",
     "flows-{}-{}.csv",
@@ -227,6 +229,8 @@ const NOT_PROBLEMS: &[&str] = &[
     "settlement-{}-{}.csv",
     "attachment; filename=\"booking-{}.ics\"",
     "attachment; filename=\"{}\"",
+    "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+    "private, no-store",
     "text/calendar; charset=utf-8",
     "text/csv; charset=utf-8",
     "text/html; charset=utf-8",

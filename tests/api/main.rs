@@ -37,6 +37,7 @@ mod replicas;
 mod reports;
 mod series;
 mod server;
+mod service_orders;
 mod sessions;
 mod shifts;
 mod sign_in;

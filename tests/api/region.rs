@@ -107,7 +107,8 @@ fn figures(
 ) -> Value {
     json!({"key": key, "effective_hours": eff, "external_hours": ext, "sharing_rate": share, "rated_hours": rated,
         "utilisation": util, "service_income_fen": income, "users_served": people.0, "organizations_served": people.1,
-        "no_show_rate": ends.0, "late_cancel_rate": ends.1})
+        "no_show_rate": ends.0, "late_cancel_rate": ends.1, "service_orders": 0, "external_service_orders": 0,
+        "samples_measured": 0, "service_order_income_fen": 0})
 }
 
 async fn a_fixture_region_by_hand(app: TestApp) {
@@ -595,17 +596,17 @@ async fn a_fixture_region_by_hand(app: TestApp) {
     assert_eq!(
         flows.body["by_user_province"],
         json!([
-            {"from_province": "JS", "provider_province": "JS", "hours": 3.0, "fee_fen": 60000, "voucher_fen": 25000, "uses": 2},
-            {"from_province": "JS", "provider_province": "SH", "hours": 35.5, "fee_fen": 308000, "voucher_fen": 100000, "uses": 4},
-            {"from_province": "SH", "provider_province": "SH", "hours": 3.0, "fee_fen": 60000, "voucher_fen": 0, "uses": 1},
+            {"from_province": "JS", "provider_province": "JS", "hours": 3.0, "fee_fen": 60000, "voucher_fen": 25000, "uses": 2, "service_orders": 0, "service_order_fee_fen": 0, "service_order_voucher_fen": 0},
+            {"from_province": "JS", "provider_province": "SH", "hours": 35.5, "fee_fen": 308000, "voucher_fen": 100000, "uses": 4, "service_orders": 0, "service_order_fee_fen": 0, "service_order_voucher_fen": 0},
+            {"from_province": "SH", "provider_province": "SH", "hours": 3.0, "fee_fen": 60000, "voucher_fen": 0, "uses": 1, "service_orders": 0, "service_order_fee_fen": 0, "service_order_voucher_fen": 0},
         ])
     );
     // By the voucher's issuer (Jiangsu): only the two uses it paid for.
     assert_eq!(
         flows.body["by_issuer_province"],
         json!([
-            {"from_province": "JS", "provider_province": "JS", "hours": 2.0, "fee_fen": 50000, "voucher_fen": 25000, "uses": 1},
-            {"from_province": "JS", "provider_province": "SH", "hours": 2.5, "fee_fen": 200000, "voucher_fen": 100000, "uses": 1},
+            {"from_province": "JS", "provider_province": "JS", "hours": 2.0, "fee_fen": 50000, "voucher_fen": 25000, "uses": 1, "service_orders": 0, "service_order_fee_fen": 0, "service_order_voucher_fen": 0},
+            {"from_province": "JS", "provider_province": "SH", "hours": 2.5, "fee_fen": 200000, "voucher_fen": 100000, "uses": 1, "service_orders": 0, "service_order_fee_fen": 0, "service_order_voucher_fen": 0},
         ])
     );
 

@@ -74,7 +74,8 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
     // One Shanghai day: 1 600 h / 365 = 263 rated minutes; 120 used by an outside enterprise.
     let expected = json!({"key": xrd.to_string(), "name_en": "Fudan report XRD", "name_zh": "复旦报告XRD", "resources": 1,
         "effective_hours": 2.0, "external_hours": 2.0, "sharing_rate": 1.0, "rated_hours": 4.38, "utilisation": 0.4563,
-        "service_income_fen": 120000, "users_served": 1, "organizations_served": 1, "no_show_rate": 0.5, "late_cancel_rate": 0.0});
+        "service_income_fen": 120000, "users_served": 1, "organizations_served": 1, "no_show_rate": 0.5, "late_cancel_rate": 0.0,
+        "service_orders": 0, "external_service_orders": 0, "samples_measured": 0, "service_order_income_fen": 0});
     assert_eq!(row, expected);
 
     let csv = app.get(&format!("{path}&format=csv"), &m).await;
@@ -85,7 +86,7 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
     );
     assert!(
         text.contains(&format!(
-            "{xrd},Fudan report XRD,复旦报告XRD,1,2,2,1,4.38,0.4563,120000,1,1,0.5,0"
+            "{xrd},Fudan report XRD,复旦报告XRD,1,2,2,1,4.38,0.4563,120000,1,1,0.5,0,0,0,0,0"
         )),
         "{text}"
     );
@@ -156,7 +157,8 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
         .get(&format!("/api/v1/reports/flows?from={day}&to={day}"), &m)
         .await;
     assert_eq!(flows.status, StatusCode::OK, "{:?}", flows.body);
-    let cell = json!({"from_province": "JS", "provider_province": "SH", "hours": 2.0, "fee_fen": 120000, "voucher_fen": 60000, "uses": 1});
+    let cell = json!({"from_province": "JS", "provider_province": "SH", "hours": 2.0, "fee_fen": 120000, "voucher_fen": 60000, "uses": 1,
+        "service_orders": 0, "service_order_fee_fen": 0, "service_order_voucher_fen": 0});
     assert_eq!(flows.body["by_user_province"], json!([cell.clone()]));
     assert_eq!(flows.body["by_issuer_province"], json!([cell]));
     let csv = app
@@ -167,8 +169,9 @@ async fn a_day_of_an_instrument_by_hand(app: TestApp) {
         .await;
     assert_eq!(
         csv.body.as_str().unwrap(),
-        "matrix,from_province,provider_province,hours,fee_fen,voucher_fen,uses\n\
-         user,JS,SH,2,120000,60000,1\nissuer,JS,SH,2,120000,60000,1\n"
+        "matrix,from_province,provider_province,hours,fee_fen,voucher_fen,uses,service_orders,\
+         service_order_fee_fen,service_order_voucher_fen\n\
+         user,JS,SH,2,120000,60000,1,0,0,0\nissuer,JS,SH,2,120000,60000,1,0,0,0\n"
     );
     let heat = chart(
         &app,

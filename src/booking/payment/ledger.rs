@@ -60,6 +60,7 @@ pub fn hold(
     let why = match claim {
         Claim::Booking(_) => "booked",
         Claim::Allocation(_) => "allocation approved",
+        Claim::ServiceOrder(_) => "order accepted",
     };
     let row = append(conn, &line(voucher, &entry, Some(actor), Some(why), at))?;
     receipt(conn, &row)
@@ -192,11 +193,28 @@ fn capture_share(
     actor: Option<UserId>,
     at: NaiveDateTime,
 ) -> Result<Fen, ServiceError> {
-    let Some(voucher) = booking.voucher_id else {
-        return Ok(0);
-    };
+    match booking.voucher_id {
+        Some(voucher) => capture_claim(
+            conn,
+            (voucher, Claim::Booking(booking.id)),
+            gross,
+            actor,
+            at,
+        ),
+        None => Ok(0),
+    }
+}
+
+/// Captures the voucher's share of `gross` (at the programme's ratio, never more than the open
+/// hold) for a claim and releases the rest of its hold; returns the capture.
+pub fn capture_claim(
+    conn: &mut DbConnection,
+    (voucher, claim): (i64, Claim),
+    gross: Fen,
+    actor: Option<UserId>,
+    at: NaiveDateTime,
+) -> Result<Fen, ServiceError> {
     let (program, mut ledger) = locked_ledger(conn, voucher)?;
-    let claim = Claim::Booking(booking.id);
     let Some((_, open)) = ledger.hold_of(claim) else {
         return Ok(0);
     };
@@ -214,7 +232,10 @@ fn capture_share(
             .release(claim, open - take)
             .map_err(ServiceError::internal)?
             .clone();
-        let reason = "used less than booked";
+        let reason = match claim {
+            Claim::ServiceOrder(_) => "fewer samples measured than ordered",
+            _ => "used less than booked",
+        };
         let row = append(conn, &line(voucher, &e, actor, Some(reason), at))?;
         receipt(conn, &row)?;
         expire_released(conn, &mut ledger, voucher, at)?;

@@ -19,8 +19,8 @@ use crate::vouchers::{self};
 mod ledger;
 
 pub use ledger::{
-    capture, capture_allocation, final_gross, hold, lock_vouchers, release, release_claim,
-    release_untold,
+    capture, capture_allocation, capture_claim, final_gross, hold, lock_vouchers, release,
+    release_claim, release_untold,
 };
 
 /// The fee for a slot at the caller's customer category.
@@ -131,13 +131,19 @@ pub fn share_of(
     (gross, purpose): (Fen, PurposeKind),
     now: Instant,
 ) -> Result<VoucherShare, ServiceError> {
+    share_for(conn, (org, id), &service(view, purpose), gross, now)
+}
+
+/// What voucher `id` of `org` would cover of `gross` for `service` at `now`.
+pub fn share_for(
+    conn: &mut DbConnection,
+    (org, id): (OrganizationId, i64),
+    service: &Service<'_>,
+    gross: Fen,
+    now: Instant,
+) -> Result<VoucherShare, ServiceError> {
     let v = own_voucher(conn, org, id, naive(now), "voucher_id")?;
-    let split: Split = money::split(
-        gross,
-        &vouchers::terms(&v.program),
-        v.standing,
-        &service(view, purpose),
-    );
+    let split: Split = money::split(gross, &vouchers::terms(&v.program), v.standing, service);
     Ok(VoucherShare {
         id,
         program: v.program.code,

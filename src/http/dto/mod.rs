@@ -9,6 +9,7 @@ pub mod qualifications;
 pub mod reports;
 pub mod resources;
 pub mod series;
+pub mod service_orders;
 pub mod settings;
 pub mod statements;
 pub mod vouchers;

@@ -17,6 +17,8 @@ pub mod organizations;
 pub mod qualifications;
 pub mod reports;
 pub mod resources;
+pub mod service_orders;
+pub mod services;
 pub mod settings;
 pub mod settlements;
 pub mod statements;
@@ -104,6 +106,31 @@ where
         answer.insert_header((actix_web::http::header::LOCATION, at(&body)));
     }
     Ok(answer.json(body))
+}
+
+/// The version an `If-Match` header names; `*` matches any. Absent is a 428: blind edits lose
+/// other people's changes.
+pub fn if_match(req: &actix_web::HttpRequest, read: &str) -> Result<Option<i64>, ServiceError> {
+    use crate::error::ErrorCode;
+    use actix_web::http::header;
+    let value = req.headers().get(header::IF_MATCH).ok_or_else(|| {
+        ServiceError::new(
+            ErrorCode::PreconditionRequired,
+            format!("send If-Match with the ETag from {read}"),
+        )
+    })?;
+    let text = value.to_str().unwrap_or("").trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    // Anything that is not one of our ETags matches no version: the edit is refused with 412,
+    // after the body has been checked.
+    let version = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse::<i64>().ok())
+        .unwrap_or(-1);
+    Ok(Some(version))
 }
 
 /// The whole body of an upload, refused past `limit` bytes.

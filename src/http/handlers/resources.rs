@@ -120,29 +120,6 @@ pub async fn create_resource(
     Ok(with_etag(made, view))
 }
 
-/// The version an `If-Match` header names; `*` matches any. Absent is a 428: blind edits lose
-/// other people's changes.
-fn if_match(req: &HttpRequest) -> Result<Option<i64>, ServiceError> {
-    let value = req.headers().get(header::IF_MATCH).ok_or_else(|| {
-        ServiceError::new(
-            ErrorCode::PreconditionRequired,
-            "send If-Match with the ETag from GET /api/v1/resources/{id}",
-        )
-    })?;
-    let text = value.to_str().unwrap_or("").trim();
-    if text == "*" {
-        return Ok(None);
-    }
-    // Anything that is not one of our ETags matches no version: the edit is refused with 412,
-    // after the body has been checked.
-    let version = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .and_then(|t| t.parse::<i64>().ok())
-        .unwrap_or(-1);
-    Ok(Some(version))
-}
-
 pub async fn update_resource(
     state: web::Data<AppState>,
     Authorized { user, .. }: Authorized<Managers>,
@@ -151,7 +128,7 @@ pub async fn update_resource(
     body: Json<serde_json::Value>,
 ) -> Result<HttpResponse, ServiceError> {
     let id = ResourceId(path.into_inner());
-    let expected = if_match(&req)?;
+    let expected = super::if_match(&req, "GET /api/v1/resources/{id}")?;
     let patch = body.into_inner();
     if !patch.is_object() {
         return Err(ServiceError::new(
