@@ -3,6 +3,7 @@
 pub mod actor;
 pub mod allocation;
 pub mod availability;
+pub mod beamtime;
 pub mod booking;
 pub mod catalogue_csv;
 pub mod catalogue_query;
