@@ -52,10 +52,21 @@ pub(super) fn add(
     let by_id: HashMap<i64, &Resource> = resources.iter().map(|(r, _)| (r.row.id, r)).collect();
     // Orders on no resource have no original value or resource to filter by.
     let unplaced_allowed = scope.resource.is_none() && !scope.large_only;
+    // Looked up once per service: many orders share one.
+    let mut unplaced: HashMap<i64, (String, String, String)> = HashMap::new();
     for o in delivered_between(conn, scope.institution, (from, to))? {
         let (key, en, zh) = match o.resource_id.and_then(|r| by_id.get(&r)) {
             Some(r) => group(r, level),
-            None if o.resource_id.is_none() && unplaced_allowed => unplaced_group(conn, &o, level)?,
+            None if o.resource_id.is_none() && unplaced_allowed => {
+                match unplaced.get(&o.service_id) {
+                    Some(g) => g.clone(),
+                    None => {
+                        let g = unplaced_group(conn, &o, level)?;
+                        unplaced.insert(o.service_id, g.clone());
+                        g
+                    }
+                }
+            }
             None => continue,
         };
         let external = o.organization_id != o.provider_id;

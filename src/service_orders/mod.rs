@@ -122,19 +122,30 @@ pub fn quote(
     now: DateTime<Utc>,
 ) -> Result<Quote, ServiceError> {
     let org = orderer(user)?;
+    let s = services::find(conn, ServiceId(id))?
+        .filter(|s| s.status == ServiceStatus::Published)
+        .ok_or_else(|| ServiceError::not_found("service"))?;
+    quote_of(conn, org, &s, (samples, voucher, purpose), now)
+}
+
+/// The quote for `org` of a service already loaded.
+fn quote_of(
+    conn: &mut DbConnection,
+    org: OrganizationId,
+    s: &ServiceRow,
+    (samples, voucher, purpose): (i64, Option<i64>, PurposeKind),
+    now: DateTime<Utc>,
+) -> Result<Quote, ServiceError> {
     if !(1..=MAX_SAMPLES).contains(&samples) {
         return Err(ServiceError::invalid_field(
             "samples",
             format!("order 1 to {MAX_SAMPLES} samples"),
         ));
     }
-    let s = services::find(conn, ServiceId(id))?
-        .filter(|s| s.status == ServiceStatus::Published)
-        .ok_or_else(|| ServiceError::not_found("service"))?;
-    let (category, price) = price_for(conn, org, &s)?;
+    let (category, price) = price_for(conn, org, s)?;
     let gross = price.saturating_mul(samples);
     let voucher = voucher
-        .map(|v| share(conn, (org, v), &s, (gross, purpose), now))
+        .map(|v| share(conn, (org, v), s, (gross, purpose), now))
         .transpose()?;
     let covered = voucher.as_ref().map_or(0, |v| v.share_fen);
     Ok(Quote {
@@ -195,13 +206,7 @@ pub fn order(
     }
     let purpose = r.purpose_kind.unwrap_or(PurposeKind::Research);
     let s = offered(conn, r.service_id)?;
-    let q = quote(
-        conn,
-        user,
-        r.service_id,
-        (r.samples, r.voucher_id, purpose),
-        now,
-    )?;
+    let q = quote_of(conn, org, &s, (r.samples, r.voucher_id, purpose), now)?;
     if let Some(accepted) = r.accepted_co_payment_fen
         && q.co_payment_fen > accepted
     {

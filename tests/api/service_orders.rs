@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 use crate::on_both_backends;
+use crate::receiver::WebhookSink;
 use instrument_booking::db::schema::outbox as o;
+use instrument_booking::db::schema::webhook_deliveries as wd;
 use instrument_booking::error::ServiceError;
 
 /// A small PDF, as a lab's report would start.
@@ -87,6 +89,19 @@ fn letters_to(app: &TestApp, to: &str) -> Vec<String> {
         .unwrap()
 }
 
+/// The types of the webhook events queued, oldest first.
+fn queued_events(app: &TestApp) -> Vec<String> {
+    app.db
+        .read_blocking(|c| {
+            wd::table
+                .order(wd::id)
+                .select(wd::event_type)
+                .load(c)
+                .map_err(ServiceError::from)
+        })
+        .unwrap()
+}
+
 fn working_days_after(days: i64) -> chrono::NaiveDate {
     let mut day = Utc::now()
         .with_timezone(&chrono_tz::Asia::Shanghai)
@@ -107,6 +122,18 @@ async fn an_order_paid_by_a_voucher_runs_to_its_report_and_settles(app: TestApp)
         app.login(OPERATOR).await,
         app.login(BOOKER).await,
     );
+    let sink = WebhookSink::start();
+    let events = [
+        "service_order.submitted",
+        "service_order.accepted",
+        "service_order.samples_received",
+        "service_order.in_progress",
+        "service_order.report_delivered",
+        "service_order.rejected",
+    ];
+    let hook = json!({"url": sink.url(), "events": events, "description": "LIMS"});
+    let hooked = app.post("/api/v1/webhooks", &m, hook).await;
+    assert_eq!(hooked.status, StatusCode::CREATED, "{:?}", hooked.body);
     let service = publish(&app, &m).await;
     let found = app
         .list_all("/api/v1/services?q=xrd%20phase&province=SH", &t)
@@ -204,6 +231,34 @@ async fn an_order_paid_by_a_voucher_runs_to_its_report_and_settles(app: TestApp)
         letters_to(&app, BOOKER).len(),
         4,
         "every step after ordering is mailed"
+    );
+    assert_eq!(
+        queued_events(&app),
+        events[..5],
+        "each step to the lab's webhook"
+    );
+    let trail = app
+        .get(
+            &format!("/api/v1/audit-events?subject_kind=service_order&subject_id={id}"),
+            &m,
+        )
+        .await;
+    let actions: Vec<&str> = trail.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "service_order.submitted",
+            "service_order.accepted",
+            "service_order.samples_received",
+            "service_order.in_progress",
+            "service_order.report_uploaded",
+            "service_order.report_delivered"
+        ]
     );
     assert_eq!(
         letters_to(&app, MANAGER).len(),
