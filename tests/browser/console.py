@@ -22,8 +22,22 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as gone
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+
+def left_behind(element):
+    """Whether the page `element` was on has gone. Mid-navigation Chromium sometimes answers with
+    an inspector error about the node instead of a stale reference; both mean it has gone."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as e:
+        if "does not belong to the document" in str(e):
+            return True
+        raise
 
 PASSWORD = "demo-password"
 BASE, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2]
@@ -126,7 +140,7 @@ class User:
         """Clicks a button or link and waits for the page it leads to."""
         button = self.find(css)
         button.click()
-        WebDriverWait(self.driver, 20).until(gone.staleness_of(button))
+        WebDriverWait(self.driver, 20).until(lambda _: left_behind(button))
 
     def act(self, action, ident, name):
         self.press(f'button[data-action="{action}"][data-id="{ident}"]')
