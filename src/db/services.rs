@@ -31,9 +31,10 @@ pub struct ServiceRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// What a manager sets on a service; the same fields make a new one.
+/// What a manager sets on a service; the same fields make a new one. `resource_id: None`
+/// clears the column, which a changeset would otherwise skip.
 #[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = s)]
+#[diesel(table_name = s, treat_none_as_null = true)]
 pub struct ServiceValues {
     pub resource_id: Option<i64>,
     pub name_en: String,
@@ -67,13 +68,8 @@ pub fn insert(
 }
 
 pub fn update(conn: &mut DbConnection, id: i64, v: &ServiceValues) -> QueryResult<ServiceRow> {
-    // `resource_id: None` must clear the column, which a changeset would skip.
     diesel::update(s::table.find(id))
-        .set((
-            v,
-            s::resource_id.eq(v.resource_id),
-            s::version.eq(s::version + 1),
-        ))
+        .set((v, s::version.eq(s::version + 1)))
         .returning(s::all_columns)
         .get_result(conn)
 }

@@ -8,6 +8,7 @@ use chrono::{Datelike, Duration, Utc, Weekday};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
+use crate::bookings::resource_id;
 use crate::harness::*;
 use crate::on_both_backends;
 use crate::receiver::WebhookSink;
@@ -509,6 +510,13 @@ async fn services_and_steps_refuse_what_is_wrong(app: TestApp) {
     assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
     let stale = edit(json!({"turnaround_days": 4}), etag).await;
     assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+    let nmr = resource_id(&app, &m, "800 MHz NMR spectrometer", "Fudan University").await;
+    let placed = edit(json!({"resource_id": nmr}), "*".into()).await;
+    assert_eq!(placed.status, StatusCode::OK, "{:?}", placed.body);
+    assert_eq!(app.get(&path, &t).await.body["resource_id"], nmr);
+    let unplaced = edit(json!({"resource_id": null}), "*".into()).await;
+    assert_eq!(unplaced.status, StatusCode::OK, "{:?}", unplaced.body);
+    assert_eq!(app.get(&path, &t).await.body["resource_id"], Value::Null);
 
     let body = json!({"service_id": service, "samples": 1});
     let id = app.post("/api/v1/service-orders", &t, body).await.body["id"]
