@@ -11,7 +11,7 @@ use crate::auth::TokenKeys;
 use crate::db::Db;
 use crate::error::{ErrorCode, ServiceError};
 use crate::http::handlers::{
-    accounts, allocations, api_tokens, approval_queue, audit, availability, blackouts,
+    accounts, allocations, api_tokens, approval_queue, audit, availability, beamtime, blackouts,
     booking_series, bookings, feeds, messages, opening_hours, ops, organizations, qualifications,
     reports, resources, service_orders, services, settings, settlements, statements, usage, users,
     vouchers, webhooks,
@@ -151,6 +151,14 @@ route_table! {
     "/api/v1/allocations/{id}/cancel" => { post: allocations::cancel_allocation },
     "/api/v1/allocations/{id}/usage" => { get: allocations::list_allocation_usage },
     "/api/v1/resources/{id}/usage" => { post: allocations::record_usage },
+    "/api/v1/beam-calls" => { get: beamtime::list_beam_calls, post: beamtime::create_beam_call },
+    "/api/v1/beam-calls/{id}" => { get: beamtime::get_beam_call },
+    "/api/v1/beam-calls/{id}/proposals" => { get: beamtime::list_beam_proposals, post: beamtime::submit_beam_proposal },
+    "/api/v1/beam-calls/{id}/allocation" => { post: beamtime::allocate_beam_call },
+    "/api/v1/beam-proposals/{id}" => { get: beamtime::get_beam_proposal, put: beamtime::update_beam_proposal },
+    "/api/v1/beam-proposals/{id}/reviewers" => { put: beamtime::put_beam_proposal_reviewers },
+    "/api/v1/beam-proposals/{id}/review" => { put: beamtime::put_beam_review },
+    "/api/v1/beam-proposals/{id}/reviews" => { get: beamtime::list_beam_reviews },
     "/api/v1/services" => { get: services::list_services, post: services::create_service },
     "/api/v1/services/{id}" => { get: services::get_service, patch: services::update_service },
     "/api/v1/services/{id}/quote" => { get: services::get_service_quote },

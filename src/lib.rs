@@ -5,6 +5,7 @@ pub mod allocations;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod beamtime;
 pub mod booking;
 pub mod catalogue;
 pub mod config;

@@ -290,14 +290,14 @@ fn initial_state(loaded: &Loaded, req: &Request, now: Instant) -> Result<Booking
 }
 
 /// What was decided about a request before it is written.
-struct Terms {
-    state: BookingState,
-    operator_assisted: bool,
-    priced: payment::Quote,
+pub(super) struct Terms {
+    pub state: BookingState,
+    pub operator_assisted: bool,
+    pub priced: payment::Quote,
 }
 
 /// The row for a request by `booker` of `org` on the terms decided.
-fn new_booking(
+pub(super) fn new_booking(
     loaded: &Loaded,
     req: &Request,
     (booker, org): (UserId, OrganizationId),

@@ -2,6 +2,7 @@
 //! transaction that first takes the resource's write lock, so the capacity invariant of
 //! docs/design.md §4 holds under any concurrency.
 
+pub mod allocated;
 pub mod alternatives;
 pub mod behalf;
 pub mod blackout;

@@ -3,6 +3,7 @@
 
 pub mod allocations;
 pub mod audit;
+pub mod beamtime;
 pub mod blackouts;
 pub mod booking_events;
 pub mod bookings;

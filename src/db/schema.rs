@@ -507,6 +507,83 @@ diesel::joinable!(opening_rules -> resources (resource_id));
 diesel::joinable!(opening_exceptions -> resources (resource_id));
 diesel::joinable!(blackouts -> resources (resource_id));
 
+diesel::table! {
+    beam_calls (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        title_en -> Text,
+        title_zh -> Text,
+        description -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        reviews_due_at -> Timestamp,
+        beam_from -> Timestamp,
+        beam_to -> Timestamp,
+        criteria -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        allocated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    beam_call_reviewers (call_id, user_id) {
+        call_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    beam_proposals (id) {
+        id -> BigInt,
+        call_id -> BigInt,
+        resource_id -> BigInt,
+        proposer_id -> BigInt,
+        organization_id -> BigInt,
+        title -> Text,
+        #[sql_name = "abstract"]
+        summary -> Text,
+        shifts_requested -> BigInt,
+        preferred_dates -> Text,
+        unavailable_dates -> Text,
+        team -> Text,
+        decision -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        version -> BigInt,
+        submitted_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    beam_shifts (id) {
+        id -> BigInt,
+        call_id -> BigInt,
+        resource_id -> BigInt,
+        start_at -> Timestamp,
+        end_at -> Timestamp,
+        proposal_id -> Nullable<BigInt>,
+        booking_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    beam_assignments (proposal_id, reviewer_id) {
+        proposal_id -> BigInt,
+        reviewer_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    beam_reviews (proposal_id, reviewer_id) {
+        proposal_id -> BigInt,
+        reviewer_id -> BigInt,
+        scores -> Text,
+        comment -> Text,
+        reviewed_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     jurisdictions,
     organizations,
@@ -547,6 +624,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_orders,
     service_order_events,
     service_reports,
+    beam_calls,
+    beam_call_reviewers,
+    beam_proposals,
+    beam_shifts,
+    beam_assignments,
+    beam_reviews,
 );
 
 diesel::table! {
@@ -692,3 +775,7 @@ diesel::table! {
 diesel::joinable!(service_orders -> services (service_id));
 diesel::joinable!(service_order_events -> service_orders (order_id));
 diesel::joinable!(service_reports -> service_orders (order_id));
+diesel::joinable!(beam_proposals -> beam_calls (call_id));
+diesel::joinable!(beam_shifts -> beam_calls (call_id));
+diesel::joinable!(beam_assignments -> beam_proposals (proposal_id));
+diesel::joinable!(beam_reviews -> beam_proposals (proposal_id));

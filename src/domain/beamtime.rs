@@ -39,6 +39,30 @@ pub fn check_dates(d: &CallDates) -> Vec<(&'static str, &'static str)> {
     wrong
 }
 
+/// Where a call stands: before its window, taking proposals, in review, waiting for the
+/// allocation, allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Upcoming,
+    Open,
+    InReview,
+    Allocating,
+    Allocated,
+}
+
+impl Phase {
+    pub fn of(d: &CallDates, allocated: bool, now: DateTime<Utc>) -> Phase {
+        match () {
+            _ if allocated => Phase::Allocated,
+            _ if now < d.opens_at => Phase::Upcoming,
+            _ if now < d.closes_at => Phase::Open,
+            _ if now < d.reviews_due_at => Phase::InReview,
+            _ => Phase::Allocating,
+        }
+    }
+}
+
 /// A shift a call offers: a span of one resource's time in the beam period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Shift {
@@ -238,6 +262,26 @@ mod tests {
         assert_eq!(
             check_dates(&late),
             [("reviews_due_at", "must be after closes_at")]
+        );
+    }
+
+    #[test]
+    fn a_call_moves_through_its_phases_with_the_clock() {
+        let d = CallDates {
+            opens_at: at("2027-01-01T00:00:00Z"),
+            closes_at: at("2027-02-01T00:00:00Z"),
+            reviews_due_at: at("2027-03-01T00:00:00Z"),
+            beam_from: at("2027-04-01T00:00:00Z"),
+            beam_to: at("2027-05-01T00:00:00Z"),
+        };
+        let phase = |t: &str| Phase::of(&d, false, at(t));
+        assert_eq!(phase("2026-12-31T23:59:59Z"), Phase::Upcoming);
+        assert_eq!(phase("2027-01-01T00:00:00Z"), Phase::Open);
+        assert_eq!(phase("2027-02-01T00:00:00Z"), Phase::InReview);
+        assert_eq!(phase("2027-03-01T00:00:00Z"), Phase::Allocating);
+        assert_eq!(
+            Phase::of(&d, true, at("2027-03-02T00:00:00Z")),
+            Phase::Allocated
         );
     }
 

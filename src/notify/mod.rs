@@ -3,6 +3,7 @@
 //! or repeated event never queues a second message and a rolled-back change queues none.
 
 pub mod allocations;
+pub mod beamtime;
 pub mod letters;
 pub mod series;
 pub mod service_orders;

@@ -222,6 +222,9 @@ const NOT_PROBLEMS: &[&str] = &[
     "used less than booked",
     "fewer samples measured than ordered",
     "order accepted",
+    "allocated by beamtime call {}",
+    "it ranked {} of {} with a mean score of {}; the shifts on offer went to proposals ranked higher",
+    "no reviewer scored it, and the shifts on offer went to reviewed proposals",
     // Headers, file names, message ids, and the labels of charts.
     "booking-{}@instrument-booking",
     "flows-{}-{}.csv",

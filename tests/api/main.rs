@@ -6,6 +6,7 @@ mod accounts;
 mod allocations;
 mod alternatives;
 mod audit;
+mod beamtime;
 mod behalf;
 mod booking_races;
 mod bookings;

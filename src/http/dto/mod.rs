@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod allocations;
+pub mod beamtime;
 pub mod bookings;
 pub mod feeds;
 pub mod messages;

@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod approval_queue;
 pub mod audit;
 pub mod availability;
+pub mod beamtime;
 pub mod blackouts;
 pub mod booking_series;
 pub mod bookings;
