@@ -100,7 +100,8 @@ pub struct ServeArgs {
     /// expression with seconds; empty disables these jobs on this server.
     #[arg(long, env = "BOOKING_JOBS_CRON", default_value = crate::jobs::BOOKING_JOBS)]
     pub booking_jobs_cron: String,
-    /// When to queue due reminders (cron with seconds); empty disables it on this server.
+    /// When to queue due reminders, and beamtime reviewers' letters (cron with seconds); empty
+    /// disables it on this server.
     #[arg(long, env = "REMINDERS_CRON", default_value = crate::jobs::REMINDERS)]
     pub reminders_cron: String,
     /// When to expire vouchers and warn of expiring ones (cron with seconds); empty disables it.

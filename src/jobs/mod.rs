@@ -2,6 +2,7 @@
 //! bounded batches; every state change is a compare-and-swap, so two servers running the same job
 //! at once change each booking once. The scheduler only registers them.
 
+pub mod beamtime;
 pub mod bookings;
 pub mod digest;
 pub mod lease;
@@ -77,6 +78,10 @@ fn booking_work(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     Ok(done.resources_with_lapsed_requests + done.no_shows + done.completed)
 }
 
+fn reminder_work(db: &Db, now: Instant) -> Result<usize, ServiceError> {
+    Ok(reminders::run(db, now)? + beamtime::run(db, now)?)
+}
+
 fn voucher_work(db: &Db, now: Instant) -> Result<usize, ServiceError> {
     Ok(vouchers::run(db, now)? + vouchers::warn_expiring(db, now)?)
 }
@@ -124,7 +129,7 @@ pub async fn start(
     let scheduler = JobScheduler::new().await?;
     let jobs: [(&str, &'static str, Work); 5] = [
         (&schedules.bookings, "booking jobs", booking_work),
-        (&schedules.reminders, "reminders", reminders::run),
+        (&schedules.reminders, "reminders", reminder_work),
         (&schedules.vouchers, "voucher jobs", voucher_work),
         (&schedules.digest, "operator digest", digest::run),
         (&schedules.prune, "prune", prune::run),

@@ -8,6 +8,7 @@ use super::{Envelope, queue, recipient};
 use crate::beamtime::Shown;
 use crate::db::DbConnection;
 use crate::db::beamtime::CallRow;
+use crate::db::beamtime::proposals::ProposalRow;
 use crate::domain::types::Locale;
 use crate::error::ServiceError;
 
@@ -96,4 +97,87 @@ fn reason(l: Locale, s: &Shown, given: Option<&str>) -> Option<String> {
         (Locale::ZhCn, None) => format!("原因：{stored}"),
         (Locale::En, _) => format!("Reason: {stored}"),
     })
+}
+
+/// Which letter a reviewer gets: reviews are open, or the deadline is near.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    Open,
+    DueSoon,
+}
+
+/// Tells `reviewer` the proposals of `call` they are to score; false when that letter went
+/// before (or the reviewer is no longer active).
+pub fn to_review(
+    conn: &mut DbConnection,
+    call: &CallRow,
+    (reviewer, proposals): (i64, &[&ProposalRow]),
+    which: Review,
+) -> Result<bool, ServiceError> {
+    let Some(r) = recipient(conn, reviewer)? else {
+        return Ok(false);
+    };
+    let l = r.locale;
+    let title = t(l, &call.title_en, &call.title_zh);
+    let due = call
+        .reviews_due_at
+        .and_utc()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M");
+    let (subject, lead) = match (which, l) {
+        (Review::Open, Locale::En) => (
+            format!("Reviews open: {title}"),
+            format!(
+                "Please score the {} proposals below by {due} (China Standard Time), one score from 1 to 5 per criterion with a comment.",
+                proposals.len()
+            ),
+        ),
+        (Review::Open, Locale::ZhCn) => (
+            format!("评审开始：{title}"),
+            format!(
+                "请在 {due}（北京时间）前评审以下 {} 份申请：每项评审标准打 1 到 5 分，并填写评语。",
+                proposals.len()
+            ),
+        ),
+        (Review::DueSoon, Locale::En) => (
+            format!("Reviews due {due}: {title}"),
+            format!(
+                "{} proposals assigned to you have no score from you yet; the reviews close at {due} (China Standard Time).",
+                proposals.len()
+            ),
+        ),
+        (Review::DueSoon, Locale::ZhCn) => (
+            format!("评审即将截止（{due}）：{title}"),
+            format!(
+                "分配给您的 {} 份申请尚未评分；评审于 {due}（北京时间）截止。",
+                proposals.len()
+            ),
+        ),
+    };
+    let mut paragraphs = vec![lead];
+    for p in proposals {
+        paragraphs.push(format!(
+            "{} {}: {} — PUT /api/v1/beam-proposals/{}/review",
+            t(l, "Proposal", "申请"),
+            p.id,
+            p.title,
+            p.id
+        ));
+    }
+    let step = match which {
+        Review::Open => "reviews-open",
+        Review::DueSoon => "reviews-due",
+    };
+    let env = Envelope {
+        dedupe_key: format!("beamtime:{}:{step}:{}", call.id, r.id),
+        kind: "beamtime",
+        booking: None,
+        ics: None,
+        at: call.closes_at,
+    };
+    let letter = Letter {
+        subject,
+        paragraphs,
+    };
+    queue(conn, &r, &letter, env)
 }

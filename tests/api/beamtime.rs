@@ -15,6 +15,7 @@ use instrument_booking::db::schema::{
     audit_events as au, bookings as b, outbox as o, outbox_contents as oc,
 };
 use instrument_booking::error::ServiceError;
+use instrument_booking::jobs;
 
 const SARI: &str = "Shanghai Advanced Research Institute CAS";
 const BEAMLINE: &str = "SSRF beamline BL17U1 (macromolecular crystallography)";
@@ -559,7 +560,77 @@ async fn calls_and_proposals_refuse_what_is_wrong(app: TestApp) {
     assert_eq!(assigned.body["reviewer_ids"], json!([c.reviewer_fudan.0]));
 }
 
+async fn reviewers_are_told_when_reviews_open_and_reminded_before_the_deadline(app: TestApp) {
+    let c = cast(&app).await;
+    let beamline = resource_id(&app, &c.manager, BEAMLINE, SARI).await;
+    let d = dates();
+    app.clock.set(d.opens + Duration::hours(1));
+    let call = open_call(&app, &c, beamline, &d).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let mut ids = Vec::new();
+    for (token, title) in c
+        .proposers
+        .iter()
+        .zip(["Kinase", "Transporter", "Ribozyme"])
+    {
+        ids.push(submit(&app, call, token, proposal(beamline, title, 1, vec![])).await);
+    }
+    let (p_acme, p_nju, p_zju) = (ids[0], ids[1], ids[2]);
+    let run = |at: DateTime<Utc>| jobs::beamtime::run(&app.db, at).unwrap();
+    assert_eq!(
+        run(d.closes - Duration::minutes(1)),
+        0,
+        "not before the close"
+    );
+    assert_eq!(
+        run(d.closes + Duration::minutes(1)),
+        2,
+        "one letter to each reviewer"
+    );
+    assert_eq!(run(d.closes + Duration::minutes(2)), 0, "each told once");
+    let asks = |text: &str, p: i64| text.contains(&format!("/api/v1/beam-proposals/{p}/review"));
+    let mail = letters(&app);
+    let to_nju = &mail
+        .iter()
+        .find(|(to, ..)| to == "reviewer@nju.test")
+        .unwrap()
+        .2;
+    assert!(
+        asks(to_nju, p_acme) && asks(to_nju, p_zju) && !asks(to_nju, p_nju),
+        "{to_nju}"
+    );
+    let to_fudan = &mail.iter().find(|(to, ..)| to == MANAGER).unwrap().2;
+    assert!(
+        [p_acme, p_nju, p_zju].iter().all(|p| asks(to_fudan, *p)),
+        "{to_fudan}"
+    );
+
+    app.clock.set(d.closes + Duration::hours(1));
+    let (rn, rf) = (&c.reviewer_nju.1, &c.reviewer_fudan.1);
+    for (token, p) in [(rf, p_acme), (rf, p_nju), (rf, p_zju), (rn, p_acme)] {
+        assert_eq!(review(&app, token, p, [4, 4]).await.status, StatusCode::OK);
+    }
+    let before = d.reviews_due - jobs::beamtime::REMIND_BEFORE;
+    assert_eq!(run(before - Duration::minutes(1)), 0);
+    assert_eq!(
+        run(before + Duration::hours(1)),
+        1,
+        "only whoever has proposals left"
+    );
+    let mail = letters(&app);
+    let (to, _, text) = mail.last().unwrap();
+    assert_eq!(to, "reviewer@nju.test");
+    assert!(asks(text, p_zju) && !asks(text, p_acme), "{text}");
+    assert_eq!(
+        run(d.reviews_due + Duration::minutes(1)),
+        0,
+        "not after the deadline"
+    );
+}
+
 on_both_backends!(
     a_call_is_reviewed_and_allocated_into_bookings,
+    reviewers_are_told_when_reviews_open_and_reminded_before_the_deadline,
     calls_and_proposals_refuse_what_is_wrong,
 );

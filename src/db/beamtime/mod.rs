@@ -159,3 +159,18 @@ pub fn mark_allocated(conn: &mut DbConnection, call: i64, at: NaiveDateTime) -> 
         .execute(conn)
         .map(|n| n == 1)
 }
+
+/// Calls in review at `now`: closed, before their review deadline, not yet allocated.
+pub fn in_review(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<CallRow>> {
+    c::table
+        .filter(c::closes_at.le(now))
+        .filter(c::reviews_due_at.gt(now))
+        .filter(c::allocated_at.is_null())
+        .order(c::id)
+        .limit(limit)
+        .load(conn)
+}
